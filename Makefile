@@ -1,0 +1,42 @@
+# Consult: `make run` serves the app on 127.0.0.1:5000, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export FLASK_APP := consult
+
+.PHONY: run test bench install translations messages demo clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt | $(BIN)/activate
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+# Compiled catalogues are built, not committed.
+translations: install
+	$(BIN)/pybabel compile --use-fuzzy -q -d consult/translations
+
+# After changing user-visible strings: extract them and merge into the catalogues.
+messages: install
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o consult/translations/messages.pot .
+	$(BIN)/pybabel update -q -i consult/translations/messages.pot -d consult/translations
+
+run: translations
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo --if-empty
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/python -m consult.serve
+
+test: translations
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: translations
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache

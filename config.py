@@ -1,0 +1,73 @@
+"""Configuration, read from the environment.
+
+Every setting an operator may change is an environment variable documented here. The
+defaults give the embedded setup: SQLite in ``instance/``, one process, no Redis.
+"""
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    # SECRET_KEY signs sessions and CSRF tokens. Without one, a random key is kept in
+    # instance/secret_key so that sessions survive restarts of a development server.
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+
+    # DATABASE_URL: e.g. postgresql+psycopg://consult:secret@127.0.0.1/consult.
+    # Default: SQLite file instance/consult.db.
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'consult.db'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    # SOCKETIO_MESSAGE_QUEUE: redis://127.0.0.1:6379/0 when several server processes
+    # must share live rooms. Empty: a single process.
+    SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None
+    # gevent serves thousands of idle websockets in one process; tests use threading.
+    SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "gevent")
+
+    # Language and time: Chinese first, times stored in UTC and shown in Beijing time.
+    LANGUAGES = ("zh_Hans", "en")
+    BABEL_DEFAULT_LOCALE = "zh_Hans"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "consult" / "translations")
+
+    # Session cookies: HttpOnly and SameSite always; Secure whenever the request came in
+    # over HTTPS (see consult.security), or always with SESSION_COOKIE_SECURE=1.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE")
+    # Number of reverse proxies (nginx) in front whose X-Forwarded-* headers are trusted.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+
+    # Failed logins: at most this many per account and per address in the window.
+    LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "5"))
+    LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "20"))
+    LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES", "15"))
+
+    # Household import: the largest file accepted.
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", str(8 * 1024 * 1024)))
+
+    PASSWORD_HASH_COST = "default"
+
+    WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
+    PAGE_SIZE = 50
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    SOCKETIO_ASYNC_MODE = "threading"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("CONSULT_TEST_DATABASE_URL", "sqlite://")
+    # Argon2 at full cost makes a suite of hundreds of logins slow; the parameters are
+    # read from here so that tests use a cheaper (still Argon2id) setting.
+    PASSWORD_HASH_COST = "test"

@@ -1,0 +1,71 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
+
+from ..places.models import Relation
+from .models import OrganisationKind, Role
+
+
+class LoginForm(FlaskForm):
+    identifier = StringField(_l("Phone number or username"), validators=[DataRequired(), Length(max=100)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)])
+
+
+class RegisterForm(FlaskForm):
+    code = StringField(_l("Invite code"), validators=[DataRequired(), Length(max=20)],
+                       description=_l("The code on the sheet from your grid worker or building leader."))
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=50)])
+    phone = StringField(_l("Mobile number"), validators=[DataRequired(), Length(max=20)])
+    relation = SelectField(_l("You are the household's"), choices=[
+        (Relation.owner.value, _l("Owner")),
+        (Relation.family.value, _l("Family member")),
+        (Relation.tenant.value, _l("Tenant")),
+    ], default=Relation.owner.value)
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8, max=128)],
+                             description=_l("At least 8 characters."))
+    confirm = PasswordField(_l("Password again"), validators=[
+        DataRequired(), EqualTo("password", message=_l("The two passwords differ."))])
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=128)])
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=128)])
+    confirm = PasswordField(_l("New password again"), validators=[
+        DataRequired(), EqualTo("password", message=_l("The two passwords differ."))])
+
+
+class CreateAccountForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=50)])
+    phone = StringField(_l("Mobile number"), validators=[Optional(), Length(max=20)])
+    username = StringField(_l("Username"), validators=[Optional(), Length(max=40)])
+    password = PasswordField(_l("Password"), validators=[Optional(), Length(min=8, max=128)],
+                             description=_l("Leave empty to generate one, shown once."))
+    household_id = StringField(_l("Household number"), validators=[Optional(), Length(max=12)],
+                               description=_l("Optional: the number shown on the household's page."))
+    relation = SelectField(_l("Relation to the household"), choices=[
+        (r.value, r.label) for r in Relation], default=Relation.owner.value)
+
+
+class GrantRoleForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=[(r.value, r.label) for r in Role])
+    scope = SelectField(_l("Where"), choices=[], validate_choice=False)
+    organisation_id = SelectField(_l("On behalf of"), choices=[], validate_choice=False)
+
+
+class OrganisationForm(FlaskForm):
+    kind = SelectField(_l("Kind"), choices=[(k.value, k.label) for k in OrganisationKind])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+
+
+class OrganisationMemberForm(FlaskForm):
+    login = StringField(_l("Phone number or username"), validators=[DataRequired(), Length(max=100)])
+    title = StringField(_l("Title"), validators=[Optional(), Length(max=50)])
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: a POST button with its CSRF token."""
+
+
+class ActiveForm(FlaskForm):
+    active = BooleanField()

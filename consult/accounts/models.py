@@ -1,0 +1,232 @@
+"""People, their credentials, the roles they hold in places, and organisations."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Optional
+
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..clock import utcnow
+from ..extensions import db
+from ..places.models import Grid, Household, HouseholdMember, Place
+
+
+class User(UserMixin, db.Model):
+    """A person. Owners imported from a household list exist before they have a password;
+    they sign in once they register with their household's invite code."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+    phone: Mapped[Optional[str]] = mapped_column(String(20), unique=True)
+    username: Mapped[Optional[str]] = mapped_column(String(40), unique=True)
+    password_hash: Mapped[Optional[str]] = mapped_column(String(255))
+    locale: Mapped[Optional[str]] = mapped_column(String(10))
+    active: Mapped[bool] = mapped_column(default=True)
+    # Bumped when the password changes: every other session of the account ends.
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[Optional[datetime]]
+
+    memberships: Mapped[list[HouseholdMember]] = relationship(back_populates="user")
+    grants: Mapped[list["RoleGrant"]] = relationship(
+        back_populates="user", foreign_keys="RoleGrant.user_id",
+        cascade="all, delete-orphan",
+    )
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.username or self.phone}>"
+
+    # Flask-Login: the id carries the session version, so old sessions stop loading.
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def can_sign_in(self) -> bool:
+        return self.password_hash is not None and self.active
+
+    @property
+    def households(self) -> list[Household]:
+        return [m.household for m in self.memberships]
+
+
+class Role(enum.Enum):
+    resident = "resident"
+    building_leader = "building_leader"
+    grid_worker = "grid_worker"
+    moderator = "moderator"
+    property_manager = "property_manager"
+    committee_member = "committee_member"
+    department_rep = "department_rep"
+    expert = "expert"
+    administrator = "administrator"
+
+    @property
+    def label(self):
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.resident: _l("Resident"),
+    Role.building_leader: _l("Building leader"),
+    Role.grid_worker: _l("Grid worker"),
+    Role.moderator: _l("Moderator"),
+    Role.property_manager: _l("Property manager"),
+    Role.committee_member: _l("Homeowners' committee member"),
+    Role.department_rep: _l("Department representative"),
+    Role.expert: _l("Expert"),
+    Role.administrator: _l("Administrator"),
+}
+
+
+class RoleGrant(db.Model):
+    """A role held in a place (covering the places below it) or in a grid (covering its
+    buildings). An administrator grant with neither covers the whole installation."""
+
+    __tablename__ = "role_grants"
+    __table_args__ = (
+        UniqueConstraint("user_id", "role", "place_id", "grid_id", name="uq_role_grants_scope"),
+        CheckConstraint("place_id IS NULL OR grid_id IS NULL", name="one_scope"),
+        CheckConstraint(
+            "place_id IS NOT NULL OR grid_id IS NOT NULL OR role = 'administrator'",
+            name="global_only_admin",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=30))
+    place_id: Mapped[Optional[int]] = mapped_column(ForeignKey("places.id"), index=True)
+    grid_id: Mapped[Optional[int]] = mapped_column(ForeignKey("grids.id"), index=True)
+    organisation_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisations.id"))
+    granted_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="grants", foreign_keys=[user_id])
+    place: Mapped[Optional[Place]] = relationship()
+    grid: Mapped[Optional[Grid]] = relationship()
+    organisation: Mapped[Optional["Organisation"]] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<RoleGrant u={self.user_id} {self.role.value} p={self.place_id} g={self.grid_id}>"
+
+    def covers(self, place: Place) -> bool:
+        if self.place is not None:
+            return place.is_within(self.place)
+        if self.grid is not None:
+            return self.grid.covers(place)
+        return True  # installation-wide administrator
+
+    @property
+    def scope_name(self):
+        if self.place is not None:
+            return self.place.full_name
+        if self.grid is not None:
+            return self.grid.name
+        return _l("Everywhere")
+
+
+class OrganisationKind(enum.Enum):
+    property_company = "property_company"
+    owners_committee = "owners_committee"
+    department = "department"
+    social_organisation = "social_organisation"
+
+    @property
+    def label(self):
+        return ORGANISATION_KIND_LABELS[self]
+
+
+ORGANISATION_KIND_LABELS = {
+    OrganisationKind.property_company: _l("Property company"),
+    OrganisationKind.owners_committee: _l("Homeowners' committee"),
+    OrganisationKind.department: _l("Department"),
+    OrganisationKind.social_organisation: _l("Social organisation"),
+}
+
+
+class Organisation(db.Model):
+    """A party that is not a household: the property company, the homeowners' committee,
+    a department (law enforcement, police, fire, market supervision …)."""
+
+    __tablename__ = "organisations"
+    __table_args__ = (UniqueConstraint("place_id", "name", name="uq_organisations_place_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[OrganisationKind] = mapped_column(
+        Enum(OrganisationKind, native_enum=False, length=30)
+    )
+    name: Mapped[str] = mapped_column(String(100))
+    # The place it serves: a property company its compound, a department its subdistrict.
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    place: Mapped[Place] = relationship()
+    members: Mapped[list["OrganisationMember"]] = relationship(
+        back_populates="organisation", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.id} {self.name!r}>"
+
+
+class OrganisationMember(db.Model):
+    __tablename__ = "organisation_members"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "user_id", name="uq_organisation_members_org_user"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    title: Mapped[Optional[str]] = mapped_column(String(50))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="members")
+    user: Mapped[User] = relationship()
+
+
+class InviteCode(db.Model):
+    """A single-use code that lets one person register as a member of a household."""
+
+    __tablename__ = "invite_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    used_at: Mapped[Optional[datetime]]
+    used_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    revoked_at: Mapped[Optional[datetime]]
+
+    household: Mapped[Household] = relationship()
+    used_by: Mapped[Optional[User]] = relationship(foreign_keys=[used_by_id])
+
+    def __repr__(self) -> str:
+        return f"<InviteCode {self.id} h={self.household_id}>"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.used_at is None and self.revoked_at is None
+
+
+class LoginFailure(db.Model):
+    """A failed sign-in, kept briefly to throttle guessing per account and per address.
+    In the database so that every server process sees the same count."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_key_at", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(120))
+    at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,379 @@
+"""Accounts: registration with invite codes, sign-in with throttling, passwords, roles
+held in places, organisations. The acting user is always an argument."""
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import timedelta
+from typing import Optional
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, or_, select
+
+from .. import permissions
+from ..audit import service as audit
+from ..clock import utcnow
+from ..errors import Conflict, InvalidInput, NotAllowed, NotFound, TooManyAttempts
+from ..extensions import db
+from ..places import service as places
+from ..places.models import Grid, Household, Place, PlaceKind, Relation
+from .models import (
+    InviteCode,
+    LoginFailure,
+    Organisation,
+    OrganisationKind,
+    OrganisationMember,
+    Role,
+    RoleGrant,
+    User,
+)
+from .passwords import hash_password, needs_rehash, verify_password
+
+PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{2,39}$")
+PASSWORD_MIN = 8
+PASSWORD_MAX = 128
+NAME_MAX = 50
+# Invite codes avoid letters and digits that old eyes confuse (0/O, 1/I/L).
+INVITE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+INVITE_LENGTH = 8
+
+
+# --- validation --------------------------------------------------------------------------
+
+def clean_phone(phone: str) -> str:
+    phone = re.sub(r"[\s-]", "", phone or "")
+    if phone.startswith("+86"):
+        phone = phone[3:]
+    if not PHONE_RE.match(phone):
+        raise InvalidInput(_l("Enter an 11-digit mobile number, such as 13812345678."))
+    return phone
+
+
+def clean_person_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput(_l("A name is required."))
+    if len(name) > NAME_MAX:
+        raise InvalidInput(_l("The name is too long (at most %(n)d characters).", n=NAME_MAX))
+    return name
+
+
+def clean_username(username: Optional[str]) -> Optional[str]:
+    username = (username or "").strip()
+    if not username:
+        return None
+    if not USERNAME_RE.match(username):
+        raise InvalidInput(_l("A username has 3 to 40 letters, digits, dots, dashes or underscores and starts with a letter."))
+    return username.lower()
+
+
+def check_password_strength(password: str) -> None:
+    if len(password or "") < PASSWORD_MIN:
+        raise InvalidInput(_l("The password needs at least %(n)d characters.", n=PASSWORD_MIN))
+    if len(password) > PASSWORD_MAX:
+        raise InvalidInput(_l("The password is too long (at most %(n)d characters).", n=PASSWORD_MAX))
+
+
+def _check_unique(phone: Optional[str], username: Optional[str], *, exclude: Optional[User] = None) -> None:
+    for column, value, message in (
+        (User.phone, phone, _l("This phone number is already registered.")),
+        (User.username, username, _l("This username is taken.")),
+    ):
+        if value is None:
+            continue
+        query = select(User.id).where(column == value)
+        if exclude is not None:
+            query = query.where(User.id != exclude.id)
+        if db.session.scalar(query) is not None:
+            raise Conflict(message)
+
+
+def find_by_login(identifier: str) -> Optional[User]:
+    identifier = (identifier or "").strip()
+    if not identifier:
+        return None
+    phone = re.sub(r"[\s-]", "", identifier)
+    return db.session.scalar(
+        select(User).where(or_(User.phone == phone, User.username == identifier.lower()))
+    )
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(_l("No such person."))
+    return user
+
+
+# --- invite codes -------------------------------------------------------------------------
+
+def _new_code() -> str:
+    while True:
+        code = "".join(secrets.choice(INVITE_ALPHABET) for _ in range(INVITE_LENGTH))
+        if db.session.scalar(select(InviteCode.id).where(InviteCode.code == code)) is None:
+            return code
+
+
+def normalise_code(code: str) -> str:
+    return re.sub(r"[\s-]", "", code or "").upper()
+
+
+def usable_invite(household: Household) -> Optional[InviteCode]:
+    return db.session.scalar(
+        select(InviteCode).where(
+            InviteCode.household_id == household.id,
+            InviteCode.used_at.is_(None),
+            InviteCode.revoked_at.is_(None),
+        )
+    )
+
+
+def issue_invite(household: Household, *, actor) -> InviteCode:
+    """A fresh code for ``household``; an unused earlier code is revoked."""
+    permissions.require(permissions.can_manage_invites(actor, household.place))
+    old = usable_invite(household)
+    if old is not None:
+        old.revoked_at = utcnow()
+    invite = InviteCode(household=household, code=_new_code(), created_by_id=actor.id)
+    db.session.add(invite)
+    audit.record("invite.issue", household, actor=actor, place=household.place)
+    return invite
+
+
+def issue_invites_for(place: Place, *, actor) -> list[InviteCode]:
+    """Make sure every household in ``place`` has a usable code; returns one per household,
+    in address order, for the printable sheet."""
+    permissions.require(permissions.can_manage_invites(actor, place))
+    households = db.session.scalars(
+        select(Household).join(Household.place)
+        .where(Place.path.startswith(place.path, autoescape=True))
+        .order_by(Place.path, Household.room)
+    ).all()
+    invites = []
+    created = 0
+    for household in households:
+        invite = usable_invite(household)
+        if invite is None:
+            invite = InviteCode(household=household, code=_new_code(), created_by_id=actor.id)
+            db.session.add(invite)
+            created += 1
+        invites.append(invite)
+    if created:
+        audit.record("invite.issue_sheet", place, actor=actor, place=place, created=created)
+    return invites
+
+
+def revoke_invite(invite: InviteCode, *, actor) -> InviteCode:
+    permissions.require(permissions.can_manage_invites(actor, invite.household.place))
+    if invite.used_at is not None:
+        raise Conflict(_l("This code has already been used."))
+    if invite.revoked_at is None:
+        invite.revoked_at = utcnow()
+        audit.record("invite.revoke", invite.household, actor=actor, place=invite.household.place)
+    return invite
+
+
+def register_with_invite(code: str, *, name: str, phone: str, password: str,
+                         relation: Relation = Relation.owner, username: Optional[str] = None) -> User:
+    """A resident registers with their household's code. An owner imported from the
+    household list (same phone, no password yet) takes over that record."""
+    invite = db.session.scalar(select(InviteCode).where(InviteCode.code == normalise_code(code)))
+    if invite is None or invite.revoked_at is not None:
+        raise InvalidInput(_l("This invite code is not valid. Check it, or ask your grid worker for a new one."))
+    if invite.used_at is not None:
+        raise InvalidInput(_l("This invite code has already been used. Ask your grid worker for a new one."))
+    name = clean_person_name(name)
+    phone = clean_phone(phone)
+    username = clean_username(username)
+    check_password_strength(password)
+    household = invite.household
+
+    user = db.session.scalar(select(User).where(User.phone == phone))
+    if user is not None:
+        in_household = any(m.household_id == household.id for m in user.memberships)
+        if user.password_hash is not None or not in_household:
+            raise Conflict(_l("This phone number is already registered."))
+        _check_unique(None, username, exclude=user)
+        user.name, user.username = name, username or user.username
+    else:
+        _check_unique(phone, username)
+        user = User(name=name, phone=phone, username=username)
+        db.session.add(user)
+        db.session.flush()
+        places.attach_member(household, user, relation, actor=user)
+    user.password_hash = hash_password(password)
+    invite.used_at = utcnow()
+    invite.used_by = user
+    audit.record("account.register", user, actor=user, place=household.place, household=household.id)
+    return user
+
+
+# --- signing in ---------------------------------------------------------------------------
+
+def _failure_count(key: str, since) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(LoginFailure).where(LoginFailure.key == key, LoginFailure.at >= since)
+    ) or 0
+
+
+def authenticate(identifier: str, password: str, *, address: str, config) -> User:
+    """Check a sign-in. Failures are counted per account and per address in the window;
+    past the limit every try is refused until the window has moved on. The caller commits
+    in both outcomes, so that failures are remembered."""
+    now = utcnow()
+    window = timedelta(minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"])
+    since = now - window
+    account_key = f"account:{(identifier or '').strip().lower()[:100]}"
+    address_key = f"address:{address}"
+    if (_failure_count(account_key, since) >= config["LOGIN_FAILURES_PER_ACCOUNT"]
+            or _failure_count(address_key, since) >= config["LOGIN_FAILURES_PER_ADDRESS"]):
+        raise TooManyAttempts(_l("Too many failed sign-ins. Wait %(n)d minutes and try again.",
+                                 n=config["LOGIN_FAILURE_WINDOW_MINUTES"]))
+    user = find_by_login(identifier)
+    if user is None or not user.can_sign_in or not verify_password(user.password_hash, password):
+        db.session.add_all([LoginFailure(key=account_key, at=now), LoginFailure(key=address_key, at=now)])
+        # Old failures are of no further use.
+        db.session.execute(delete(LoginFailure).where(LoginFailure.at < since))
+        raise InvalidInput(_l("The phone number, username or password is wrong."))
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    db.session.execute(delete(LoginFailure).where(LoginFailure.key == account_key))
+    user.last_login_at = now
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> User:
+    if not verify_password(user.password_hash, current):
+        raise InvalidInput(_l("The current password is wrong."))
+    check_password_strength(new)
+    user.password_hash = hash_password(new)
+    user.session_version += 1
+    audit.record("account.password_change", user, actor=user)
+    return user
+
+
+def set_locale(user: User, locale: str, languages) -> None:
+    if locale not in languages:
+        raise InvalidInput(_l("Unknown language."))
+    user.locale = locale
+
+
+def create_account(*, actor, name: str, phone: Optional[str], username: Optional[str],
+                   password: Optional[str], household: Optional[Household] = None,
+                   relation: Relation = Relation.owner, place: Optional[Place] = None) -> tuple[User, Optional[str]]:
+    """An administrator creates an account, optionally as a member of a household. With no
+    password given one is generated and returned, to be handed over once."""
+    scope = household.place if household is not None else place
+    if scope is None:
+        permissions.require(permissions.is_global_administrator(actor))
+    else:
+        permissions.require(permissions.can_create_account(actor, scope))
+    name = clean_person_name(name)
+    phone = clean_phone(phone) if phone else None
+    username = clean_username(username)
+    if phone is None and username is None:
+        raise InvalidInput(_l("Give a phone number or a username to sign in with."))
+    generated = None
+    if not password:
+        generated = password = secrets.token_urlsafe(9)
+    check_password_strength(password)
+    _check_unique(phone, username)
+    user = User(name=name, phone=phone, username=username, password_hash=hash_password(password))
+    db.session.add(user)
+    db.session.flush()
+    if household is not None:
+        places.attach_member(household, user, relation, actor=actor)
+    audit.record("account.create", user, actor=actor, place=scope)
+    return user, generated
+
+
+def set_active(user: User, active: bool, *, actor) -> User:
+    permissions.require(permissions.can_view_person(actor, user) and permissions.is_administrator(actor))
+    if user.id == actor.id and not active:
+        raise InvalidInput(_l("You cannot deactivate your own account."))
+    user.active = active
+    user.session_version += 1
+    audit.record("account.activate" if active else "account.deactivate", user, actor=actor)
+    return user
+
+
+# --- roles -------------------------------------------------------------------------------
+
+def grant_role(user: User, role: Role, *, actor, place: Optional[Place] = None,
+               grid: Optional[Grid] = None, organisation: Optional[Organisation] = None) -> RoleGrant:
+    permissions.require(permissions.can_grant_role(actor, role, place=place, grid=grid))
+    if place is not None and grid is not None:
+        raise InvalidInput(_l("A role is held either in a place or in a grid."))
+    if place is None and grid is None and role is not Role.administrator:
+        raise InvalidInput(_l("Choose the place where the role is held."))
+    if grid is not None and role is not Role.grid_worker:
+        raise InvalidInput(_l("Only grid workers are assigned to grids."))
+    if role is Role.building_leader and place is not None and place.kind not in (
+            PlaceKind.building, PlaceKind.entrance):
+        raise InvalidInput(_l("A building leader leads a building or an entrance."))
+    if role in (Role.property_manager, Role.committee_member, Role.department_rep) and organisation is None:
+        raise InvalidInput(_l("This role is held on behalf of an organisation; choose it."))
+    for existing in user.grants:
+        if existing.role is role and existing.place_id == (place.id if place else None) \
+                and existing.grid_id == (grid.id if grid else None):
+            raise Conflict(_l("%(name)s already holds this role here.", name=user.name))
+    grant = RoleGrant(user=user, role=role, place=place, grid=grid, organisation=organisation,
+                      granted_by_id=actor.id)
+    db.session.add(grant)
+    audit.record("role.grant", grant, actor=actor, place=place or (grid.community if grid else None),
+                 user=user.id, role=role.value)
+    return grant
+
+
+def revoke_grant(grant: RoleGrant, *, actor) -> None:
+    permissions.require(permissions.can_grant_role(actor, grant.role, place=grant.place, grid=grant.grid))
+    if grant.user_id == actor.id and grant.role is Role.administrator:
+        raise InvalidInput(_l("You cannot revoke your own administrator role."))
+    audit.record("role.revoke", grant, actor=actor,
+                 place=grant.place or (grant.grid.community if grant.grid else None),
+                 user=grant.user_id, role=grant.role.value)
+    grant.user.grants.remove(grant)
+    db.session.flush()
+
+
+# --- organisations ---------------------------------------------------------------------------
+
+def create_organisation(place: Place, kind: OrganisationKind, name: str, *, actor) -> Organisation:
+    permissions.require(permissions.can_manage_place(actor, place))
+    name = places.clean_name(name, limit=100)
+    if db.session.scalar(select(Organisation.id).where(Organisation.place_id == place.id,
+                                                       Organisation.name == name)):
+        raise Conflict(_l("There is already an organisation named “%(name)s” here.", name=name))
+    organisation = Organisation(place=place, kind=kind, name=name)
+    db.session.add(organisation)
+    audit.record("organisation.create", organisation, actor=actor, place=place, name=name, kind=kind.value)
+    return organisation
+
+
+def add_organisation_member(organisation: Organisation, user: User, *, actor,
+                            title: Optional[str] = None) -> OrganisationMember:
+    permissions.require(permissions.can_manage_organisation(actor, organisation))
+    if any(m.user_id == user.id for m in organisation.members):
+        raise Conflict(_l("%(name)s is already a member.", name=user.name))
+    title = (title or "").strip() or None
+    if title and len(title) > 50:
+        raise InvalidInput(_l("The title is too long (at most %(n)d characters).", n=50))
+    member = OrganisationMember(organisation=organisation, user=user, title=title)
+    db.session.add(member)
+    audit.record("organisation.member_add", organisation, actor=actor, place=organisation.place, user=user.id)
+    return member
+
+
+def remove_organisation_member(member: OrganisationMember, *, actor) -> None:
+    organisation = member.organisation
+    permissions.require(permissions.can_manage_organisation(actor, organisation))
+    audit.record("organisation.member_remove", organisation, actor=actor, place=organisation.place,
+                 user=member.user_id)
+    organisation.members.remove(member)
+    db.session.flush()
+
+
+def ensure_may_sign_in(user: User) -> None:
+    if not user.active:
+        raise NotAllowed(_l("This account is deactivated."))

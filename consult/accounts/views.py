@@ -1,0 +1,230 @@
+"""Sign-in, registration, the own account, and the administration of people."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import func, or_, select
+
+from .. import permissions
+from ..errors import DomainError, InvalidInput, TooManyAttempts
+from ..extensions import db
+from ..main.views import _safe_next
+from ..places import service as places
+from ..places.models import Household, HouseholdMember, Place, Relation
+from ..web import perform
+from . import service as accounts
+from .forms import ActiveForm, ChangePasswordForm, ConfirmForm, CreateAccountForm, LoginForm, RegisterForm
+from .models import RoleGrant, User
+
+bp = Blueprint("accounts", __name__)
+
+
+def _start_session(user: User) -> None:
+    """A new session at every sign-in: nothing from before it (but the language) survives,
+    so a session id planted before sign-in is worthless."""
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    login_user(user)
+    session.permanent = False
+
+
+def _client_address() -> str:
+    return request.remote_addr or "unknown"
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = accounts.authenticate(form.identifier.data, form.password.data,
+                                         address=_client_address(), config=current_app.config)
+        except TooManyAttempts as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            status = 429
+        except InvalidInput as error:
+            db.session.commit()  # the failure must count towards the limit
+            flash(error.message, "error")
+            status = 422
+        else:
+            db.session.commit()
+            _start_session(user)
+            if user.locale:
+                session["locale"] = user.locale
+            return redirect(_safe_next(request.args.get("next")))
+    elif form.is_submitted():
+        status = 422
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    ConfirmForm().validate_on_submit() or abort(400)
+    locale = session.get("locale")
+    logout_user()
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = RegisterForm(code=request.args.get("code", ""))
+    status = 200
+    if form.validate_on_submit():
+        outcome = perform(accounts.register_with_invite, form.code.data, name=form.name.data,
+                          phone=form.phone.data, password=form.password.data,
+                          relation=Relation(form.relation.data))
+        if outcome.ok:
+            _start_session(outcome.value)
+            flash(_("Welcome! You are registered as a member of your household."), "success")
+            return redirect(url_for("main.index"))
+        status = outcome.status
+    elif form.is_submitted():
+        status = 422
+    return render_template("accounts/register.html", form=form), status
+
+
+@bp.get("/account")
+@login_required
+def account():
+    return render_template("accounts/account.html", person=current_user)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        outcome = perform(accounts.change_password, current_user, form.current.data, form.password.data)
+        if outcome.ok:
+            login_user(current_user._get_current_object())  # the session id carries the new version
+            flash(_("Your password has been changed. Other devices have been signed out."), "success")
+            return redirect(url_for("accounts.account"))
+        status = outcome.status
+    elif form.is_submitted():
+        status = 422
+    return render_template("accounts/password.html", form=form), status
+
+
+# --- administration of people -------------------------------------------------------------
+
+def _people_in_scope(query_text: str, page: int, per_page: int):
+    """The people an administrator may see: everyone for an installation-wide one, else
+    those with a household or a role in the places they administer."""
+    query = select(User)
+    if not permissions.is_global_administrator(current_user):
+        paths = [g.place.path for g in current_user.grants
+                 if g.role.value == "administrator" and g.place is not None]
+        if not paths:
+            abort(403)
+        in_place = or_(*[Place.path.startswith(p, autoescape=True) for p in paths])
+        members = (select(HouseholdMember.user_id).join(Household).join(Place).where(in_place))
+        granted = select(RoleGrant.user_id).join(Place, RoleGrant.place_id == Place.id).where(in_place)
+        query = query.where(or_(User.id.in_(members), User.id.in_(granted)))
+    if query_text:
+        like = f"%{query_text}%"
+        query = query.where(or_(User.name.like(like), User.phone.like(like), User.username.like(like)))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    people = db.session.scalars(query.order_by(User.name).offset((page - 1) * per_page).limit(per_page)).all()
+    return people, total
+
+
+@bp.get("/admin/people")
+@login_required
+def people():
+    if not permissions.can_manage_accounts(current_user):
+        abort(403)
+    q = request.args.get("q", "").strip()[:50]
+    page = max(request.args.get("page", 1, type=int), 1)
+    per_page = current_app.config["PAGE_SIZE"]
+    found, total = _people_in_scope(q, page, per_page)
+    return render_template("accounts/people.html", people=found, total=total, q=q, page=page,
+                           pages=max((total + per_page - 1) // per_page, 1))
+
+
+@bp.route("/admin/people/new", methods=["GET", "POST"])
+@login_required
+def new_person():
+    if not permissions.can_manage_accounts(current_user):
+        abort(403)
+    form = CreateAccountForm(household_id=request.args.get("household", ""))
+    status = 200
+    if form.validate_on_submit():
+        household = None
+        if form.household_id.data:
+            if not form.household_id.data.strip().isdigit():
+                abort(404)
+            household = db.session.get(Household, int(form.household_id.data))
+            if household is None:
+                abort(404)
+        outcome = perform(accounts.create_account, actor=current_user, name=form.name.data,
+                          phone=form.phone.data, username=form.username.data,
+                          password=form.password.data, household=household,
+                          relation=Relation(form.relation.data))
+        if outcome.ok:
+            person, generated = outcome.value
+            if generated:
+                flash(_("Account created. Its password is %(password)s — hand it over now; it is not shown again.",
+                        password=generated), "success")
+            else:
+                flash(_("Account created."), "success")
+            return redirect(url_for("accounts.person", user_id=person.id))
+        status = outcome.status
+    elif form.is_submitted():
+        status = 422
+    return render_template("accounts/new_person.html", form=form), status
+
+
+def _load_person(user_id: int) -> User:
+    person = db.session.get(User, user_id) or abort(404)
+    if not permissions.can_view_person(current_user, person):
+        abort(403)
+    return person
+
+
+@bp.get("/people/<int:user_id>")
+@login_required
+def person(user_id: int):
+    person = _load_person(user_id)
+    return render_template("accounts/person.html", person=person, form=ConfirmForm())
+
+
+@bp.post("/people/<int:user_id>/active")
+@login_required
+def set_active(user_id: int):
+    person = _load_person(user_id)
+    form = ActiveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    outcome = perform(accounts.set_active, person, bool(form.active.data), actor=current_user)
+    if outcome.ok:
+        flash(_("Saved."), "success")
+    return redirect(url_for("accounts.person", user_id=person.id))
+
+
+@bp.post("/grants/<int:grant_id>/revoke")
+@login_required
+def revoke_grant(grant_id: int):
+    grant = db.session.get(RoleGrant, grant_id) or abort(404)
+    ConfirmForm().validate_on_submit() or abort(400)
+    back = request.form.get("next")
+    outcome = perform(accounts.revoke_grant, grant, actor=current_user)
+    if outcome.ok:
+        flash(_("The role has been revoked."), "success")
+    elif outcome.error.status == 403:
+        abort(403)
+    return redirect(_safe_next(back))

@@ -1,0 +1,45 @@
+"""Domain errors. Services raise them; every transport maps them the same way."""
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A rule of the domain refused the action. ``message`` is already translated
+    (a lazy string), ``code`` is stable for the JSON API."""
+
+    code = "domain_error"
+    status = 400
+
+    def __init__(self, message, **details):
+        super().__init__(str(message))
+        self.message = message
+        self.details = details
+
+
+class NotAllowed(DomainError):
+    code = "not_allowed"
+    status = 403
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    status = 404
+
+
+class InvalidInput(DomainError):
+    code = "invalid_input"
+    status = 422
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    status = 409
+
+
+class InvalidTransition(DomainError):
+    code = "invalid_transition"
+    status = 409
+
+
+class TooManyAttempts(DomainError):
+    code = "too_many_attempts"
+    status = 429

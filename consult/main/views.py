@@ -1,0 +1,73 @@
+"""Home page, language choice and health checks."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from sqlalchemy import text
+
+from .. import permissions
+from ..accounts import service as accounts
+from ..database import unit_of_work
+from ..extensions import db
+from ..places import service as places
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def index():
+    if not current_user.is_authenticated:
+        return render_template("main/welcome.html")
+    grants = sorted(current_user.grants, key=lambda g: (g.role.value, g.place_id or 0))
+    roots = places.roots() if permissions.is_global_administrator(current_user) else []
+    return render_template("main/home.html", memberships=current_user.memberships,
+                           grants=grants, roots=roots)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only paths on this site: never redirect to another host."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("main.index")
+
+
+@bp.post("/language")
+def set_language():
+    locale = request.form.get("locale", "")
+    languages = current_app.config["LANGUAGES"]
+    if locale in languages:
+        session["locale"] = locale
+        if current_user.is_authenticated:
+            with unit_of_work():
+                accounts.set_locale(current_user, locale, languages)
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.get("/healthz")
+def healthz():
+    return jsonify(status="ok")
+
+
+@bp.get("/readyz")
+def readyz():
+    """Ready when the database, and the message queue if one is configured, answer."""
+    checks = {}
+    try:
+        db.session.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception:  # noqa: BLE001 — any failure means not ready
+        db.session.rollback()
+        checks["database"] = "unreachable"
+    queue = current_app.config.get("SOCKETIO_MESSAGE_QUEUE")
+    if queue:
+        try:
+            import redis
+
+            redis.Redis.from_url(queue, socket_connect_timeout=2, socket_timeout=2).ping()
+            checks["message_queue"] = "ok"
+        except Exception:  # noqa: BLE001
+            checks["message_queue"] = "unreachable"
+    ready = all(v == "ok" for v in checks.values())
+    return jsonify(status="ok" if ready else "unavailable", checks=checks), 200 if ready else 503

@@ -1,0 +1,11 @@
+"""Imports every domain's models so that the metadata is complete."""
+from .accounts.models import (  # noqa: F401
+    InviteCode,
+    LoginFailure,
+    Organisation,
+    OrganisationMember,
+    RoleGrant,
+    User,
+)
+from .audit.models import AuditEntry  # noqa: F401
+from .places.models import Grid, Household, HouseholdMember, Place  # noqa: F401

@@ -1,0 +1,142 @@
+"""Who may do what, where: ``can_<verb>(user, obj) -> bool`` for every domain.
+
+A role is held in a place and covers the places below it (a moderator of a community
+moderates its compounds and buildings), or in a grid, covering the grid's buildings.
+Every transport asks these functions; services call ``require`` with them too.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from .accounts.models import Organisation, Role, User
+from .errors import NotAllowed
+from .places.models import Grid, Household, Place
+
+# The roles whose work needs residents' full names and phone numbers.
+PERSONAL_DATA_ROLES = (Role.administrator, Role.moderator, Role.grid_worker, Role.building_leader)
+
+
+def _signed_in(user) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False)
+
+
+def roles_in(user: Optional[User], place: Place) -> set[Role]:
+    """The roles ``user`` holds that cover ``place``. Being a member of a household makes
+    one a resident of the household's building or entrance."""
+    if not _signed_in(user):
+        return set()
+    roles = {grant.role for grant in user.grants if grant.covers(place)}
+    if any(place.is_within(m.household.place) for m in user.memberships):
+        roles.add(Role.resident)
+    return roles
+
+
+def has_role(user, place: Place, *roles: Role) -> bool:
+    return bool(roles_in(user, place) & set(roles))
+
+
+def is_administrator(user) -> bool:
+    """An administrator somewhere: sees the administration menu."""
+    return _signed_in(user) and any(g.role is Role.administrator for g in user.grants)
+
+
+def is_global_administrator(user) -> bool:
+    return _signed_in(user) and any(
+        g.role is Role.administrator and g.place_id is None and g.grid_id is None
+        for g in user.grants
+    )
+
+
+def belongs_to(user, place: Place) -> bool:
+    """The person lives in ``place``: one of their households is in it or below it."""
+    if not _signed_in(user):
+        return False
+    return any(m.household.place.is_within(place) for m in user.memberships)
+
+
+# --- places -------------------------------------------------------------------------
+
+def can_view_place(user, place: Place) -> bool:
+    return _signed_in(user)
+
+
+def can_manage_place(user, place: Place) -> bool:
+    """Add, rename, move and delete places below, households, grids, organisations."""
+    return has_role(user, place, Role.administrator)
+
+
+def can_create_root_place(user) -> bool:
+    return is_global_administrator(user)
+
+
+def can_import_households(user, place: Place) -> bool:
+    return has_role(user, place, Role.administrator)
+
+
+def can_manage_grid(user, grid: Grid) -> bool:
+    return has_role(user, grid.community, Role.administrator)
+
+
+def can_see_personal_data(user, place: Place) -> bool:
+    """Full names and phone numbers of the people in ``place``."""
+    return has_role(user, place, *PERSONAL_DATA_ROLES)
+
+
+def can_view_household(user, household: Household) -> bool:
+    if not _signed_in(user):
+        return False
+    if any(m.user_id == user.id for m in household.members):
+        return True
+    return can_see_personal_data(user, household.place)
+
+
+def can_manage_invites(user, place: Place) -> bool:
+    return has_role(user, place, Role.administrator, Role.grid_worker)
+
+
+# --- accounts and roles ----------------------------------------------------------------
+
+def can_create_account(user, place: Place) -> bool:
+    return has_role(user, place, Role.administrator)
+
+
+def can_grant_role(user, role: Role, *, place: Optional[Place] = None,
+                   grid: Optional[Grid] = None) -> bool:
+    if place is not None:
+        return has_role(user, place, Role.administrator)
+    if grid is not None:
+        return has_role(user, grid.community, Role.administrator)
+    return is_global_administrator(user)
+
+
+def can_manage_accounts(user) -> bool:
+    return is_administrator(user)
+
+
+def can_view_person(viewer, person: User) -> bool:
+    """Full record of another person: themselves, or an administrator whose places hold
+    one of the person's households or roles."""
+    if not _signed_in(viewer):
+        return False
+    if viewer.id == person.id or is_global_administrator(viewer):
+        return True
+    places = [m.household.place for m in person.memberships]
+    places += [g.place for g in person.grants if g.place is not None]
+    places += [g.grid.community for g in person.grants if g.grid is not None]
+    return any(has_role(viewer, p, Role.administrator) for p in places)
+
+
+def can_manage_organisation(user, organisation: Organisation) -> bool:
+    return has_role(user, organisation.place, Role.administrator)
+
+
+def can_view_audit(user, place: Place) -> bool:
+    return has_role(user, place, Role.administrator)
+
+
+def require(allowed: bool, message=None) -> None:
+    """Raise ``NotAllowed`` unless ``allowed``: services guard every operation with it."""
+    if not allowed:
+        from flask_babel import lazy_gettext as _l
+
+        raise NotAllowed(message or _l("You are not allowed to do this."))

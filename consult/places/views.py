@@ -1,0 +1,500 @@
+"""The place tree: browsing, administration, households, grids, invite sheets, imports,
+roles and organisations in a place."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from .. import permissions
+from ..accounts import service as accounts
+from ..accounts.forms import ConfirmForm, OrganisationForm, OrganisationMemberForm
+from ..accounts.models import (
+    InviteCode,
+    Organisation,
+    OrganisationKind,
+    OrganisationMember,
+    Role,
+    RoleGrant,
+)
+from ..errors import NotFound
+from ..extensions import db
+from ..web import perform
+from . import importer
+from . import service as places
+from .forms import (
+    GridForm,
+    HouseholdForm,
+    ImportForm,
+    MemberForm,
+    MovePlaceForm,
+    PlaceForm,
+    RenamePlaceForm,
+    RoleGrantForm,
+)
+from .models import ALLOWED_PARENTS, HOUSEHOLD_PLACE_KINDS, Grid, Household, HouseholdMember, Place, PlaceKind, Relation
+
+bp = Blueprint("places", __name__)
+
+
+def load_place(place_id: int) -> Place:
+    place = db.session.get(Place, place_id) or abort(404)
+    if not permissions.can_view_place(current_user, place):
+        abort(403)
+    return place
+
+
+def require(allowed: bool) -> None:
+    if not allowed:
+        abort(403)
+
+
+def _person_by_login(login: str):
+    person = accounts.find_by_login(login)
+    if person is None:
+        raise NotFound(_("Nobody with this phone number or username is registered."))
+    return person
+
+
+def _child_kinds(place: Place) -> list[PlaceKind]:
+    return [k for k, parents in ALLOWED_PARENTS.items() if place.kind in parents]
+
+
+def _organisation_choices(place: Place):
+    """Organisations serving this place or a place above it."""
+    ids = place.ancestor_ids
+    orgs = db.session.scalars(select(Organisation).where(Organisation.place_id.in_(ids))
+                              .order_by(Organisation.name)).all()
+    return [("", "—")] + [(str(o.id), o.name) for o in orgs]
+
+
+@bp.get("/places/")
+@login_required
+def index():
+    roots = places.roots()
+    return render_template("places/index.html", roots=roots, form=PlaceForm())
+
+
+@bp.post("/places/")
+@login_required
+def create_root():
+    require(permissions.can_create_root_place(current_user))
+    form = PlaceForm()
+    if form.validate_on_submit():
+        outcome = perform(places.create_place, None, PlaceKind(form.kind.data), form.name.data, actor=current_user)
+        if outcome.ok:
+            flash(_("Saved."), "success")
+            return redirect(url_for("places.detail", place_id=outcome.value.id))
+    return redirect(url_for("places.index"))
+
+
+@bp.get("/places/<int:place_id>")
+@login_required
+def detail(place_id: int):
+    place = load_place(place_id)
+    manage = permissions.can_manage_place(current_user, place)
+    grants = db.session.scalars(select(RoleGrant).where(RoleGrant.place_id == place.id)).all()
+    grids = db.session.scalars(select(Grid).where(Grid.community_id == place.id).order_by(Grid.name)).all() \
+        if place.kind is PlaceKind.community else []
+    organisations = db.session.scalars(select(Organisation).where(Organisation.place_id == place.id)
+                                       .order_by(Organisation.name)).all()
+    child_form = PlaceForm()
+    child_form.kind.choices = [(k.value, k.label) for k in _child_kinds(place)]
+    grant_form = RoleGrantForm()
+    grant_form.organisation_id.choices = _organisation_choices(place)
+    return render_template(
+        "places/detail.html", place=place, manage=manage, grants=grants, grids=grids,
+        organisations=organisations, child_form=child_form, grant_form=grant_form,
+        household_form=HouseholdForm(), org_form=OrganisationForm(), confirm=ConfirmForm(),
+        can_hold_households=place.kind in HOUSEHOLD_PLACE_KINDS,
+        see_people=permissions.can_see_personal_data(current_user, place),
+    )
+
+
+@bp.post("/places/<int:place_id>/children")
+@login_required
+def create_child(place_id: int):
+    place = load_place(place_id)
+    require(permissions.can_manage_place(current_user, place))
+    form = PlaceForm()
+    form.kind.choices = [(k.value, k.label) for k in _child_kinds(place)]
+    if form.validate_on_submit():
+        outcome = perform(places.create_place, place, PlaceKind(form.kind.data), form.name.data, actor=current_user)
+        if outcome.ok:
+            flash(_("Saved."), "success")
+    else:
+        flash(_("Choose a kind and give a name."), "error")
+    return redirect(url_for("places.detail", place_id=place.id))
+
+
+@bp.route("/places/<int:place_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(place_id: int):
+    place = load_place(place_id)
+    require(permissions.can_manage_place(current_user, place))
+    rename = RenamePlaceForm(name=place.name, prefix="rename")
+    move = MovePlaceForm(prefix="move")
+    parents = db.session.scalars(select(Place).where(Place.kind.in_(ALLOWED_PARENTS[place.kind]))
+                                 .order_by(Place.path)).all()
+    move.parent_id.choices = [(str(p.id), p.full_name) for p in parents
+                              if p.id != place.parent_id and permissions.can_manage_place(current_user, p)]
+    status = 200
+    if request.method == "POST":
+        if "rename-name" in request.form and rename.validate_on_submit():
+            outcome = perform(places.rename_place, place, rename.name.data, actor=current_user)
+        elif "move-parent_id" in request.form and move.validate_on_submit():
+            target = db.session.get(Place, request.form.get("move-parent_id", type=int) or 0) or abort(404)
+            outcome = perform(places.move_place, place, target, actor=current_user)
+        else:
+            abort(400)
+        if outcome.ok:
+            flash(_("Saved."), "success")
+            return redirect(url_for("places.detail", place_id=place.id))
+        status = outcome.status
+    return render_template("places/edit.html", place=place, rename=rename, move=move,
+                           confirm=ConfirmForm()), status
+
+
+@bp.post("/places/<int:place_id>/delete")
+@login_required
+def delete(place_id: int):
+    place = load_place(place_id)
+    require(permissions.can_manage_place(current_user, place))
+    ConfirmForm().validate_on_submit() or abort(400)
+    parent_id = place.parent_id
+    outcome = perform(places.delete_place, place, actor=current_user)
+    if outcome.ok:
+        flash(_("Deleted."), "success")
+        return redirect(url_for("places.detail", place_id=parent_id) if parent_id else url_for("places.index"))
+    return redirect(url_for("places.edit", place_id=place_id))
+
+
+# --- households ---------------------------------------------------------------------------
+
+@bp.post("/places/<int:place_id>/households")
+@login_required
+def create_household(place_id: int):
+    place = load_place(place_id)
+    require(permissions.can_manage_place(current_user, place))
+    form = HouseholdForm()
+    if form.validate_on_submit():
+        outcome = perform(places.add_household, place, form.room.data, form.area.data, actor=current_user)
+        if outcome.ok:
+            flash(_("Saved."), "success")
+            return redirect(url_for("places.household", household_id=outcome.value.id))
+    else:
+        flash(_("Give a room number and a floor area."), "error")
+    return redirect(url_for("places.detail", place_id=place.id))
+
+
+def load_household(household_id: int) -> Household:
+    household = db.session.get(Household, household_id) or abort(404)
+    require(permissions.can_view_household(current_user, household))
+    return household
+
+
+@bp.route("/households/<int:household_id>", methods=["GET", "POST"])
+@login_required
+def household(household_id: int):
+    household = load_household(household_id)
+    manage = permissions.can_manage_place(current_user, household.place)
+    form = HouseholdForm(obj=household)
+    status = 200
+    if request.method == "POST":
+        require(manage)
+        if form.validate_on_submit():
+            outcome = perform(places.update_household, household, form.room.data, form.area.data,
+                              actor=current_user)
+            if outcome.ok:
+                flash(_("Saved."), "success")
+                return redirect(url_for("places.household", household_id=household.id))
+            status = outcome.status
+        else:
+            status = 422
+    invite = accounts.usable_invite(household) if permissions.can_manage_invites(current_user, household.place) else None
+    return render_template("places/household.html", household=household, manage=manage, form=form,
+                           member_form=MemberForm(), confirm=ConfirmForm(), invite=invite,
+                           invites=permissions.can_manage_invites(current_user, household.place)), status
+
+
+@bp.post("/households/<int:household_id>/delete")
+@login_required
+def delete_household(household_id: int):
+    household = load_household(household_id)
+    require(permissions.can_manage_place(current_user, household.place))
+    ConfirmForm().validate_on_submit() or abort(400)
+    place_id = household.place_id
+    outcome = perform(places.delete_household, household, actor=current_user)
+    if outcome.ok:
+        flash(_("Deleted."), "success")
+        return redirect(url_for("places.detail", place_id=place_id))
+    return redirect(url_for("places.household", household_id=household_id))
+
+
+@bp.post("/households/<int:household_id>/members")
+@login_required
+def add_member(household_id: int):
+    household = load_household(household_id)
+    require(permissions.can_manage_place(current_user, household.place))
+    form = MemberForm()
+    if form.validate_on_submit():
+        def add():
+            person = _person_by_login(form.login.data)
+            return places.add_member(household, person, Relation(form.relation.data), actor=current_user)
+        if perform(add).ok:
+            flash(_("Saved."), "success")
+    return redirect(url_for("places.household", household_id=household.id))
+
+
+def _load_member(member_id: int) -> HouseholdMember:
+    member = db.session.get(HouseholdMember, member_id) or abort(404)
+    require(permissions.can_manage_place(current_user, member.household.place))
+    ConfirmForm().validate_on_submit() or abort(400)
+    return member
+
+
+@bp.post("/members/<int:member_id>/remove")
+@login_required
+def remove_member(member_id: int):
+    member = _load_member(member_id)
+    household_id = member.household_id
+    if perform(places.remove_member, member, actor=current_user).ok:
+        flash(_("Removed."), "success")
+    return redirect(url_for("places.household", household_id=household_id))
+
+
+@bp.post("/members/<int:member_id>/voter")
+@login_required
+def designate_voter(member_id: int):
+    member = _load_member(member_id)
+    if perform(places.designate_voter, member, actor=current_user).ok:
+        flash(_("Saved."), "success")
+    return redirect(url_for("places.household", household_id=member.household_id))
+
+
+# --- invite codes -----------------------------------------------------------------------------
+
+@bp.route("/places/<int:place_id>/invites", methods=["GET", "POST"])
+@login_required
+def invites(place_id: int):
+    """The printable sheet: one code per household. POST fills in missing codes."""
+    place = load_place(place_id)
+    require(permissions.can_manage_invites(current_user, place))
+    if request.method == "POST":
+        ConfirmForm().validate_on_submit() or abort(400)
+        outcome = perform(accounts.issue_invites_for, place, actor=current_user)
+        if outcome.ok:
+            flash(_("Every household now has a code."), "success")
+        return redirect(url_for("places.invites", place_id=place.id))
+    households = db.session.scalars(
+        select(Household).join(Household.place).where(Place.path.startswith(place.path, autoescape=True))
+        .order_by(Place.path, Household.room)).all()
+    sheet = [(h, accounts.usable_invite(h)) for h in households]
+    return render_template("places/invites.html", place=place, sheet=sheet, confirm=ConfirmForm())
+
+
+@bp.post("/households/<int:household_id>/invite")
+@login_required
+def issue_invite(household_id: int):
+    household = db.session.get(Household, household_id) or abort(404)
+    require(permissions.can_manage_invites(current_user, household.place))
+    ConfirmForm().validate_on_submit() or abort(400)
+    if perform(accounts.issue_invite, household, actor=current_user).ok:
+        flash(_("A new invite code has been made; the old one no longer works."), "success")
+    return redirect(url_for("places.household", household_id=household.id))
+
+
+@bp.post("/invites/<int:invite_id>/revoke")
+@login_required
+def revoke_invite(invite_id: int):
+    invite = db.session.get(InviteCode, invite_id) or abort(404)
+    require(permissions.can_manage_invites(current_user, invite.household.place))
+    ConfirmForm().validate_on_submit() or abort(400)
+    if perform(accounts.revoke_invite, invite, actor=current_user).ok:
+        flash(_("The invite code has been revoked."), "success")
+    return redirect(url_for("places.household", household_id=invite.household_id))
+
+
+# --- import ---------------------------------------------------------------------------------
+
+@bp.route("/places/<int:place_id>/import", methods=["GET", "POST"])
+@login_required
+def import_households(place_id: int):
+    place = load_place(place_id)
+    require(permissions.can_import_households(current_user, place))
+    form = ImportForm()
+    report, errors, status = None, [], 200
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            outcome = perform(importer.import_households, place, upload.filename or "", upload.read(),
+                              actor=current_user)
+        finally:
+            upload.close()
+        if outcome.ok:
+            report = outcome.value
+        else:
+            errors = getattr(outcome.error, "errors", [])
+            status = outcome.status
+    elif form.is_submitted():
+        status = 422
+    return render_template("places/import.html", place=place, form=form, report=report,
+                           errors=errors), status
+
+
+# --- grids ------------------------------------------------------------------------------------
+
+def _building_choices(community: Place):
+    buildings = db.session.scalars(community.descendants_query()
+                                   .where(Place.kind == PlaceKind.building).order_by(Place.path)).all()
+    return [(str(b.id), b.full_name) for b in buildings]
+
+
+@bp.route("/places/<int:place_id>/grids", methods=["GET", "POST"])
+@login_required
+def grids(place_id: int):
+    community = load_place(place_id)
+    require(permissions.can_manage_place(current_user, community) and community.kind is PlaceKind.community)
+    form = GridForm()
+    form.buildings.choices = _building_choices(community)
+    status = 200
+    if form.validate_on_submit():
+        outcome = perform(places.create_grid, community, form.name.data, form.buildings.data or [],
+                          actor=current_user)
+        if outcome.ok:
+            flash(_("Saved."), "success")
+            return redirect(url_for("places.grid", grid_id=outcome.value.id))
+        status = outcome.status
+    elif form.is_submitted():
+        status = 422
+    return render_template("places/grid_new.html", community=community, form=form), status
+
+
+@bp.route("/grids/<int:grid_id>", methods=["GET", "POST"])
+@login_required
+def grid(grid_id: int):
+    grid = db.session.get(Grid, grid_id) or abort(404)
+    require(permissions.can_view_place(current_user, grid.community))
+    manage = permissions.can_manage_grid(current_user, grid)
+    form = GridForm(name=grid.name, buildings=[str(b.id) for b in grid.buildings])
+    form.buildings.choices = _building_choices(grid.community)
+    status = 200
+    if request.method == "POST":
+        require(manage)
+        if form.validate_on_submit():
+            outcome = perform(places.set_grid_buildings, grid, form.buildings.data or [], actor=current_user)
+            if outcome.ok:
+                flash(_("Saved."), "success")
+                return redirect(url_for("places.grid", grid_id=grid.id))
+            status = outcome.status
+    grants = db.session.scalars(select(RoleGrant).where(RoleGrant.grid_id == grid.id)).all()
+    return render_template("places/grid.html", grid=grid, manage=manage, form=form, grants=grants,
+                           grant_form=RoleGrantForm(), confirm=ConfirmForm()), status
+
+
+@bp.post("/grids/<int:grid_id>/delete")
+@login_required
+def delete_grid(grid_id: int):
+    grid = db.session.get(Grid, grid_id) or abort(404)
+    require(permissions.can_manage_grid(current_user, grid))
+    ConfirmForm().validate_on_submit() or abort(400)
+    community_id = grid.community_id
+    if perform(places.delete_grid, grid, actor=current_user).ok:
+        flash(_("Deleted."), "success")
+        return redirect(url_for("places.detail", place_id=community_id))
+    return redirect(url_for("places.grid", grid_id=grid_id))
+
+
+# --- roles in places and grids --------------------------------------------------------------
+
+def _grant(form: RoleGrantForm, *, place=None, grid=None):
+    person = _person_by_login(form.login.data)
+    organisation = None
+    if form.organisation_id.data:
+        organisation = db.session.get(Organisation, int(form.organisation_id.data)) \
+            if str(form.organisation_id.data).isdigit() else None
+        if organisation is None:
+            raise NotFound(_("No such organisation."))
+    return accounts.grant_role(person, Role(form.role.data), actor=current_user, place=place, grid=grid,
+                               organisation=organisation)
+
+
+@bp.post("/places/<int:place_id>/roles")
+@login_required
+def grant_role(place_id: int):
+    place = load_place(place_id)
+    require(permissions.has_role(current_user, place, Role.administrator))
+    form = RoleGrantForm()
+    form.organisation_id.choices = _organisation_choices(place)
+    if form.validate_on_submit():
+        if perform(_grant, form, place=place).ok:
+            flash(_("The role has been granted."), "success")
+    else:
+        flash(_("Give a phone number or username and a role."), "error")
+    return redirect(url_for("places.detail", place_id=place.id) + "#roles")
+
+
+@bp.post("/grids/<int:grid_id>/roles")
+@login_required
+def grant_grid_role(grid_id: int):
+    grid = db.session.get(Grid, grid_id) or abort(404)
+    require(permissions.can_manage_grid(current_user, grid))
+    form = RoleGrantForm()
+    form.role.data = Role.grid_worker.value
+    form.organisation_id.choices = [("", "—")]
+    if form.validate_on_submit():
+        if perform(_grant, form, grid=grid).ok:
+            flash(_("The role has been granted."), "success")
+    return redirect(url_for("places.grid", grid_id=grid.id))
+
+
+# --- organisations ----------------------------------------------------------------------------
+
+@bp.post("/places/<int:place_id>/organisations")
+@login_required
+def create_organisation(place_id: int):
+    place = load_place(place_id)
+    require(permissions.can_manage_place(current_user, place))
+    form = OrganisationForm()
+    if form.validate_on_submit():
+        outcome = perform(accounts.create_organisation, place, OrganisationKind(form.kind.data), form.name.data,
+                          actor=current_user)
+        if outcome.ok:
+            flash(_("Saved."), "success")
+            return redirect(url_for("places.organisation", organisation_id=outcome.value.id))
+    else:
+        flash(_("Give the organisation a name."), "error")
+    return redirect(url_for("places.detail", place_id=place.id))
+
+
+@bp.route("/organisations/<int:organisation_id>", methods=["GET", "POST"])
+@login_required
+def organisation(organisation_id: int):
+    organisation = db.session.get(Organisation, organisation_id) or abort(404)
+    require(permissions.can_view_place(current_user, organisation.place))
+    manage = permissions.can_manage_organisation(current_user, organisation)
+    form = OrganisationMemberForm()
+    if request.method == "POST":
+        require(manage)
+        if form.validate_on_submit():
+            def add():
+                return accounts.add_organisation_member(organisation, _person_by_login(form.login.data),
+                                                        actor=current_user, title=form.title.data)
+            if perform(add).ok:
+                flash(_("Saved."), "success")
+        return redirect(url_for("places.organisation", organisation_id=organisation.id))
+    return render_template("places/organisation.html", organisation=organisation, manage=manage, form=form,
+                           confirm=ConfirmForm())
+
+
+@bp.post("/organisation-members/<int:member_id>/remove")
+@login_required
+def remove_organisation_member(member_id: int):
+    member = db.session.get(OrganisationMember, member_id) or abort(404)
+    require(permissions.can_manage_organisation(current_user, member.organisation))
+    ConfirmForm().validate_on_submit() or abort(400)
+    organisation_id = member.organisation_id
+    if perform(accounts.remove_organisation_member, member, actor=current_user).ok:
+        flash(_("Removed."), "success")
+    return redirect(url_for("places.organisation", organisation_id=organisation_id))

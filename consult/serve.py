@@ -1,0 +1,25 @@
+"""Serve Consult with Flask-SocketIO on gevent: ``python -m consult.serve``.
+
+gevent keeps thousands of idle live-room connections in one process where threads would
+not. HOST and PORT choose the address (127.0.0.1:5000 by default).
+"""
+from gevent import monkey
+
+monkey.patch_all()
+
+import os  # noqa: E402
+
+from consult import create_app  # noqa: E402
+from consult.extensions import socketio  # noqa: E402
+
+
+def main() -> None:
+    app = create_app()
+    host = os.environ.get("HOST", "127.0.0.1")
+    port = int(os.environ.get("PORT", "5000"))
+    print(f" * Consult on http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
+    socketio.run(app, host=host, port=port, log_output=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,151 @@
+"""What every page shares: sign-in loading, error pages, template helpers and one way
+for views to run a service call as a transaction."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from flask import Flask, flash, jsonify, render_template, request
+from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from . import permissions
+from .accounts.models import User
+from .database import unit_of_work
+from .errors import DomainError
+from .extensions import db, login_manager
+from .privacy import mask_name, mask_phone
+
+
+@dataclass
+class Outcome:
+    ok: bool
+    value: Any = None
+    error: DomainError | None = None
+
+    @property
+    def status(self) -> int:
+        """The status of a page that shows the form again after a refusal."""
+        return 200 if self.ok else self.error.status if self.error.status != 400 else 422
+
+
+def perform(operation: Callable, *args, **kwargs) -> Outcome:
+    """Run one service operation as one transaction. A domain error rolls everything
+    back and is flashed for the page that shows the form again."""
+    try:
+        with unit_of_work():
+            value = operation(*args, **kwargs)
+    except DomainError as error:
+        flash(error.message, "error")
+        return Outcome(False, error=error)
+    return Outcome(True, value)
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or (
+        request.accept_mimetypes.best == "application/json"
+    )
+
+
+ERROR_TITLES = {
+    400: _l("This request could not be understood"),
+    403: _l("You are not allowed to see this page"),
+    404: _l("This page does not exist"),
+    405: _l("This action is not available here"),
+    413: _l("The file is too large"),
+    422: _l("Some of what you entered is not valid"),
+    429: _l("Too many attempts"),
+    500: _l("Something went wrong on our side"),
+}
+
+
+def render_error(status: int, message=None, code: str | None = None):
+    if wants_json():
+        body = {"error": {"code": code or f"http_{status}",
+                          "message": str(message or ERROR_TITLES.get(status, ""))}}
+        return jsonify(body), status
+    return render_template("errors/error.html", status=status,
+                           title=ERROR_TITLES.get(status, ERROR_TITLES[500]),
+                           message=message), status
+
+
+def person_name(person: User | None, place=None) -> str:
+    """A person's name as the current viewer may see it: in full for themselves and for
+    roles that need it in ``place``, masked (王**) for everyone else."""
+    if person is None:
+        return ""
+    if current_user.is_authenticated and (
+        person.id == current_user.id
+        or (place is not None and permissions.can_see_personal_data(current_user, place))
+        or permissions.is_global_administrator(current_user)
+    ):
+        return person.name
+    return mask_name(person.name)
+
+
+def person_phone(person: User | None, place=None) -> str:
+    if person is None or not person.phone:
+        return ""
+    if current_user.is_authenticated and (
+        person.id == current_user.id
+        or (place is not None and permissions.can_see_personal_data(current_user, place))
+        or permissions.is_global_administrator(current_user)
+    ):
+        return person.phone
+    return mask_phone(person.phone)
+
+
+@login_manager.user_loader
+def load_user(session_id: str):
+    user_id, _, version = session_id.partition(".")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_version != int(version) or not user.can_sign_in:
+        return None
+    return user
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        db.session.rollback()
+        return render_error(error.status, error.message, error.code)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_error(
+            400, _l("The form had expired or was sent from elsewhere. Please go back, reload the page and try again."),
+            "csrf_failed")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        return render_error(error.code or 500, None, f"http_{error.code}")
+
+    @app.errorhandler(500)
+    def server_error(error):
+        db.session.rollback()
+        return render_error(500)
+
+    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
+    app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
+    app.jinja_env.filters["mask_phone"] = mask_phone
+    app.jinja_env.filters["mask_name"] = mask_name
+
+    @app.context_processor
+    def helpers():
+        return {
+            "permissions": permissions,
+            "person_name": person_name,
+            "person_phone": person_phone,
+            "current_locale": str(get_locale()),
+            "languages": app.config["LANGUAGES"],
+        }
