@@ -18,8 +18,10 @@ def _bool(name: str, default: bool = False) -> bool:
 
 
 class Config:
-    # SECRET_KEY signs sessions and CSRF tokens. Without one, a random key is kept in
-    # instance/secret_key so that sessions survive restarts of a development server.
+    # CONSULT_ENV=production: refuse to start without SECRET_KEY.
+    PRODUCTION = os.environ.get("CONSULT_ENV") == "production"
+    # SECRET_KEY signs sessions and CSRF tokens. Without one (outside production), a random
+    # key is kept in instance/secret_key so that sessions survive restarts.
     SECRET_KEY = os.environ.get("SECRET_KEY")
 
     # DATABASE_URL: e.g. postgresql+psycopg://consult:secret@127.0.0.1/consult.

@@ -1,83 +1,12 @@
-"""Consult (协商议事平台): the application factory."""
-from __future__ import annotations
+"""Consult (协商议事平台).
 
-import secrets
-from pathlib import Path
-
-from flask import Flask, request, session
-from flask.sessions import SecureCookieSessionInterface
-from werkzeug.middleware.proxy_fix import ProxyFix
-
-from config import Config
-
-from .extensions import babel, csrf, db, login_manager, migrate, socketio
+The factory lives in ``consult.app``; importing this package stays light so that
+``python -m consult.serve`` can let gevent patch the standard library before Flask,
+SQLAlchemy or ssl are imported.
+"""
 
 
-class SessionInterface(SecureCookieSessionInterface):
-    """Marks the session cookie Secure whenever the request came in over HTTPS."""
+def create_app(*args, **kwargs):
+    from .app import create_app as factory
 
-    def get_cookie_secure(self, app):
-        return app.config["SESSION_COOKIE_SECURE"] or request.is_secure
-
-
-def _secret_key(app: Flask) -> str:
-    path = Path(app.instance_path) / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    path.write_text(key)
-    path.chmod(0o600)
-    return key
-
-
-def create_app(config_class=Config) -> Flask:
-    root = Path(__file__).resolve().parent.parent
-    app = Flask(
-        __name__,
-        instance_path=str(root / "instance"),
-        instance_relative_config=True,
-        template_folder=str(root / "templates"),
-        static_folder=str(root / "static"),
-    )
-    app.config.from_object(config_class)
-    app.config.from_pyfile("config.py", silent=True)
-    if not app.config.get("SECRET_KEY"):
-        if app.config.get("ENV_PRODUCTION"):
-            raise RuntimeError("SECRET_KEY must be set in production")
-        app.config["SECRET_KEY"] = _secret_key(app)
-    if app.config["TRUSTED_PROXIES"]:
-        n = app.config["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
-    app.session_interface = SessionInterface()
-
-    db.init_app(app)
-    migrate.init_app(app, db, directory=str(root / "migrations"), render_as_batch=True)
-    csrf.init_app(app)
-    login_manager.init_app(app)
-
-    from . import i18n
-
-    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
-    socketio.init_app(
-        app,
-        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
-        message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
-    )
-
-    from . import models  # noqa: F401  (every mapped class, for migrations and FK checks)
-    from .accounts.views import bp as accounts_bp
-    from .audit.views import bp as audit_bp
-    from .main.views import bp as main_bp
-    from .places.views import bp as places_bp
-
-    app.register_blueprint(main_bp)
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(places_bp)
-    app.register_blueprint(audit_bp)
-
-    from . import cli, web
-
-    web.init_app(app)
-    cli.init_app(app)
-    return app
+    return factory(*args, **kwargs)

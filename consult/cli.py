@@ -23,7 +23,6 @@ def init_app(app: Flask) -> None:
     @click.option("--seed", default=278, show_default=True, help="Seed for the generated households.")
     def demo(if_empty: bool, seed: int):
         """Build the demo area of the 大屯 north cluster, with one account for each role."""
-        from .demo import build_demo
         from .places.models import Place
 
         if db.session.scalar(select(func.count()).select_from(Place)):
@@ -32,6 +31,8 @@ def init_app(app: Flask) -> None:
                 return
             click.echo("error: the database already holds places; the demo needs an empty one.", err=True)
             sys.exit(1)
+        from .demo import build_demo
+
         try:
             with unit_of_work():
                 result = build_demo(seed=seed)

@@ -1,0 +1,161 @@
+"""Speed and memory figures of Consult: ``make bench`` (``python -m bench``).
+
+Prints a table and writes bench/results/latest.json. Figures, not pass/fail: the
+tests never time anything.
+"""
+from __future__ import annotations
+
+import json
+import platform
+import random
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from config import TestConfig
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def _app(tmp: Path):
+    from flask_migrate import upgrade
+
+    from consult import create_app
+
+    config = type("BenchConfig", (TestConfig,), {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'bench.db'}",
+        "PASSWORD_HASH_COST": "default",  # production Argon2id parameters
+        "WTF_CSRF_ENABLED": False,
+    })
+    app = create_app(config)
+    with app.app_context():
+        upgrade()
+    return app
+
+
+def _csv(households: int, seed: int = 278) -> bytes:
+    rng = random.Random(seed)
+    lines = ["楼栋,单元,房号,面积,业主姓名,手机号"]
+    n = 0
+    for building in range(1, 1000):
+        for entrance in range(1, 5):
+            for floor in range(1, 19):
+                for unit in (1, 2):
+                    if n == households:
+                        return "\n".join(lines).encode("gb18030")
+                    n += 1
+                    area = f"{rng.uniform(45, 160):.2f}"
+                    lines.append(f"{building}号楼,{entrance}单元,{floor}0{unit},{area},业主{n},1{n + 3000000000:010d}")
+    raise ValueError("too many households")
+
+
+def bench_import(app, households: int) -> dict:
+    from consult.accounts.models import Role, RoleGrant, User
+    from consult.database import unit_of_work
+    from consult.extensions import db
+    from consult.places import service as places
+    from consult.places.importer import import_households
+    from consult.places.models import PlaceKind
+
+    data = _csv(households)
+    with app.app_context():
+        with unit_of_work():
+            admin = User(name="管理员", username="bench")
+            db.session.add_all([admin, RoleGrant(user=admin, role=Role.administrator)])
+            db.session.flush()
+            sub = places.create_place(None, PlaceKind.subdistrict, "街道", actor=admin)
+            community = places.create_place(sub, PlaceKind.community, "社区", actor=admin)
+        start = time.perf_counter()
+        with unit_of_work():
+            report = import_households(community, "bench.csv", data, actor=admin)
+        first = time.perf_counter() - start
+        start = time.perf_counter()
+        with unit_of_work():
+            again = import_households(community, "bench.csv", data, actor=admin)
+        second = time.perf_counter() - start
+        community_id = community.id
+    assert report.households_created == households and not again.changed
+    return {"households": households, "import_s": round(first, 2),
+            "households_per_s": round(households / first), "reimport_s": round(second, 2),
+            "community_id": community_id}
+
+
+def bench_password_hash(app, rounds: int = 5) -> dict:
+    from consult.accounts.passwords import hash_password, verify_password
+
+    with app.app_context():
+        start = time.perf_counter()
+        for _ in range(rounds):
+            stored = hash_password("a long password")
+        hashing = (time.perf_counter() - start) / rounds
+        start = time.perf_counter()
+        for _ in range(rounds):
+            verify_password(stored, "a long password")
+        verifying = (time.perf_counter() - start) / rounds
+    return {"hash_ms": round(hashing * 1000, 1), "verify_ms": round(verifying * 1000, 1)}
+
+
+def bench_pages(app, community_id: int, requests: int = 200) -> dict:
+    """Signed-in page views through the whole Flask stack (no network)."""
+    from sqlalchemy import select
+
+    from consult.accounts.passwords import hash_password
+    from consult.accounts.models import User
+    from consult.extensions import db
+    from consult.places.models import Place, PlaceKind
+
+    with app.app_context():
+        admin = db.session.scalar(select(User).where(User.username == "bench"))
+        admin.password_hash = hash_password("bench password")
+        db.session.commit()
+        building = db.session.scalar(select(Place).where(Place.kind == PlaceKind.building,
+                                                         Place.path.startswith(f"/1/{community_id}/")))
+        entrance = building.children[0]
+    client = app.test_client()
+    client.post("/login", data={"identifier": "bench", "password": "bench password"})
+    figures = {}
+    for name, url in (("home", "/"), ("community_page", f"/places/{community_id}"),
+                      ("entrance_page_36_households", f"/places/{entrance.id}")):
+        assert client.get(url).status_code == 200
+        start = time.perf_counter()
+        for _ in range(requests):
+            client.get(url)
+        elapsed = time.perf_counter() - start
+        figures[f"{name}_ms"] = round(elapsed / requests * 1000, 2)
+    return figures
+
+
+def main() -> int:
+    results = {"python": platform.python_version(), "machine": platform.machine()}
+    with tempfile.TemporaryDirectory() as tmp:
+        app = _app(Path(tmp))
+        imported = bench_import(app, 5000)
+        results["import"] = imported
+        results["password"] = bench_password_hash(app)
+        results["pages"] = bench_pages(app, imported["community_id"])
+    results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+    rows = [
+        ("import 5,000 households (CSV, GB18030)", f"{results['import']['import_s']} s",
+         f"{results['import']['households_per_s']} households/s"),
+        ("re-import the same file (no change)", f"{results['import']['reimport_s']} s", ""),
+        ("Argon2id hash / verify (production cost)", f"{results['password']['hash_ms']} ms",
+         f"{results['password']['verify_ms']} ms"),
+    ] + [(f"page: {k[:-3].replace('_', ' ')}", f"{v} ms", "per signed-in request")
+         for k, v in results["pages"].items()] + [
+        ("peak resident memory of the run", f"{results['peak_rss_mb']} MB", ""),
+    ]
+    width = max(len(r[0]) for r in rows)
+    print(f"{'figure':<{width}}  {'value':>12}  note")
+    for name, value, note in rows:
+        print(f"{name:<{width}}  {value:>12}  {note}")
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    print(f"\nwritten to {RESULTS / 'latest.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,149 @@
+"""Browser tests: a live server in its own process (gevent, as ``make run`` serves it) on
+a freshly migrated SQLite file, driven by Debian's headless Chromium through Playwright."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import config_for, migrate_to_head, service_missing
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "instance" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # Chromium refuses to run as root with its sandbox
+    "--disable-gpu",
+    "--disable-background-networking",  # no network here but loopback
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PHONE = {"width": 390, "height": 844}
+
+
+def chromium_path() -> str | None:
+    for candidate in (os.environ.get("CONSULT_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium")):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    def __init__(self, database: Path):
+        self.database = database
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = database.with_suffix(".log").open("w")
+        env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "HOST": "127.0.0.1",
+               "PORT": str(self.port), "SECRET_KEY": "e2e-secret", "SOCKETIO_MESSAGE_QUEUE": ""}
+        self.process = subprocess.Popen([sys.executable, "-m", "consult.serve"], cwd=ROOT, env=env,
+                                        stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the server exited; see {self.log.name}")
+            try:
+                urllib.request.urlopen(f"{self.url}/healthz", timeout=1)
+                return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("the server did not answer within 30 s")
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+@pytest.fixture(scope="session")
+def e2e_database(tmp_path_factory):
+    """A migrated SQLite file with a small area and one household invite code."""
+    from consult import create_app
+    from consult.accounts import service as accounts
+    from consult.accounts.models import Role, RoleGrant, User
+    from consult.accounts.passwords import hash_password
+    from consult.database import unit_of_work
+    from consult.extensions import db
+    from consult.places import service as places
+    from consult.places.models import PlaceKind
+
+    path = tmp_path_factory.mktemp("e2e") / "e2e.db"
+    uri = f"sqlite:///{path}"
+    migrate_to_head(uri)
+    app = create_app(config_for(uri))
+    with app.app_context():
+        with unit_of_work():
+            admin = User(name="管理员", username="admin", password_hash=hash_password("admin password"))
+            db.session.add_all([admin, RoleGrant(user=admin, role=Role.administrator)])
+            db.session.flush()
+            sub = places.create_place(None, PlaceKind.subdistrict, "大屯街道", actor=admin)
+            fc = places.create_place(sub, PlaceKind.community, "富成花园社区", actor=admin)
+            b = places.create_place(fc, PlaceKind.building, "3号楼", actor=admin)
+            e = places.create_place(b, PlaceKind.entrance, "2单元", actor=admin)
+            household = places.add_household(e, "502", "89.60", actor=admin)
+            code = accounts.issue_invite(household, actor=admin).code
+        db.engine.dispose()
+    return path, code
+
+
+@pytest.fixture(scope="session")
+def live_server(e2e_database):
+    server = LiveServer(e2e_database[0])
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def invite_code(e2e_database):
+    return e2e_database[1]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    executable = chromium_path()
+    if executable is None:
+        service_missing("Chromium (install Debian's chromium package, or set CONSULT_CHROMIUM)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def phone_page(browser, live_server):
+    """A fresh browser profile at a phone's size; fails the test on any page error."""
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True,
+                                  has_touch=True, base_url=live_server.url)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+    yield page
+    context.close()
+    assert not errors, errors
+
+
+def screenshot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
