@@ -174,12 +174,17 @@ def revoke_invite(invite: InviteCode, *, actor) -> InviteCode:
     return invite
 
 
-def register_with_invite(code: str, *, name: str, phone: str, password: str,
+def register_with_invite(code: str, *, name: str, phone: str, password: str, address: str, config,
                          relation: Relation = Relation.owner, username: Optional[str] = None) -> User:
     """A resident registers with their household's code. An owner imported from the
-    household list (same phone, no password yet) takes over that record."""
+    household list (same phone, no password yet) takes over that record. Wrong codes
+    count as failed attempts of the address, so codes cannot be guessed."""
+    address_key = f"address:{address}"
+    _throttle([(address_key, config["LOGIN_FAILURES_PER_ADDRESS"])], config)
     invite = db.session.scalar(select(InviteCode).where(InviteCode.code == normalise_code(code)))
     if invite is None or invite.revoked_at is not None:
+        window = timedelta(minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"])
+        _remember_failure(address_key, older_than=utcnow() - window)
         raise InvalidInput(_l("This invite code is not valid. Check it, or ask your grid worker for a new one."))
     if invite.used_at is not None:
         raise InvalidInput(_l("This invite code has already been used. Ask your grid worker for a new one."))
@@ -217,29 +222,38 @@ def _failure_count(key: str, since) -> int:
     ) or 0
 
 
+def _remember_failure(*keys: str, older_than) -> None:
+    """Record failed attempts on a connection of their own: the action that failed is
+    rolled back, but the failure must still count."""
+    now = utcnow()
+    with db.engine.begin() as connection:
+        connection.execute(LoginFailure.__table__.insert(), [{"key": key, "at": now} for key in keys])
+        connection.execute(LoginFailure.__table__.delete().where(LoginFailure.at < older_than))
+
+
+def _throttle(keys_and_limits: list[tuple[str, int]], config) -> None:
+    since = utcnow() - timedelta(minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"])
+    if any(_failure_count(key, since) >= limit for key, limit in keys_and_limits):
+        raise TooManyAttempts(_l("Too many failed attempts. Wait %(n)d minutes and try again.",
+                                 n=config["LOGIN_FAILURE_WINDOW_MINUTES"]))
+
+
 def authenticate(identifier: str, password: str, *, address: str, config) -> User:
     """Check a sign-in. Failures are counted per account and per address in the window;
-    past the limit every try is refused until the window has moved on. The caller commits
-    in both outcomes, so that failures are remembered."""
-    now = utcnow()
-    window = timedelta(minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"])
-    since = now - window
+    past the limit every try is refused until the window has moved on."""
     account_key = f"account:{(identifier or '').strip().lower()[:100]}"
     address_key = f"address:{address}"
-    if (_failure_count(account_key, since) >= config["LOGIN_FAILURES_PER_ACCOUNT"]
-            or _failure_count(address_key, since) >= config["LOGIN_FAILURES_PER_ADDRESS"]):
-        raise TooManyAttempts(_l("Too many failed sign-ins. Wait %(n)d minutes and try again.",
-                                 n=config["LOGIN_FAILURE_WINDOW_MINUTES"]))
+    _throttle([(account_key, config["LOGIN_FAILURES_PER_ACCOUNT"]),
+               (address_key, config["LOGIN_FAILURES_PER_ADDRESS"])], config)
     user = find_by_login(identifier)
     if user is None or not user.can_sign_in or not verify_password(user.password_hash, password):
-        db.session.add_all([LoginFailure(key=account_key, at=now), LoginFailure(key=address_key, at=now)])
-        # Old failures are of no further use.
-        db.session.execute(delete(LoginFailure).where(LoginFailure.at < since))
+        window = timedelta(minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"])
+        _remember_failure(account_key, address_key, older_than=utcnow() - window)
         raise InvalidInput(_l("The phone number, username or password is wrong."))
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     db.session.execute(delete(LoginFailure).where(LoginFailure.key == account_key))
-    user.last_login_at = now
+    user.last_login_at = utcnow()
     return user
 
 

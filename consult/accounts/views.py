@@ -7,7 +7,6 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, or_, select
 
 from .. import permissions
-from ..errors import DomainError, InvalidInput, TooManyAttempts
 from ..extensions import db
 from ..main.views import _safe_next
 from ..places import service as places
@@ -42,23 +41,15 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        try:
-            user = accounts.authenticate(form.identifier.data, form.password.data,
-                                         address=_client_address(), config=current_app.config)
-        except TooManyAttempts as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            status = 429
-        except InvalidInput as error:
-            db.session.commit()  # the failure must count towards the limit
-            flash(error.message, "error")
-            status = 422
-        else:
-            db.session.commit()
+        outcome = perform(accounts.authenticate, form.identifier.data, form.password.data,
+                          address=_client_address(), config=current_app.config)
+        if outcome.ok:
+            user = outcome.value
             _start_session(user)
             if user.locale:
                 session["locale"] = user.locale
             return redirect(_safe_next(request.args.get("next")))
+        status = outcome.status
     elif form.is_submitted():
         status = 422
     return render_template("accounts/login.html", form=form), status
@@ -86,7 +77,8 @@ def register():
     if form.validate_on_submit():
         outcome = perform(accounts.register_with_invite, form.code.data, name=form.name.data,
                           phone=form.phone.data, password=form.password.data,
-                          relation=Relation(form.relation.data))
+                          relation=Relation(form.relation.data), address=_client_address(),
+                          config=current_app.config)
         if outcome.ok:
             _start_session(outcome.value)
             flash(_("Welcome! You are registered as a member of your household."), "success")

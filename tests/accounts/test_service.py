@@ -18,7 +18,10 @@ def invite(tree, make_household, admin):
 
 
 def register(code, **overrides):
-    data = dict(name="王秀英", phone="13912345678", password="a long password")
+    from flask import current_app
+
+    data = dict(name="王秀英", phone="13912345678", password="a long password", address="10.1.1.1",
+                config=current_app.config)
     data.update(overrides)
     with unit_of_work():
         return accounts.register_with_invite(code, **data)
@@ -49,6 +52,15 @@ def test_revoked_code_refused(invite, admin):
 def test_unknown_code_refused(invite):
     with pytest.raises(InvalidInput):
         register("ZZZZZZZZ")
+
+
+def test_guessing_codes_is_throttled_per_address(app, invite):
+    for n in range(app.config["LOGIN_FAILURES_PER_ADDRESS"]):
+        with pytest.raises(InvalidInput):
+            register(f"GUESS{n:03d}")
+    with pytest.raises(TooManyAttempts):
+        register(invite.code)  # even the right code, from that address
+    assert register(invite.code, address="10.1.1.2").can_sign_in
 
 
 def test_new_code_revokes_the_old(invite, admin):
@@ -102,8 +114,8 @@ def test_authenticate_by_phone_or_username(app, make_user):
 def test_authenticate_wrong_password_is_recorded(app, make_user):
     make_user(phone="13912345678")
     with pytest.raises(InvalidInput):
-        accounts.authenticate("13912345678", "wrong password", address="1.2.3.4", config=app.config)
-    db.session.commit()
+        with unit_of_work():
+            accounts.authenticate("13912345678", "wrong password", address="1.2.3.4", config=app.config)
     assert db.session.scalar(select(func.count()).select_from(LoginFailure)) == 2  # account + address
 
 

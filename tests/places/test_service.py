@@ -190,3 +190,12 @@ def test_grid_covers_its_buildings(tree, admin):
 def test_grid_refuses_buildings_of_other_community(tree, admin):
     with pytest.raises(InvalidInput):
         places.create_grid(tree.fc, "第一网格", [tree.jb.id], actor=admin)
+
+
+def test_foreign_keys_are_enforced_by_the_database(app):
+    from sqlalchemy.exc import IntegrityError
+
+    db.session.add(Household(place_id=999999, room="101", area=Decimal("50")))
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()
