@@ -47,6 +47,12 @@ class CreateAccountForm(FlaskForm):
         (r.value, r.label) for r in Relation], default=Relation.owner.value)
 
 
+class PersonForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=50)])
+    phone = StringField(_l("Mobile number"), validators=[Optional(), Length(max=20)])
+    username = StringField(_l("Username"), validators=[Optional(), Length(max=40)])
+
+
 class GrantRoleForm(FlaskForm):
     role = SelectField(_l("Role"), choices=[(r.value, r.label) for r in Role])
     scope = SelectField(_l("Where"), choices=[], validate_choice=False)

@@ -302,6 +302,23 @@ def create_account(*, actor, name: str, phone: Optional[str], username: Optional
     return user, generated
 
 
+def update_person(person: User, *, actor, name: str, phone: Optional[str], username: Optional[str]) -> User:
+    """An administrator corrects a person's name, mobile number or username."""
+    permissions.require(permissions.can_view_person(actor, person) and permissions.is_administrator(actor))
+    name = clean_person_name(name)
+    phone = clean_phone(phone) if phone else None
+    username = clean_username(username)
+    if phone is None and username is None and person.password_hash is not None:
+        raise InvalidInput(_l("Give a phone number or a username to sign in with."))
+    _check_unique(phone, username, exclude=person)
+    changed = [field for field, value in (("name", name), ("phone", phone), ("username", username))
+               if getattr(person, field) != value]
+    person.name, person.phone, person.username = name, phone, username
+    if changed:
+        audit.record("account.update", person, actor=actor, fields=changed)
+    return person
+
+
 def set_active(user: User, active: bool, *, actor) -> User:
     permissions.require(permissions.can_view_person(actor, user) and permissions.is_administrator(actor))
     if user.id == actor.id and not active:

@@ -13,7 +13,15 @@ from ..places import service as places
 from ..places.models import Household, HouseholdMember, Place, Relation
 from ..web import perform
 from . import service as accounts
-from .forms import ActiveForm, ChangePasswordForm, ConfirmForm, CreateAccountForm, LoginForm, RegisterForm
+from .forms import (
+    ActiveForm,
+    ChangePasswordForm,
+    ConfirmForm,
+    CreateAccountForm,
+    LoginForm,
+    PersonForm,
+    RegisterForm,
+)
 from .models import RoleGrant, User
 
 bp = Blueprint("accounts", __name__)
@@ -188,11 +196,26 @@ def _load_person(user_id: int) -> User:
     return person
 
 
-@bp.get("/people/<int:user_id>")
+@bp.route("/people/<int:user_id>", methods=["GET", "POST"])
 @login_required
 def person(user_id: int):
     person = _load_person(user_id)
-    return render_template("accounts/person.html", person=person, form=ConfirmForm())
+    manage = permissions.is_administrator(current_user)
+    form = PersonForm(obj=person)
+    status = 200
+    if request.method == "POST":
+        if not manage:
+            abort(403)
+        if form.validate_on_submit():
+            outcome = perform(accounts.update_person, person, actor=current_user, name=form.name.data,
+                              phone=form.phone.data, username=form.username.data)
+            if outcome.ok:
+                flash(_("Saved."), "success")
+                return redirect(url_for("accounts.person", user_id=person.id))
+            status = outcome.status
+        else:
+            status = 422
+    return render_template("accounts/person.html", person=person, form=form, manage=manage), status
 
 
 @bp.post("/people/<int:user_id>/active")

@@ -222,6 +222,17 @@ def import_households(place: Place, filename: str, data: bytes, *, actor) -> Imp
         raise ImportRejected(conflicts)
 
     report = ImportReport(rows=len(rows))
+    # Look each building, entrance and household up once, not once per row.
+    places_by_name: dict[tuple[int, str], Place] = {}
+    households = {(h.place_id, h.room): h for h in db.session.scalars(
+        select(Household).join(Household.place).where(Place.path.startswith(place.path, autoescape=True)))}
+
+    def child(parent: Place, kind: PlaceKind, name: str) -> Place:
+        key = (parent.id, name)
+        if key not in places_by_name:
+            places_by_name[key] = _child(parent, kind, name, report, actor=actor)
+        return places_by_name[key]
+
     for row in rows:
         if place.kind is PlaceKind.building:
             if row.building != place.name:
@@ -229,11 +240,12 @@ def import_households(place: Place, filename: str, data: bytes, *, actor) -> Imp
                                                         name=row.building)))])
             building = place
         else:
-            building = _child(place, PlaceKind.building, row.building, report, actor=actor)
-        unit = _child(building, PlaceKind.entrance, row.entrance, report, actor=actor) if row.entrance else building
-        household = places.find_household(unit, row.room)
+            building = child(place, PlaceKind.building, row.building)
+        unit = child(building, PlaceKind.entrance, row.entrance) if row.entrance else building
+        household = households.get((unit.id, row.room))
         if household is None:
             household = places.add_household(unit, row.room, row.area, actor=actor)
+            households[(unit.id, row.room)] = household
             report.households_created += 1
         elif household.area != row.area:
             places.update_household(household, row.room, row.area, actor=actor)

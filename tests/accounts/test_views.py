@@ -187,3 +187,24 @@ def test_people_list_is_scoped_to_the_administrators_places(client, auth, tree, 
     auth.login("fcadmin")
     text = client.get("/admin/people").get_data(as_text=True)
     assert "富成居民" in text and "嘉铭居民" not in text
+
+
+def test_admin_corrects_a_persons_record(client, auth, admin, make_user):
+    person = make_user("王小民", phone="13900001111")
+    make_user("别人", phone="13900002222")
+    auth.login("admin")
+    response = client.post_form(f"/people/{person.id}", {"name": "王小明", "phone": "13900001112", "username": ""})
+    assert response.status_code == 302
+    db.session.refresh(person)
+    assert (person.name, person.phone) == ("王小明", "13900001112")
+    response = client.post_form(f"/people/{person.id}", {"name": "王小明", "phone": "13900002222", "username": ""})
+    assert response.status_code == 409
+    db.session.refresh(person)
+    assert person.phone == "13900001112"
+
+
+def test_person_page_is_closed_to_other_residents(client, auth, tree, make_household, make_user):
+    other = make_user("邻居", household=make_household(tree.e1, "102"))
+    make_user(phone="13912345678", household=make_household(tree.e1, "101"))
+    auth.login("13912345678")
+    assert client.get(f"/people/{other.id}").status_code == 403
