@@ -42,7 +42,7 @@ def init_app(app: Flask) -> None:
         click.echo("")
         click.echo("Demo accounts (the passwords are shown only now):")
         for role, login, password, where in result.accounts:
-            click.echo(f"  {role:<28} {login:<14} {password:<14} {where}")
+            click.echo(f"  {role:<30}  {login:<12}  {password:<14}  {where}")
 
     @app.cli.command("create-admin")
     @click.option("--name", required=True)

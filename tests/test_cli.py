@@ -21,6 +21,7 @@ def test_demo_builds_the_area_and_one_account_per_role(app, runner):
     for _role, login, password in accounts_printed:
         user = accounts.authenticate(login, password, address="127.0.0.1", config=app.config)
         assert user.can_sign_in
+        db.session.commit()
     held = {g.role for u in db.session.scalars(select(User)) for g in u.grants}
     assert held >= set(Role) - {Role.resident}
 

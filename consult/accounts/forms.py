@@ -36,7 +36,7 @@ class ChangePasswordForm(FlaskForm):
 
 
 class CreateAccountForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=50)])
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=50)])
     phone = StringField(_l("Mobile number"), validators=[Optional(), Length(max=20)])
     username = StringField(_l("Username"), validators=[Optional(), Length(max=40)])
     password = PasswordField(_l("Password"), validators=[Optional(), Length(min=8, max=128)],
@@ -48,7 +48,7 @@ class CreateAccountForm(FlaskForm):
 
 
 class PersonForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=50)])
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=50)])
     phone = StringField(_l("Mobile number"), validators=[Optional(), Length(max=20)])
     username = StringField(_l("Username"), validators=[Optional(), Length(max=40)])
 

@@ -37,7 +37,7 @@ def test_register_with_invite_makes_a_member(invite):
 
 def test_invite_code_is_single_use(invite):
     register(invite.code)
-    with pytest.raises(InvalidInput, match="already been used"):
+    with pytest.raises(InvalidInput, match="已被使用"):
         register(invite.code, phone="13912345679")
     assert db.session.scalar(select(func.count()).select_from(User)) == 2  # admin + first
 
@@ -45,7 +45,7 @@ def test_invite_code_is_single_use(invite):
 def test_revoked_code_refused(invite, admin):
     with unit_of_work():
         accounts.revoke_invite(invite, actor=admin)
-    with pytest.raises(InvalidInput, match="not valid"):
+    with pytest.raises(InvalidInput, match="无效"):
         register(invite.code)
 
 

@@ -130,13 +130,18 @@ def browser():
 
 @pytest.fixture
 def phone_page(browser, live_server):
-    """A fresh browser profile at a phone's size; fails the test on any page error."""
+    """A fresh browser profile at a phone's size. Fails the test on a script error, a
+    console error, or a stylesheet, image or script that did not load. (A page itself may
+    answer 422 or 403: that is what the tests look at.)"""
     context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True,
                                   has_touch=True, base_url=live_server.url)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+    page.on("console", lambda msg: msg.type == "error" and not msg.text.startswith("Failed to load resource")
+            and errors.append(msg.text))
+    page.on("response", lambda r: r.status >= 400 and r.request.resource_type != "document"
+            and errors.append(f"{r.status} {r.url}"))
     yield page
     context.close()
     assert not errors, errors

@@ -1,5 +1,6 @@
 """A resident's first visit, in a real browser at a phone's width."""
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import screenshot
 
@@ -18,7 +19,7 @@ def test_register_sign_in_switch_language_and_see_home(phone_page, invite_code):
     page.get_by_label("密码", exact=True).fill("a long password")
     page.get_by_label("再次输入密码").fill("a long password")
     page.get_by_role("button", name="注册").click()
-    assert "王秀英" in page.locator("h1").inner_text()
+    expect(page.locator("h1")).to_contain_text("王秀英")
     assert "502" in page.content()
 
     page.get_by_role("button", name="退出登录").click()
@@ -26,14 +27,14 @@ def test_register_sign_in_switch_language_and_see_home(phone_page, invite_code):
     page.get_by_label("手机号或用户名").fill("13912345678")
     page.get_by_label("密码").fill("a long password")
     page.get_by_role("button", name="登录").click()
-    assert page.get_by_role("heading", name="我的住户").is_visible()
+    expect(page.get_by_role("heading", name="我的住户")).to_be_visible()
     screenshot(page, "home-phone-zh")
 
     page.get_by_role("button", name="English").click()
-    assert page.get_by_role("heading", name="My households").is_visible()
-    assert page.locator("html").get_attribute("lang") == "en"
+    expect(page.get_by_role("heading", name="My households")).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
     page.reload()
-    assert page.get_by_role("heading", name="My households").is_visible()
+    expect(page.get_by_role("heading", name="My households")).to_be_visible()
 
     # The page fits a phone: nothing wider than the screen.
     width = page.evaluate("document.documentElement.scrollWidth")
@@ -51,5 +52,5 @@ def test_wrong_code_shows_a_clear_message(phone_page):
     page.get_by_label("密码", exact=True).fill("a long password")
     page.get_by_label("再次输入密码").fill("a long password")
     page.get_by_role("button", name="注册").click()
-    assert page.locator(".flash-error").is_visible()
-    assert "邀请码" in page.locator(".flash-error").inner_text()
+    expect(page.locator(".flash-error")).to_be_visible()
+    expect(page.locator(".flash-error")).to_contain_text("邀请码无效")

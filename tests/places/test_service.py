@@ -62,7 +62,7 @@ def test_create_place_outside_own_scope_refused(tree, make_user):
 
 
 def test_delete_place_with_children_refused(tree, admin):
-    with pytest.raises(Conflict, match="inside"):
+    with pytest.raises(Conflict, match="下级地点"):
         places.delete_place(tree.b1, actor=admin)
     assert db.session.get(Place, tree.b1.id) is not None
 
