@@ -82,6 +82,16 @@ def can_see_personal_data(user, place: Place) -> bool:
     return has_role(user, place, *PERSONAL_DATA_ROLES)
 
 
+def can_see_person(viewer, person: User, place: Optional[Place]) -> bool:
+    """A person's full name and phone number, shown in ``place``: to themselves, to the
+    roles that need them there, and to installation-wide administrators."""
+    if not _signed_in(viewer):
+        return False
+    return (viewer.id == person.id
+            or (place is not None and can_see_personal_data(viewer, place))
+            or is_global_administrator(viewer))
+
+
 def can_view_household(user, household: Household) -> bool:
     if not _signed_in(user):
         return False

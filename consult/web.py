@@ -73,29 +73,17 @@ def render_error(status: int, message=None, code: str | None = None):
 
 
 def person_name(person: User | None, place=None) -> str:
-    """A person's name as the current viewer may see it: in full for themselves and for
-    roles that need it in ``place``, masked (王**) for everyone else."""
+    """A person's name as the current viewer may see it: masked (王**) unless
+    ``permissions.can_see_person`` says otherwise."""
     if person is None:
         return ""
-    if current_user.is_authenticated and (
-        person.id == current_user.id
-        or (place is not None and permissions.can_see_personal_data(current_user, place))
-        or permissions.is_global_administrator(current_user)
-    ):
-        return person.name
-    return mask_name(person.name)
+    return person.name if permissions.can_see_person(current_user, person, place) else mask_name(person.name)
 
 
 def person_phone(person: User | None, place=None) -> str:
     if person is None or not person.phone:
         return ""
-    if current_user.is_authenticated and (
-        person.id == current_user.id
-        or (place is not None and permissions.can_see_personal_data(current_user, place))
-        or permissions.is_global_administrator(current_user)
-    ):
-        return person.phone
-    return mask_phone(person.phone)
+    return person.phone if permissions.can_see_person(current_user, person, place) else mask_phone(person.phone)
 
 
 @login_manager.user_loader

@@ -10,7 +10,6 @@ import os
 import re
 import shutil
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient

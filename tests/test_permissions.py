@@ -91,3 +91,16 @@ def test_anonymous_may_do_nothing(tree):
 def test_installation_administrator_covers_everything(tree, admin):
     assert permissions.can_create_root_place(admin)
     assert all(permissions.can_manage_place(admin, getattr(tree, p)) for p in WHERE)
+
+
+def test_who_sees_a_persons_full_name_and_phone(tree, make_household, make_user, admin):
+    household = make_household(tree.e1)
+    person = make_user(household=household)
+    neighbour = make_user(household=make_household(tree.e1, "102"))
+    leader = make_user(role=Role.building_leader, place=tree.b1)
+    other_leader = make_user(role=Role.building_leader, place=tree.b2)
+    assert permissions.can_see_person(person, person, None)
+    assert permissions.can_see_person(leader, person, tree.e1)
+    assert permissions.can_see_person(admin, person, None)
+    assert not permissions.can_see_person(neighbour, person, tree.e1)
+    assert not permissions.can_see_person(other_leader, person, tree.e1)

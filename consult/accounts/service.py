@@ -145,14 +145,9 @@ def issue_invites_for(place: Place, *, actor) -> list[InviteCode]:
     """Make sure every household in ``place`` has a usable code; returns one per household,
     in address order, for the printable sheet."""
     permissions.require(permissions.can_manage_invites(actor, place))
-    households = db.session.scalars(
-        select(Household).join(Household.place)
-        .where(Place.path.startswith(place.path, autoescape=True))
-        .order_by(Place.path, Household.room)
-    ).all()
     invites = []
     created = 0
-    for household in households:
+    for household in places.households_in(place):
         invite = usable_invite(household)
         if invite is None:
             invite = InviteCode(household=household, code=_new_code(), created_by_id=actor.id)

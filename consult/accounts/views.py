@@ -9,7 +9,6 @@ from sqlalchemy import func, or_, select
 from .. import permissions
 from ..extensions import db
 from ..main.views import _safe_next
-from ..places import service as places
 from ..places.models import Household, HouseholdMember, Place, Relation
 from ..web import perform
 from . import service as accounts

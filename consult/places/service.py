@@ -221,6 +221,15 @@ def clean_room(room: str) -> str:
     return room
 
 
+def households_in(place: Place) -> list[Household]:
+    """The households of ``place`` and the places below it, in address order."""
+    return list(db.session.scalars(
+        select(Household).join(Household.place)
+        .where(Place.path.startswith(place.path, autoescape=True))
+        .order_by(Place.path, Household.room)
+    ))
+
+
 def find_household(place: Place, room: str) -> Optional[Household]:
     return db.session.scalar(select(Household).where(Household.place_id == place.id, Household.room == room))
 

@@ -287,10 +287,7 @@ def invites(place_id: int):
         if outcome.ok:
             flash(_("Every household now has a code."), "success")
         return redirect(url_for("places.invites", place_id=place.id))
-    households = db.session.scalars(
-        select(Household).join(Household.place).where(Place.path.startswith(place.path, autoescape=True))
-        .order_by(Place.path, Household.room)).all()
-    sheet = [(h, accounts.usable_invite(h)) for h in households]
+    sheet = [(h, accounts.usable_invite(h)) for h in places.households_in(place)]
     return render_template("places/invites.html", place=place, sheet=sheet, confirm=ConfirmForm())
 
 

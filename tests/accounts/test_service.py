@@ -2,7 +2,7 @@ import pytest
 from sqlalchemy import func, select
 
 from consult.accounts import service as accounts
-from consult.accounts.models import InviteCode, LoginFailure, OrganisationKind, Role, User
+from consult.accounts.models import LoginFailure, OrganisationKind, Role, User
 from consult.database import unit_of_work
 from consult.errors import Conflict, InvalidInput, NotAllowed, TooManyAttempts
 from consult.extensions import db
