@@ -150,3 +150,47 @@ def require(allowed: bool, message=None) -> None:
         from flask_babel import lazy_gettext as _l
 
         raise NotAllowed(message or _l("You are not allowed to do this."))
+
+
+# --- proposals -------------------------------------------------------------------------------
+
+def can_raise(user, place: Place) -> bool:
+    """Residents raise matters in the places they live in; staff of the place too."""
+    return belongs_to(user, place) or has_role(
+        user, place, Role.building_leader, Role.grid_worker, Role.moderator, Role.administrator)
+
+
+def can_raise_on_behalf(user, place: Place) -> bool:
+    """代办: a building leader or grid worker enters a matter for a resident."""
+    return has_role(user, place, Role.building_leader, Role.grid_worker, Role.moderator, Role.administrator)
+
+
+def can_view_proposal(user, proposal) -> bool:
+    return _signed_in(user)
+
+
+def can_cosign(user, proposal) -> bool:
+    from .proposals.lifecycle import OPEN_STATES
+
+    return proposal.state in OPEN_STATES and belongs_to(user, proposal.place)
+
+
+def can_comment(user, proposal) -> bool:
+    from .proposals.lifecycle import OPEN_STATES
+
+    return proposal.state in OPEN_STATES and (
+        belongs_to(user, proposal.place) or bool(roles_in(user, proposal.place) - {Role.resident}))
+
+
+def can_moderate(user, proposal) -> bool:
+    return has_role(user, proposal.place, Role.moderator, Role.administrator)
+
+
+def can_transition(user, proposal, action: str) -> bool:
+    """The action exists, the proposal is in one of its starting states, and the user holds
+    one of its roles in the proposal's place."""
+    from .proposals.lifecycle import TRANSITIONS
+
+    transition = TRANSITIONS.get(action)
+    return (transition is not None and proposal.state in transition.sources
+            and has_role(user, proposal.place, *transition.roles))

@@ -1,0 +1,60 @@
+"""The proposal lifecycle: one table of transitions, which every transport uses.
+
+Each action names the states it may start from, the state it leads to (None: the state
+stays, as for an escalation), the roles that may take it in the proposal's place, and
+whether a written reason is required. Meetings, ballots and motions drive the later
+actions through the same table.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from flask_babel import lazy_gettext as _l
+
+from ..accounts.models import Role
+from .models import ProposalState as S
+
+MODERATORS = (Role.moderator, Role.administrator)
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    sources: frozenset
+    target: Optional[S]
+    roles: tuple[Role, ...]
+    needs_reason: bool
+    label: object
+
+
+TRANSITIONS: dict[str, Transition] = {t.action: t for t in [
+    # 分类理事: triage, settle at once, refer, decline, escalate
+    Transition("triage", frozenset({S.submitted, S.reopened}), S.accepted, MODERATORS, False,
+               _l("Triaged")),
+    Transition("answer", frozenset({S.submitted, S.accepted, S.reopened}), S.answered, MODERATORS, True,
+               _l("Answered at once")),
+    Transition("refer", frozenset({S.submitted, S.accepted, S.reopened}), S.referred, MODERATORS, True,
+               _l("Referred elsewhere")),
+    Transition("decline", frozenset({S.submitted, S.accepted, S.reopened}), S.declined, MODERATORS, True,
+               _l("Declined")),
+    Transition("escalate", frozenset({S.submitted, S.accepted, S.under_deliberation, S.reopened}), None,
+               MODERATORS, True, _l("Escalated")),
+    # 民主议事 → 明责办事 → 公开评事 → 追踪查事, driven by meetings, ballots and motions
+    Transition("deliberate", frozenset({S.accepted, S.reopened}), S.under_deliberation, MODERATORS, False,
+               _l("Taken to deliberation")),
+    Transition("decide", frozenset({S.under_deliberation}), S.decided, MODERATORS, True, _l("Decided")),
+    Transition("act", frozenset({S.decided}), S.in_action, MODERATORS, False, _l("Handed over for action")),
+    Transition("complete", frozenset({S.in_action}), S.awaiting_evaluation, MODERATORS, False,
+               _l("Done, awaiting evaluation")),
+    Transition("close", frozenset({S.awaiting_evaluation, S.answered}), S.closed, MODERATORS, False,
+               _l("Closed")),
+    Transition("reopen", frozenset({S.awaiting_evaluation, S.closed, S.answered}), S.reopened, MODERATORS,
+               True, _l("Reopened")),
+]}
+
+# States in which residents may still co-sign and comment.
+OPEN_STATES = frozenset({S.submitted, S.accepted, S.under_deliberation, S.reopened})
+# The actions a moderator takes from the proposal page now; the others come with the
+# domains that drive them.
+TRIAGE_ACTIONS = ("answer", "refer", "decline")

@@ -1,0 +1,231 @@
+"""Proposal operations: raise (also on behalf of a resident), co-sign, comment, triage,
+the lifecycle transitions and escalation. Every change writes the timeline and the audit
+log; the caller commits."""
+from __future__ import annotations
+
+from typing import Optional
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from .. import permissions
+from ..audit import service as audit
+from ..clock import utcnow
+from ..errors import Conflict, InvalidInput, InvalidTransition, NotAllowed, NotFound
+from ..extensions import db
+from ..places.models import Place, PlaceKind
+from .lifecycle import TRANSITIONS
+from .models import Category, Comment, CoSignature, Proposal, ProposalEvent, ProposalState, Tier, TIER_ORDER
+
+TITLE_MAX = 100
+BODY_MAX = 5000
+COMMENT_MAX = 2000
+REASON_MAX = 1000
+# Residents raise matters in these places, not in a whole subdistrict.
+RAISE_KINDS = (PlaceKind.community, PlaceKind.compound, PlaceKind.building, PlaceKind.entrance)
+
+
+def get_proposal(proposal_id: int) -> Proposal:
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None:
+        raise NotFound(_l("No such proposal."))
+    return proposal
+
+
+def active_categories() -> list[Category]:
+    return list(db.session.scalars(select(Category).where(Category.active).order_by(Category.position)))
+
+
+def _text(value: str, limit: int, missing, too_long) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise InvalidInput(missing)
+    if len(value) > limit:
+        raise InvalidInput(too_long)
+    return value
+
+
+def _reason(reason: Optional[str], required: bool) -> Optional[str]:
+    reason = (reason or "").strip() or None
+    if required and reason is None:
+        raise InvalidInput(_l("Write the reason: the author will read it."))
+    if reason and len(reason) > REASON_MAX:
+        raise InvalidInput(_l("The reason is too long (at most %(n)d characters).", n=REASON_MAX))
+    return reason
+
+
+def _event(proposal: Proposal, action: str, *, actor, from_state=None, to_state=None, reason=None,
+           **detail) -> ProposalEvent:
+    event = ProposalEvent(proposal=proposal, action=action, actor_id=getattr(actor, "id", None),
+                          from_state=from_state.value if from_state else None,
+                          to_state=to_state.value if to_state else None, reason=reason, detail=detail)
+    db.session.add(event)
+    proposal.updated_at = utcnow()
+    return event
+
+
+def raise_proposal(place: Place, *, actor, title: str, body: str, category: Category,
+                   on_behalf_of=None) -> Proposal:
+    """说事: a resident raises a matter in a place they belong to, or a building leader or
+    grid worker enters it for a resident of the place (代办)."""
+    if place.kind not in RAISE_KINDS:
+        raise InvalidInput(_l("Raise a matter in a community, compound, building or entrance."))
+    if on_behalf_of is not None and on_behalf_of.id != actor.id:
+        permissions.require(permissions.can_raise_on_behalf(actor, place))
+        if not permissions.belongs_to(on_behalf_of, place):
+            raise InvalidInput(_l("%(name)s does not live in %(place)s.", name=on_behalf_of.name,
+                                  place=place.name))
+        author = on_behalf_of
+    else:
+        permissions.require(permissions.can_raise(actor, place),
+                            _l("You can raise matters only in the places where you live or work."))
+        author = actor
+    if category is None or not category.active:
+        raise InvalidInput(_l("Choose a category."))
+    title = _text(title, TITLE_MAX, _l("A title is required."),
+                  _l("The title is too long (at most %(n)d characters).", n=TITLE_MAX))
+    body = _text(body, BODY_MAX, _l("Describe the matter."),
+                 _l("The text is too long (at most %(n)d characters).", n=BODY_MAX))
+    proposal = Proposal(place=place, title=title, body=body, category=category, author=author,
+                        entered_by_id=actor.id if author is not actor else None,
+                        tier=Tier.home, state=ProposalState.submitted)
+    db.session.add(proposal)
+    _event(proposal, "raise", actor=actor, to_state=ProposalState.submitted,
+           on_behalf_of=author.id if author is not actor else None)
+    audit.record("proposal.raise", proposal, actor=actor, place=place)
+    return proposal
+
+
+def cosign(proposal: Proposal, *, actor, household=None) -> CoSignature:
+    """联名: once per household. The database refuses a second signature of the same
+    household even when two members press the button at the same moment."""
+    permissions.require(permissions.can_cosign(actor, proposal),
+                        _l("Only residents of %(place)s can co-sign while the matter is open.",
+                           place=proposal.place.name))
+    mine = [m.household for m in actor.memberships if m.household.place.is_within(proposal.place)]
+    if household is None:
+        household = mine[0]
+    elif household not in mine:
+        raise NotAllowed(_l("You can co-sign only for your own household."))
+    if proposal.author_id == actor.id:
+        raise Conflict(_l("You raised this matter yourself."))
+    signature = CoSignature(proposal=proposal, household=household, user_id=actor.id)
+    try:
+        with db.session.begin_nested():
+            db.session.add(signature)
+    except IntegrityError:
+        raise Conflict(_l("Your household has already co-signed this matter."))
+    proposal.cosign_count = db.session.scalar(
+        select(func.count()).select_from(CoSignature).where(CoSignature.proposal_id == proposal.id))
+    audit.record("proposal.cosign", proposal, actor=actor, place=proposal.place, household=household.id)
+    return signature
+
+
+def comment(proposal: Proposal, *, actor, body: str, parent: Optional[Comment] = None) -> Comment:
+    permissions.require(permissions.can_comment(actor, proposal),
+                        _l("Only people of %(place)s can comment while the matter is open.",
+                           place=proposal.place.name))
+    body = _text(body, COMMENT_MAX, _l("The comment is empty."),
+                 _l("The comment is too long (at most %(n)d characters).", n=COMMENT_MAX))
+    if parent is not None and parent.proposal_id != proposal.id:
+        raise InvalidInput(_l("That comment belongs to another matter."))
+    item = Comment(proposal=proposal, author_id=actor.id, body=body, parent_id=parent.id if parent else None)
+    db.session.add(item)
+    audit.record("proposal.comment", proposal, actor=actor, place=proposal.place)
+    return item
+
+
+def hide_comment(item: Comment, *, actor, reason: str) -> Comment:
+    permissions.require(permissions.can_moderate(actor, item.proposal))
+    item.hidden_reason = _reason(reason, required=True)
+    item.hidden_by_id = actor.id
+    audit.record("proposal.comment_hide", item.proposal, actor=actor, place=item.proposal.place, comment=item.id)
+    return item
+
+
+def _check(proposal: Proposal, action: str, actor):
+    step = TRANSITIONS.get(action)
+    if step is None:
+        raise InvalidTransition(_l("Unknown action."))
+    if proposal.state not in step.sources:
+        raise InvalidTransition(_l("This cannot be done while the matter is “%(state)s”.",
+                                   state=proposal.state.label))
+    permissions.require(permissions.can_transition(actor, proposal, action))
+    return step
+
+
+def _apply(proposal: Proposal, step, *, actor, reason: Optional[str], **detail) -> Proposal:
+    reason = _reason(reason, step.needs_reason)
+    before = proposal.state
+    if step.target is not None:
+        proposal.state = step.target
+    _event(proposal, step.action, actor=actor, from_state=before, to_state=proposal.state, reason=reason,
+           **detail)
+    audit.record(f"proposal.{step.action}", proposal, actor=actor, place=proposal.place,
+                 from_state=before.value, to_state=proposal.state.value)
+    return proposal
+
+
+def transition(proposal: Proposal, action: str, *, actor, reason: Optional[str] = None, **detail) -> Proposal:
+    """Take one action of the lifecycle table."""
+    step = _check(proposal, action, actor)
+    return _apply(proposal, step, actor=actor, reason=reason, **detail)
+
+
+def triage(proposal: Proposal, *, actor, category: Category, tier: Tier, reason: Optional[str] = None) -> Proposal:
+    """理事: the moderator sets category and tier and opens the matter for discussion."""
+    step = _check(proposal, "triage", actor)
+    if category is None or not category.active:
+        raise InvalidInput(_l("Choose a category."))
+    proposal.category, proposal.tier = category, tier
+    return _apply(proposal, step, actor=actor, reason=reason, tier=tier.value, category=category.id)
+
+
+def escalate(proposal: Proposal, *, actor, reason: str, tier: Optional[Tier] = None,
+             place: Optional[Place] = None) -> Proposal:
+    """When a tier cannot settle a matter: a higher tier (home → circle → platform) and/or
+    a place higher up the tree. "小事不出社区，大事不出街道". The moderators of the new place
+    take it from there."""
+    step = _check(proposal, "escalate", actor)
+    if tier is None and place is None:
+        raise InvalidInput(_l("Choose a higher tier or a higher place."))
+    if tier is not None and TIER_ORDER.index(tier) <= TIER_ORDER.index(proposal.tier):
+        raise InvalidInput(_l("Escalation goes to a higher tier."))
+    if place is not None and (place.id == proposal.place_id or not proposal.place.is_within(place)):
+        raise InvalidInput(_l("Escalation goes to a place above this one."))
+    detail = {"from_tier": proposal.tier.value, "from_place": proposal.place_id,
+              "from_place_name": proposal.place.name}
+    if tier is not None:
+        proposal.tier = tier
+    if place is not None:
+        proposal.place = place
+    detail.update(to_tier=proposal.tier.value, to_place=proposal.place.id, to_place_name=proposal.place.name)
+    return _apply(proposal, step, actor=actor, reason=reason, **detail)
+
+
+def proposals_in(place: Place, *, state: Optional[ProposalState] = None, tier: Optional[Tier] = None,
+                 category_id: Optional[int] = None, author=None, sort: str = "newest",
+                 page: int = 1, per_page: int = 20):
+    """The proposals of ``place`` and the places below it."""
+    query = select(Proposal).join(Proposal.place).where(Place.path.startswith(place.path, autoescape=True))
+    if state is not None:
+        query = query.where(Proposal.state == state)
+    if tier is not None:
+        query = query.where(Proposal.tier == tier)
+    if category_id is not None:
+        query = query.where(Proposal.category_id == category_id)
+    if author is not None:
+        query = query.where(Proposal.author_id == author.id)
+    order = {
+        "newest": (Proposal.created_at.desc(), Proposal.id.desc()),
+        "cosigned": (Proposal.cosign_count.desc(), Proposal.id.desc()),
+        "oldest_open": (Proposal.updated_at.asc(), Proposal.id.asc()),
+    }.get(sort)
+    if order is None:
+        raise InvalidInput(_l("Unknown sort order."))
+    if sort == "oldest_open":
+        query = query.where(Proposal.state.in_([ProposalState.submitted, ProposalState.reopened]))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(query.order_by(*order).offset((page - 1) * per_page).limit(per_page)).all()
+    return rows, total
