@@ -70,11 +70,13 @@ def create_app(config_class=Config) -> Flask:
     from .audit.views import bp as audit_bp
     from .main.views import bp as main_bp
     from .places.views import bp as places_bp
+    from .proposals.views import bp as proposals_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(places_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(proposals_bp)
 
     from . import cli, web
 

@@ -194,3 +194,9 @@ def can_transition(user, proposal, action: str) -> bool:
     transition = TRANSITIONS.get(action)
     return (transition is not None and proposal.state in transition.sources
             and has_role(user, proposal.place, *transition.roles))
+
+
+def acts_officially(person: User, place: Place) -> bool:
+    """A moderator, grid worker, property manager … acting in ``place``: their name on the
+    public record is not masked, as it is their office that acts."""
+    return bool(roles_in(person, place) - {Role.resident})

@@ -17,6 +17,7 @@ from .accounts.models import User
 from .database import unit_of_work
 from .errors import DomainError
 from .extensions import db, login_manager
+from .markup import render_markdown
 from .privacy import mask_name, mask_phone
 
 
@@ -125,6 +126,7 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
+    app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["mask_phone"] = mask_phone
     app.jinja_env.filters["mask_name"] = mask_name
 

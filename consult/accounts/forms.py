@@ -66,7 +66,7 @@ class OrganisationForm(FlaskForm):
 
 class OrganisationMemberForm(FlaskForm):
     login = StringField(_l("Phone number or username"), validators=[DataRequired(), Length(max=100)])
-    title = StringField(_l("Title"), validators=[Optional(), Length(max=50)])
+    title = StringField(_l("Job title"), validators=[Optional(), Length(max=50)])
 
 
 class ConfirmForm(FlaskForm):

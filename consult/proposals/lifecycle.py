@@ -58,3 +58,11 @@ OPEN_STATES = frozenset({S.submitted, S.accepted, S.under_deliberation, S.reopen
 # The actions a moderator takes from the proposal page now; the others come with the
 # domains that drive them.
 TRIAGE_ACTIONS = ("answer", "refer", "decline")
+
+
+def event_label(action: str):
+    """The timeline's words for one step."""
+    if action == "raise":
+        return _l("Raised")
+    step = TRANSITIONS.get(action)
+    return step.label if step else action

@@ -82,7 +82,7 @@ def e2e_database(tmp_path_factory):
     from consult.database import unit_of_work
     from consult.extensions import db
     from consult.places import service as places
-    from consult.places.models import PlaceKind
+    from consult.places.models import PlaceKind, Relation
 
     path = tmp_path_factory.mktemp("e2e") / "e2e.db"
     uri = f"sqlite:///{path}"
@@ -99,6 +99,12 @@ def e2e_database(tmp_path_factory):
             e = places.create_place(b, PlaceKind.entrance, "2单元", actor=admin)
             household = places.add_household(e, "502", "89.60", actor=admin)
             code = accounts.issue_invite(household, actor=admin).code
+            moderator = User(name="李书记", username="moderator", password_hash=hash_password("moderator password"))
+            db.session.add_all([moderator, RoleGrant(user=moderator, role=Role.moderator, place=fc)])
+            neighbour = User(name="王大爷", phone="13912340077", password_hash=hash_password("resident password"))
+            db.session.add(neighbour)
+            places.attach_member(places.add_household(e, "503", "72.10", actor=admin), neighbour,
+                                 Relation.owner, actor=admin)
         db.engine.dispose()
     return path, code
 

@@ -1,0 +1,38 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from .models import Tier
+
+
+class ProposalForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=100)],
+                        description=_l("In one line: what is the matter? For example: 1号楼电梯经常停运"))
+    body = TextAreaField(_l("What happened, where, since when"), validators=[DataRequired(), Length(max=5000)],
+                         render_kw={"rows": 6})
+    category_id = SelectField(_l("Category"), choices=[], validate_choice=False)
+    on_behalf_of = StringField(_l("Raised for (mobile number or username)"),
+                               validators=[Optional(), Length(max=100)],
+                               description=_l("Only when you enter the matter for a resident who cannot use the app."))
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField(_l("Your comment"), validators=[DataRequired(), Length(max=2000)], render_kw={"rows": 3})
+
+
+class TriageForm(FlaskForm):
+    category_id = SelectField(_l("Category"), choices=[], validate_choice=False)
+    tier = SelectField(_l("Tier"), choices=[(t.value, t.label) for t in Tier])
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(_l("Reason, shown to the author"), validators=[DataRequired(), Length(max=1000)],
+                           render_kw={"rows": 3})
+
+
+class EscalateForm(FlaskForm):
+    tier = SelectField(_l("To the tier"), choices=[], validate_choice=False)
+    place_id = SelectField(_l("To the place"), choices=[], validate_choice=False)
+    reason = TextAreaField(_l("Why this tier or place cannot settle it"),
+                           validators=[DataRequired(), Length(max=1000)], render_kw={"rows": 3})

@@ -1,0 +1,215 @@
+"""Proposal pages: lists per place, raising, the proposal with its timeline, co-signing,
+comments and the moderator's triage."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from .. import permissions
+from ..accounts import service as accounts
+from ..accounts.forms import ConfirmForm
+from ..errors import NotFound
+from ..extensions import db
+from ..places.models import Place
+from ..web import perform
+from . import service as proposals
+from .forms import CommentForm, EscalateForm, ProposalForm, ReasonForm, TriageForm
+from .lifecycle import TRANSITIONS, TRIAGE_ACTIONS, event_label
+from .models import TIER_ORDER, Category, Comment, ProposalState, Tier
+
+bp = Blueprint("proposals", __name__)
+
+SORTS = ("newest", "cosigned", "oldest_open")
+
+
+def _category_choices():
+    locale = str(get_locale())
+    return [(str(c.id), c.name(locale)) for c in proposals.active_categories()]
+
+
+def _category(value) -> Category | None:
+    return db.session.get(Category, int(value)) if str(value or "").isdigit() else None
+
+
+def _enum(enum, value):
+    try:
+        return enum(value) if value else None
+    except ValueError:
+        abort(400)
+
+
+def load_proposal(proposal_id: int):
+    proposal = db.session.get(proposals.Proposal, proposal_id) or abort(404)
+    if not permissions.can_view_proposal(current_user, proposal):
+        abort(403)
+    return proposal
+
+
+@bp.get("/proposals/")
+@login_required
+def mine():
+    """My proposals, and the places where I can raise one."""
+    places = {m.household.place.id: m.household.place for m in current_user.memberships}
+    raise_in = []
+    for place in places.values():
+        raise_in += [p for p in place.ancestors() + [place] if p.kind.value != "subdistrict" and p not in raise_in]
+    rows = db.session.scalars(
+        db.select(proposals.Proposal).where(proposals.Proposal.author_id == current_user.id)
+        .order_by(proposals.Proposal.id.desc()).limit(100)).all()
+    return render_template("proposals/mine.html", proposals=rows, raise_in=raise_in)
+
+
+@bp.get("/places/<int:place_id>/proposals")
+@login_required
+def index(place_id: int):
+    place = db.session.get(Place, place_id) or abort(404)
+    state = _enum(ProposalState, request.args.get("state"))
+    tier = _enum(Tier, request.args.get("tier"))
+    category = request.args.get("category", type=int)
+    sort = request.args.get("sort", "newest")
+    if sort not in SORTS:
+        abort(400)
+    page = max(request.args.get("page", 1, type=int), 1)
+    per_page = 20
+    rows, total = proposals.proposals_in(place, state=state, tier=tier, category_id=category, sort=sort,
+                                         page=page, per_page=per_page)
+    return render_template("proposals/index.html", place=place, proposals=rows, total=total, page=page,
+                           pages=max((total + per_page - 1) // per_page, 1), categories=_category_choices(),
+                           filters={"state": state.value if state else "", "tier": tier.value if tier else "",
+                                    "category": category or "", "sort": sort},
+                           states=list(ProposalState), tiers=TIER_ORDER, sorts=SORTS,
+                           can_raise=permissions.can_raise(current_user, place))
+
+
+@bp.route("/places/<int:place_id>/proposals/new", methods=["GET", "POST"])
+@login_required
+def new(place_id: int):
+    place = db.session.get(Place, place_id) or abort(404)
+    if not permissions.can_raise(current_user, place):
+        abort(403)
+    form = ProposalForm()
+    form.category_id.choices = _category_choices()
+    on_behalf = permissions.can_raise_on_behalf(current_user, place)
+    status = 200
+    if form.validate_on_submit():
+        def raise_it():
+            resident = None
+            if on_behalf and form.on_behalf_of.data:
+                resident = accounts.find_by_login(form.on_behalf_of.data)
+                if resident is None:
+                    raise NotFound(_("Nobody with this phone number or username is registered."))
+            return proposals.raise_proposal(place, actor=current_user, title=form.title.data, body=form.body.data,
+                                            category=_category(form.category_id.data), on_behalf_of=resident)
+        outcome = perform(raise_it)
+        if outcome.ok:
+            flash(_("Your matter has been raised. The moderator will look at it soon."), "success")
+            return redirect(url_for("proposals.detail", proposal_id=outcome.value.id))
+        status = outcome.status
+    elif form.is_submitted():
+        status = 422
+    return render_template("proposals/new.html", place=place, form=form, on_behalf=on_behalf), status
+
+
+@bp.get("/proposals/<int:proposal_id>")
+@login_required
+def detail(proposal_id: int):
+    proposal = load_proposal(proposal_id)
+    triage = TriageForm(category_id=str(proposal.category_id), tier=proposal.tier.value)
+    triage.category_id.choices = _category_choices()
+    escalate = EscalateForm()
+    escalate.tier.choices = [("", "—")] + [(t.value, t.label) for t in TIER_ORDER
+                                           if TIER_ORDER.index(t) > TIER_ORDER.index(proposal.tier)]
+    escalate.place_id.choices = [("", "—")] + [(str(p.id), p.name) for p in reversed(proposal.place.ancestors())]
+    return render_template(
+        "proposals/detail.html", proposal=proposal, comment_form=CommentForm(), triage_form=triage,
+        reason_form=ReasonForm(), escalate_form=escalate, hide_form=ReasonForm(prefix="hide"),
+        confirm=ConfirmForm(), transitions=TRANSITIONS, triage_actions=TRIAGE_ACTIONS,
+        moderate=permissions.can_moderate(current_user, proposal),
+        can_cosign=permissions.can_cosign(current_user, proposal),
+        can_comment=permissions.can_comment(current_user, proposal),
+        locale=str(get_locale()), event_label=event_label,
+    )
+
+
+def _back(proposal):
+    return redirect(url_for("proposals.detail", proposal_id=proposal.id))
+
+
+@bp.post("/proposals/<int:proposal_id>/cosign")
+@login_required
+def cosign(proposal_id: int):
+    proposal = load_proposal(proposal_id)
+    ConfirmForm().validate_on_submit() or abort(400)
+    if perform(proposals.cosign, proposal, actor=current_user).ok:
+        flash(_("Thank you: your household has co-signed."), "success")
+    return _back(proposal)
+
+
+@bp.post("/proposals/<int:proposal_id>/comments")
+@login_required
+def comment(proposal_id: int):
+    proposal = load_proposal(proposal_id)
+    form = CommentForm()
+    if form.validate_on_submit():
+        if perform(proposals.comment, proposal, actor=current_user, body=form.body.data).ok:
+            flash(_("Your comment has been posted."), "success")
+    else:
+        flash(_("Write a comment of at most 2000 characters."), "error")
+    return _back(proposal)
+
+
+@bp.post("/comments/<int:comment_id>/hide")
+@login_required
+def hide_comment(comment_id: int):
+    item = db.session.get(Comment, comment_id) or abort(404)
+    form = ReasonForm(prefix="hide")
+    if form.validate_on_submit():
+        if perform(proposals.hide_comment, item, actor=current_user, reason=form.reason.data).ok:
+            flash(_("The comment has been hidden."), "success")
+    else:
+        flash(_("Write the reason: the author will read it."), "error")
+    return _back(item.proposal)
+
+
+@bp.post("/proposals/<int:proposal_id>/triage")
+@login_required
+def triage(proposal_id: int):
+    proposal = load_proposal(proposal_id)
+    form = TriageForm()
+    form.category_id.choices = _category_choices()
+    if form.validate_on_submit():
+        if perform(proposals.triage, proposal, actor=current_user, category=_category(form.category_id.data),
+                   tier=Tier(form.tier.data)).ok:
+            flash(_("Saved."), "success")
+    return _back(proposal)
+
+
+@bp.post("/proposals/<int:proposal_id>/escalate")
+@login_required
+def escalate(proposal_id: int):
+    proposal = load_proposal(proposal_id)
+    form = EscalateForm()
+    if form.validate_on_submit():
+        tier = _enum(Tier, form.tier.data)
+        place = db.session.get(Place, int(form.place_id.data)) if str(form.place_id.data).isdigit() else None
+        if perform(proposals.escalate, proposal, actor=current_user, reason=form.reason.data,
+                   tier=tier, place=place).ok:
+            flash(_("The matter has been escalated."), "success")
+    else:
+        flash(_("Write the reason: the author will read it."), "error")
+    return _back(proposal)
+
+
+@bp.post("/proposals/<int:proposal_id>/<any(answer, refer, decline):action>")
+@login_required
+def settle(proposal_id: int, action: str):
+    proposal = load_proposal(proposal_id)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        if perform(proposals.transition, proposal, action, actor=current_user, reason=form.reason.data).ok:
+            flash(_("Saved."), "success")
+    else:
+        flash(_("Write the reason: the author will read it."), "error")
+    return _back(proposal)

@@ -1,0 +1,48 @@
+"""A resident raises a matter on a phone; the moderator triages it to circle discussion;
+the resident sees the timeline change."""
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import screenshot
+
+pytestmark = pytest.mark.e2e
+
+
+def sign_in(page, login, password):
+    page.goto("/login")
+    page.get_by_label("手机号或用户名").fill(login)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("button", name="退出登录")).to_be_visible()
+
+
+def test_raise_triage_and_see_the_timeline(browser, live_server, phone_page):
+    from tests.e2e.conftest import PHONE
+
+    resident = phone_page
+    sign_in(resident, "13912340077", "resident password")
+    resident.get_by_role("link", name="议题").first.click()
+    resident.get_by_role("link", name="3号楼").click()
+    resident.get_by_label("标题").fill("3号楼楼道灯不亮")
+    resident.get_by_label("发生了什么、在哪里、从什么时候开始").fill("2单元三楼到五楼的灯**一周**都不亮了。")
+    resident.get_by_label("类别").select_option(label="安全隐患")
+    resident.get_by_role("button", name="提交").click()
+    expect(resident.locator("h1")).to_have_text("3号楼楼道灯不亮")
+    expect(resident.locator(".meta")).to_contain_text("待理事")
+    expect(resident.locator(".prose strong")).to_have_text("一周")
+    url = resident.url
+
+    context = browser.new_context(viewport=PHONE, base_url=live_server.url)
+    moderator = context.new_page()
+    sign_in(moderator, "moderator", "moderator password")
+    moderator.goto(url)
+    moderator.get_by_label("议事层级").select_option(label="围圈议")
+    moderator.get_by_role("button", name="受理", exact=True).click()
+    expect(moderator.locator(".meta")).to_contain_text("围圈议")
+    context.close()
+
+    resident.reload()
+    expect(resident.locator(".meta")).to_contain_text("讨论中")
+    expect(resident.locator(".timeline")).to_contain_text("已分类受理")
+    screenshot(resident, "proposal-phone")
+

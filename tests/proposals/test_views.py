@@ -1,0 +1,130 @@
+import pytest
+from sqlalchemy import func, select
+
+from consult.accounts.models import Role
+from consult.extensions import db
+from consult.proposals.models import Category, Comment, CoSignature, Proposal, ProposalState, Tier
+
+
+@pytest.fixture
+def residents(tree, make_household, make_user):
+    make_user("王秀英", phone="13900000001", household=make_household(tree.e1, "101"))
+    make_user("张建国", phone="13900000002", household=make_household(tree.e1, "102"))
+    make_user("李书记", username="moderator", role=Role.moderator, place=tree.fc)
+    make_user("赵楼长", username="leader", role=Role.building_leader, place=tree.b1)
+
+
+def category_id():
+    return str(db.session.scalar(select(Category.id).order_by(Category.position)))
+
+
+def raise_via_page(client, place, title="1号楼电梯经常停运", **extra):
+    return client.post_form(f"/places/{place.id}/proposals/new", {
+        "title": title, "body": "电梯**三天**停了两次<script>alert(1)</script>", "category_id": category_id(),
+        "on_behalf_of": "", **extra})
+
+
+def test_resident_raises_and_sees_the_page(client, auth, tree, residents):
+    auth.login("13900000001")
+    response = raise_via_page(client, tree.b1)
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "1号楼电梯经常停运" in page and "<strong>三天</strong>" in page
+    assert "<script>alert(1)</script>" not in page
+    assert "待理事" in page
+
+
+def test_raise_with_missing_title_keeps_nothing(client, auth, tree, residents):
+    auth.login("13900000001")
+    response = raise_via_page(client, tree.b1, title="")
+    assert response.status_code == 422
+    assert db.session.scalar(select(func.count()).select_from(Proposal)) == 0
+
+
+def test_resident_cannot_raise_in_another_community(client, auth, tree, residents):
+    auth.login("13900000001")
+    assert client.get(f"/places/{tree.jb.id}/proposals/new").status_code == 403
+
+
+def test_leader_raises_on_behalf(client, auth, tree, residents):
+    auth.login("leader")
+    response = raise_via_page(client, tree.b1, on_behalf_of="13900000002")
+    assert response.status_code == 302
+    proposal = db.session.scalars(select(Proposal)).one()
+    assert proposal.author.name == "张建国" and proposal.entered_by.name == "赵楼长"
+    page = client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
+    assert "赵楼长" in page
+
+
+def test_neighbour_cosigns_once_and_comments(client, auth, tree, residents):
+    auth.login("13900000001")
+    location = raise_via_page(client, tree.b1).headers["Location"]
+    auth.logout()
+    auth.login("13900000002")
+    client.post_form(f"{location}/cosign")
+    client.post_form(f"{location}/cosign")
+    client.post_form(f"{location}/comments", {"body": "同意"})
+    assert db.session.scalar(select(func.count()).select_from(CoSignature)) == 1
+    assert db.session.scalar(select(Comment.body)) == "同意"
+    page = client.get(location).get_data(as_text=True)
+    assert "同意" in page and "王**" in page  # the author's name is masked for a neighbour
+
+
+def test_moderator_triages_to_circle_and_the_timeline_shows_it(client, auth, tree, residents):
+    auth.login("13900000001")
+    location = raise_via_page(client, tree.b1).headers["Location"]
+    auth.logout()
+    auth.login("moderator")
+    client.post_form(f"{location}/triage", {"category_id": category_id(), "tier": "circle"})
+    proposal = db.session.scalars(select(Proposal)).one()
+    assert (proposal.state, proposal.tier) == (ProposalState.accepted, Tier.circle)
+    auth.logout()
+    auth.login("13900000001")
+    page = client.get(location).get_data(as_text=True)
+    assert "围圈议" in page and "已分类受理" in page and "讨论中" in page
+
+
+def test_resident_cannot_triage(client, auth, tree, residents):
+    auth.login("13900000001")
+    location = raise_via_page(client, tree.b1).headers["Location"]
+    client.post_form(f"{location}/decline", {"reason": "我自己撤回"})
+    assert db.session.scalars(select(Proposal)).one().state is ProposalState.submitted
+
+
+def test_decline_needs_a_reason_and_shows_it(client, auth, tree, residents):
+    auth.login("13900000001")
+    location = raise_via_page(client, tree.b1).headers["Location"]
+    auth.logout()
+    auth.login("moderator")
+    client.post_form(f"{location}/decline", {"reason": ""})
+    assert db.session.scalars(select(Proposal)).one().state is ProposalState.submitted
+    client.post_form(f"{location}/refer", {"reason": "属于市政问题，已转12345"})
+    assert db.session.scalars(select(Proposal)).one().state is ProposalState.referred
+    assert "已转12345" in client.get(location).get_data(as_text=True)
+
+
+def test_escalate_to_the_community(client, auth, tree, residents):
+    auth.login("13900000001")
+    location = raise_via_page(client, tree.b1).headers["Location"]
+    auth.logout()
+    auth.login("moderator")
+    client.post_form(f"{location}/escalate", {"tier": "platform", "place_id": str(tree.fc.id),
+                                              "reason": "需要物业和城管"})
+    proposal = db.session.scalars(select(Proposal)).one()
+    assert (proposal.place_id, proposal.tier) == (tree.fc.id, Tier.platform)
+    page = client.get(location).get_data(as_text=True)
+    assert "1号楼 → 富成花园社区" in page
+
+
+def test_list_filters_and_bad_parameters(client, auth, tree, residents):
+    auth.login("13900000001")
+    raise_via_page(client, tree.b1)
+    raise_via_page(client, tree.north, title="小区停车难")
+    page = client.get(f"/places/{tree.fc.id}/proposals").get_data(as_text=True)
+    assert "1号楼电梯经常停运" in page and "小区停车难" in page
+    page = client.get(f"/places/{tree.b1.id}/proposals?state=submitted&sort=cosigned").get_data(as_text=True)
+    assert "1号楼电梯经常停运" in page and "小区停车难" not in page
+    assert client.get(f"/places/{tree.fc.id}/proposals?state=nonsense").status_code == 400
+    assert client.get(f"/places/{tree.fc.id}/proposals?sort=nonsense").status_code == 400
+    assert client.get("/places/999999/proposals").status_code == 404
+    assert "1号楼电梯经常停运" in client.get("/proposals/").get_data(as_text=True)
