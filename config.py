@@ -56,6 +56,9 @@ class Config:
     LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "20"))
     LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES", "15"))
 
+    # Days a raised matter may wait for triage before it shows as overdue.
+    TRIAGE_DAYS = int(os.environ.get("TRIAGE_DAYS", "3"))
+
     # Household import: the largest file accepted.
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", str(8 * 1024 * 1024)))
 

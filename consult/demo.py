@@ -2,8 +2,8 @@
 their compounds, buildings, entrances and a few hundred households, grids,
 organisations, and one sign-in account for each role.
 
-Households and owners come from a seeded generator, so the area is the same every time;
-passwords are random and printed once.
+The area comes from a seeded generator, so it is the same every time; the passwords of
+the sign-in accounts are random and printed once.
 """
 from __future__ import annotations
 
@@ -15,46 +15,60 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from .accounts import service as accounts
-from .accounts.models import OrganisationKind, Role, RoleGrant, User
+from .accounts.models import Organisation, OrganisationKind, Role, RoleGrant, User
 from .accounts.passwords import hash_password
+from .audit import service as audit
 from .extensions import db
 from .places import service as places
 from .places.models import Grid, Household, Place, PlaceKind, Relation
 
-# community → compounds → number of buildings in each
+# community → compounds: (name, buildings, storeys, most entrances per building, flat sizes
+# in m²). 嘉铭园B区 belongs to 融华嘉园社区 and 六王坟2号院 (old military housing, small
+# five-storey blocks with one entrance) to 亚运新新家园社区, as the source articles tell.
 AREA = {
-    "富成花园社区": {"富成花园北区": 3, "富成花园南区": 2},
-    "嘉铭园社区": {"嘉铭园一期": 3, "嘉铭园二期": 2},
-    "融华嘉园社区": {"融华嘉园": 3},
-    "欧陆经典社区": {"欧陆经典东院": 2, "欧陆经典西院": 2},
-    "亚运新新家园社区": {"亚运新新家园朗月园": 2, "亚运新新家园明月园": 2},
+    "富成花园社区": [("富成花园北区", 3, 6, 3, (89, 105, 128)), ("富成花园南区", 2, 6, 2, (72, 86, 98))],
+    "嘉铭园社区": [("嘉铭园A区", 2, 9, 2, (110, 128, 145)), ("嘉铭园C区", 2, 6, 2, (98, 120, 160))],
+    "融华嘉园社区": [("融华嘉园", 2, 6, 3, (76, 90, 108)), ("嘉铭园B区", 2, 6, 2, (86, 102))],
+    "欧陆经典社区": [("欧陆经典", 3, 6, 4, (92, 118, 136))],
+    "亚运新新家园社区": [("亚运新新家园", 2, 6, 2, (68, 82, 96)), ("六王坟2号院", 4, 5, 1, (55, 62, 70))],
 }
-# English names in the printed list: the console is not translated.
+# Fictitious companies; each compound signs its own contract.
+PROPERTY_COMPANIES = ["北京恒安物业服务有限公司", "北京嘉诚物业管理有限公司", "北京华宇物业服务有限公司",
+                      "北京瑞丰物业管理有限公司", "北京金盾物业服务有限公司", "北京鸿远物业管理有限公司",
+                      "北京安泰物业服务有限公司", "北京鑫城物业管理有限公司", "北京康居物业服务有限公司"]
+COMMITTEES = {"富成花园北区": "富成花园北区业主委员会", "欧陆经典": "欧陆经典业主委员会"}
+DEPARTMENTS = ("城管执法队", "派出所", "消防救援站", "市场监管所")
+ORDINALS = "一二三四五六七八九十"
+# English labels: the console is not translated.
 ROLE_NAMES = {
-    Role.moderator: "Moderator", Role.grid_worker: "Grid worker", Role.building_leader: "Building leader",
+    Role.administrator: "Administrator", Role.moderator: "Moderator", Role.grid_worker: "Grid worker",
+    Role.building_leader: "Building leader", Role.resident: "Resident",
     Role.property_manager: "Property manager", Role.committee_member: "Homeowners' committee member",
     Role.department_rep: "Department representative", Role.expert: "Expert",
 }
-DEPARTMENTS = ("城管执法队", "派出所", "消防救援站", "市场监管所")
-SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
-GIVEN = ("秀英", "建国", "桂兰", "玉兰", "志强", "淑珍", "海燕", "国华", "丽娟", "振华", "凤英",
-         "德明", "文静", "子涵", "浩然", "雨桐", "明轩", "春梅", "建军", "晓东", "慧敏", "永刚")
+# Common surnames appear more often, as they do on a real household list.
+SURNAMES = "王王王李李李张张张刘刘陈陈杨杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董程曹袁邓许傅沈彭吕"
+GIVEN = ("秀英", "建国", "桂兰", "玉兰", "志强", "淑珍", "海燕", "国华", "丽娟", "振华", "凤英", "德明",
+         "文静", "子涵", "浩然", "雨桐", "明轩", "春梅", "建军", "晓东", "慧敏", "永刚", "玉堂", "荣田",
+         "伟", "芳", "娜", "敏", "静", "磊", "军", "勇", "杰", "强", "霞", "平")
+Q = Decimal("0.01")
 
 
 @dataclass
 class DemoResult:
+    # (role label in English, login, password, where)
     accounts: list[tuple[str, str, str, str]] = field(default_factory=list)
     places: int = 0
     households: int = 0
     people: int = 0
 
     def summary(self) -> str:
-        return (f"Demo area built: {self.places} places, {self.households} households, "
-                f"{self.people} people.")
+        return (f"Demo area built: {self.places} places (1 subdistrict, {len(AREA)} communities), "
+                f"{self.households} households, {self.people} people.")
 
 
 class _People:
-    """Plausible names and unique mobile numbers."""
+    """Plausible names and mobile numbers that are unique across the demo."""
 
     def __init__(self, rng: random.Random):
         self.rng = rng
@@ -70,128 +84,145 @@ class _People:
                 self.phones.add(phone)
                 return phone
 
-
-def _account(result: DemoResult, people: _People, *, role_label: str, username: str, name: str,
-             where: str) -> User:
-    password = secrets.token_urlsafe(9)
-    user = User(name=name, username=username, phone=people.phone(), password_hash=hash_password(password))
-    db.session.add(user)
-    db.session.flush()
-    result.accounts.append((role_label, username, password, where))
-    return user
+    def listed(self) -> User:
+        """Someone from the household list: no password until they register with a code."""
+        user = User(name=self.name(), phone=self.phone())
+        db.session.add(user)
+        db.session.flush()
+        return user
 
 
 def build_demo(seed: int = 278) -> DemoResult:
-    """Build the area inside the caller's transaction."""
+    """Build the area inside the caller's transaction (flushes, never commits)."""
     rng = random.Random(seed)
     people = _People(rng)
     result = DemoResult()
 
-    # Nobody can grant the first administrator a role: it is written directly.
-    admin = _account(result, people, role_label="Administrator", username="admin", name="系统管理员",
-                     where="everywhere")
+    def password(role: Role, login: str, where: str) -> str:
+        # Not from the seed: anyone can rerun the demo, nobody can recompute a password.
+        pw = secrets.token_urlsafe(9)
+        result.accounts.append((ROLE_NAMES[role], login, pw, where))
+        return pw
+
+    # Nobody can grant the first administrator a role: the row is written directly, and
+    # recorded as the create-admin command records it. Everything after is done by admin.
+    admin = User(name="系统管理员", username="admin", phone=people.phone(),
+                 password_hash=hash_password(password(Role.administrator, "admin", "everywhere")))
+    db.session.add(admin)
     db.session.add(RoleGrant(user=admin, role=Role.administrator))
-    db.session.flush()
+    audit.record("account.create_admin", admin, actor=None)
 
     subdistrict = places.create_place(None, PlaceKind.subdistrict, "大屯街道", actor=admin)
     communities: dict[str, Place] = {}
-    buildings_of: dict[str, list[Place]] = {}
-    households: list[Household] = []
-    owners: list[User] = []
-    for community_name, compounds in AREA.items():
+    compounds: dict[str, Place] = {}
+    first_building: dict[str, Place] = {}
+    households: dict[str, list[Household]] = {}  # per community, in address order
+    companies = rng.sample(PROPERTY_COMPANIES, k=sum(len(c) for c in AREA.values()))
+    for community_name, layout in AREA.items():
         community = places.create_place(subdistrict, PlaceKind.community, community_name, actor=admin)
         communities[community_name] = community
-        buildings_of[community_name] = []
-        number = 0
-        for compound_name, building_count in compounds.items():
+        households[community_name] = []
+        groups: list[list[Place]] = []
+        for compound_name, building_count, storeys, most_entrances, sizes in layout:
             compound = places.create_place(community, PlaceKind.compound, compound_name, actor=admin)
-            for _ in range(building_count):
-                number += 1
+            compounds[compound_name] = compound
+            accounts.create_organisation(compound, OrganisationKind.property_company, companies.pop(),
+                                         actor=admin)
+            buildings = []
+            for number in range(1, building_count + 1):
                 building = places.create_place(compound, PlaceKind.building, f"{number}号楼", actor=admin)
-                buildings_of[community_name].append(building)
-                # Older six-storey blocks: two flats per landing, one typical size each.
-                typical = Decimal(rng.choice((58, 72, 86, 98, 120)))
-                for e in range(1, rng.randint(2, 3) + 1):
+                buildings.append(building)
+                # Two flats per landing; a flat has the same area on every floor and in
+                # every entrance of its building, as in a real slab block.
+                areas = [(Decimal(rng.choice(sizes)) + Decimal(rng.randint(-300, 300)) / 100).quantize(Q)
+                         for _ in (1, 2)]
+                for e in range(1, rng.randint(1, most_entrances) + 1):
                     entrance = places.create_place(building, PlaceKind.entrance, f"{e}单元", actor=admin)
-                    for floor in range(1, 7):
-                        for flat in (1, 2):
-                            area = (typical + Decimal(rng.randint(-600, 600)) / 100).quantize(Decimal("0.01"))
-                            household = places.add_household(entrance, f"{floor}0{flat}", area, actor=admin)
-                            households.append(household)
-        places.create_grid(community, "第一网格", [b.id for b in buildings_of[community_name][::2]], actor=admin)
-        second = buildings_of[community_name][1::2]
-        if second:
-            places.create_grid(community, "第二网格", [b.id for b in second], actor=admin)
+                    for floor in range(1, storeys + 1):
+                        for flat, area in enumerate(areas, start=1):
+                            households[community_name].append(
+                                places.add_household(entrance, f"{floor}{flat:02d}", area, actor=admin))
+            first_building[compound_name] = buildings[0]
+            # Grids follow the compounds (院落网格); a lone compound is split in two.
+            if len(layout) == 1:
+                half = (len(buildings) + 1) // 2
+                groups += [buildings[:half], buildings[half:]]
+            else:
+                groups.append(buildings)
+        for i, group in enumerate(g for g in groups if g):
+            places.create_grid(community, f"第{ORDINALS[i]}网格", [b.id for b in group], actor=admin)
 
-    # Owners: most households have one; some own two flats; a few flats have co-owners;
-    # some have a family member or a tenant. None has a password yet.
-    for household in households:
-        roll = rng.random()
-        if roll < 0.15:
-            continue  # owner not yet on the list
-        if roll < 0.22 and owners:
-            owner = rng.choice(owners)  # a second flat of an owner
-        else:
-            owner = User(name=people.name(), phone=people.phone())
-            db.session.add(owner)
-            db.session.flush()
-            owners.append(owner)
-        places.attach_member(household, owner, Relation.owner, actor=admin)
-        extra = rng.random()
-        if extra < 0.08:
-            kind = Relation.owner  # a co-owner
-        elif extra < 0.20:
-            kind = Relation.family
-        elif extra < 0.28:
-            kind = Relation.tenant
-        else:
-            continue
-        other = User(name=people.name(), phone=people.phone())
-        db.session.add(other)
-        db.session.flush()
-        places.attach_member(household, other, kind, actor=admin)
+    # Two flats in 富成花园北区 1号楼 are kept for the resident and the building leader.
+    home_building = first_building["富成花园北区"]
+    home_entrance = home_building.children[0]
+    resident_home = places.find_household(home_entrance, "302")
+    leader_home = places.find_household(home_entrance, "101")
 
-    fucheng = communities["富成花园社区"]
-    north = next(c for c in fucheng.children if c.name == "富成花园北区")
-    first_building = buildings_of["富成花园社区"][0]
+    # The household list: most flats have a listed owner, some owners hold a second flat
+    # in the same community, a few flats have co-owners (the first stays the designated
+    # voter), some a family member or tenant.
+    for community_name, homes in households.items():
+        owners: list[User] = []
+        for household in homes:
+            if household in (resident_home, leader_home) or rng.random() < 0.12:
+                continue  # kept for an account below, or its owner is not on the list yet
+            if owners and rng.random() < 0.06:
+                owner = rng.choice(owners)
+            else:
+                owner = people.listed()
+                owners.append(owner)
+            places.attach_member(household, owner, Relation.owner, actor=admin)
+            roll = rng.random()
+            for limit, relation in ((0.07, Relation.owner), (0.19, Relation.family), (0.28, Relation.tenant)):
+                if roll < limit:
+                    places.attach_member(household, people.listed(), relation, actor=admin)
+                    break
 
-    company = accounts.create_organisation(north, OrganisationKind.property_company,
-                                           "北京富成物业服务有限公司", actor=admin)
-    south = next(c for c in fucheng.children if c.name == "富成花园南区")
-    accounts.create_organisation(south, OrganisationKind.property_company, "北京安居物业管理有限公司", actor=admin)
-    committee = accounts.create_organisation(north, OrganisationKind.owners_committee, "富成花园北区业主委员会",
-                                             actor=admin)
+    committees = {name: accounts.create_organisation(compounds[compound], OrganisationKind.owners_committee,
+                                                     name, actor=admin)
+                  for compound, name in COMMITTEES.items()}
     departments = {name: accounts.create_organisation(subdistrict, OrganisationKind.department, f"大屯{name}",
                                                       actor=admin) for name in DEPARTMENTS}
     accounts.create_organisation(subdistrict, OrganisationKind.social_organisation, "大屯社区志愿者协会",
                                  actor=admin)
 
-    def role_account(role: Role, username: str, name: str, *, place=None, grid=None, organisation=None,
-                     title=None) -> User:
-        where = place.full_name if place is not None else grid.name
-        user = _account(result, people, role_label=ROLE_NAMES[role], username=username, name=name, where=where)
+    def account(role: Role, login: str, name: str, where: str, *, place=None, household=None) -> User:
+        user, _ = accounts.create_account(actor=admin, name=name, phone=people.phone(), username=login,
+                                          password=password(role, login, where), household=household,
+                                          place=place)
+        return user
+
+    def role_account(role: Role, login: str, name: str, *, place=None, grid=None, organisation=None,
+                     title=None, household=None) -> User:
+        where = place.full_name if place is not None else f"{grid.community.name} {grid.name}"
+        user = account(role, login, name, where, household=household,
+                       place=place if place is not None else grid.community)
         if organisation is not None:
             accounts.add_organisation_member(organisation, user, actor=admin, title=title)
         accounts.grant_role(user, role, actor=admin, place=place, grid=grid, organisation=organisation)
         return user
 
-    grid = db.session.scalar(select(Grid).where(Grid.community_id == fucheng.id, Grid.name == "第一网格"))
+    fucheng = communities["富成花园社区"]
+    north = compounds["富成花园北区"]
+    home_grid = next(g for g in db.session.scalars(select(Grid).where(Grid.community_id == fucheng.id))
+                     if g.covers(home_building))
+    company = db.session.scalar(select(Organisation).where(
+        Organisation.place_id == north.id, Organisation.kind == OrganisationKind.property_company))
+
     role_account(Role.moderator, "moderator", "李书记", place=fucheng)
-    role_account(Role.grid_worker, "gridworker", "张网格", grid=grid)
-    role_account(Role.building_leader, "leader", "赵楼长", place=first_building)
+    role_account(Role.grid_worker, "gridworker", "张网格", grid=home_grid)
+    # 楼门长 are neighbours: the leader owns a flat in the building they lead.
+    role_account(Role.building_leader, "leader", "赵凤英", place=home_building, household=leader_home)
     role_account(Role.property_manager, "property", "孙经理", place=north, organisation=company, title="项目经理")
-    role_account(Role.committee_member, "committee", "周主任", place=north, organisation=committee, title="主任")
+    role_account(Role.committee_member, "committee", "周主任", place=north,
+                 organisation=committees["富成花园北区业主委员会"], title="主任")
     role_account(Role.department_rep, "department", "吴队长", place=subdistrict,
                  organisation=departments["城管执法队"], title="队长")
     role_account(Role.expert, "expert", "郑律师", place=subdistrict)
-
-    # The resident signs in as the owner of a flat in 富成花园北区 1号楼.
-    resident_home = first_building.children[0].households[2]
-    resident = _account(result, people, role_label="Resident", username="resident", name="王秀英",
-                        where=resident_home.address)
-    places.attach_member(resident_home, resident, Relation.owner, actor=admin)
+    # The resident holds no role: owning a flat makes them a resident of its building.
+    account(Role.resident, "resident", "王秀英", resident_home.address, household=resident_home)
 
     result.places = db.session.scalar(select(func.count()).select_from(Place))
-    result.households = len(households)
+    result.households = db.session.scalar(select(func.count()).select_from(Household))
     result.people = db.session.scalar(select(func.count()).select_from(User))
     return result

@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from .models import Tier
 
@@ -12,6 +12,7 @@ class ProposalForm(FlaskForm):
     body = TextAreaField(_l("What happened, where, since when"), validators=[DataRequired(), Length(max=5000)],
                          render_kw={"rows": 6})
     category_id = SelectField(_l("Category"), choices=[], validate_choice=False)
+    call_id = SelectField(_l("Under the call"), choices=[], validate_choice=False)
     on_behalf_of = StringField(_l("Raised for (mobile number or username)"),
                                validators=[Optional(), Length(max=100)],
                                description=_l("Only when you enter the matter for a resident who cannot use the app."))
@@ -36,3 +37,17 @@ class EscalateForm(FlaskForm):
     place_id = SelectField(_l("To the place"), choices=[], validate_choice=False)
     reason = TextAreaField(_l("Why this tier or place cannot settle it"),
                            validators=[DataRequired(), Length(max=1000)], render_kw={"rows": 3})
+
+
+class MergeForm(FlaskForm):
+    into = IntegerField(_l("Number of the matter it repeats"), validators=[DataRequired(), NumberRange(min=1)])
+    reason = TextAreaField(_l("Reason, shown to the author"), validators=[DataRequired(), Length(max=1000)],
+                           render_kw={"rows": 2})
+
+
+class CallForm(FlaskForm):
+    title = StringField(_l("Theme"), validators=[DataRequired(), Length(max=100)],
+                        description=_l("For example: 回家营造——我的家园我建设"))
+    description = TextAreaField(_l("What kind of proposals are wanted"), validators=[Optional(), Length(max=5000)],
+                                render_kw={"rows": 3})
+    closes_on = DateField(_l("Last day"), validators=[DataRequired()])

@@ -38,6 +38,8 @@ TRANSITIONS: dict[str, Transition] = {t.action: t for t in [
                _l("Referred elsewhere")),
     Transition("decline", frozenset({S.submitted, S.accepted, S.reopened}), S.declined, MODERATORS, True,
                _l("Declined")),
+    Transition("merge", frozenset({S.submitted, S.accepted, S.reopened}), S.merged, MODERATORS, True,
+               _l("Merged as a duplicate")),
     Transition("escalate", frozenset({S.submitted, S.accepted, S.under_deliberation, S.reopened}), None,
                MODERATORS, True, _l("Escalated")),
     # 民主议事 → 明责办事 → 公开评事 → 追踪查事, driven by meetings, ballots and motions
@@ -64,5 +66,7 @@ def event_label(action: str):
     """The timeline's words for one step."""
     if action == "raise":
         return _l("Raised")
+    if action == "merged_in":
+        return _l("A duplicate was merged in")
     step = TRANSITIONS.get(action)
     return step.label if step else action

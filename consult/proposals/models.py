@@ -50,6 +50,7 @@ class ProposalState(enum.Enum):
     answered = "answered"                      # settled at once (小事即办)
     referred = "referred"                      # handed elsewhere, e.g. the 12345 hotline
     declined = "declined"
+    merged = "merged"                          # a duplicate, carried over into another
 
     @property
     def label(self):
@@ -68,6 +69,7 @@ STATE_LABELS = {
     ProposalState.answered: _l("Answered at once"),
     ProposalState.referred: _l("Referred elsewhere"),
     ProposalState.declined: _l("Declined"),
+    ProposalState.merged: _l("Merged into another matter"),
 }
 
 
@@ -89,6 +91,29 @@ class Category(db.Model):
         return self.name_zh if locale.startswith("zh") else self.name_en
 
 
+class ProposalCall(db.Model):
+    """A themed call for proposals (提案征集) in a place, open until its deadline."""
+
+    __tablename__ = "proposal_calls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id"), index=True)
+    title: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text, default="")
+    closes_at: Mapped[datetime]
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    place: Mapped[Place] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<ProposalCall {self.id} {self.title!r}>"
+
+    @property
+    def is_open(self) -> bool:
+        return utcnow() < self.closes_at
+
+
 class Proposal(db.Model):
     __tablename__ = "proposals"
 
@@ -105,6 +130,8 @@ class Proposal(db.Model):
     # leader raised it for them (代办).
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     entered_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    merged_into_id: Mapped[Optional[int]] = mapped_column(ForeignKey("proposals.id"))
+    call_id: Mapped[Optional[int]] = mapped_column(ForeignKey("proposal_calls.id"), index=True)
     cosign_count: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -113,6 +140,8 @@ class Proposal(db.Model):
     category: Mapped[Category] = relationship()
     author: Mapped["User"] = relationship(foreign_keys=[author_id])
     entered_by: Mapped[Optional["User"]] = relationship(foreign_keys=[entered_by_id])
+    merged_into: Mapped[Optional["Proposal"]] = relationship(remote_side=[id], foreign_keys=[merged_into_id])
+    call: Mapped[Optional[ProposalCall]] = relationship()
     events: Mapped[list["ProposalEvent"]] = relationship(
         back_populates="proposal", order_by="ProposalEvent.id", cascade="all, delete-orphan"
     )
@@ -181,6 +210,7 @@ class Comment(db.Model):
     # A hidden comment keeps its place in the thread with the moderator's reason.
     hidden_reason: Mapped[Optional[str]] = mapped_column(Text)
     hidden_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    reported_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     proposal: Mapped[Proposal] = relationship(back_populates="comments")
     author: Mapped["User"] = relationship(foreign_keys=[author_id])

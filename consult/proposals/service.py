@@ -3,10 +3,11 @@ the lifecycle transitions and escalation. Every change writes the timeline and t
 log; the caller commits."""
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Optional
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import permissions
@@ -15,8 +16,19 @@ from ..clock import utcnow
 from ..errors import Conflict, InvalidInput, InvalidTransition, NotAllowed, NotFound
 from ..extensions import db
 from ..places.models import Place, PlaceKind
+from .lifecycle import MODERATORS as MODERATOR_ROLES
 from .lifecycle import TRANSITIONS
-from .models import Category, Comment, CoSignature, Proposal, ProposalEvent, ProposalState, Tier, TIER_ORDER
+from .models import (
+    TIER_ORDER,
+    Category,
+    Comment,
+    CoSignature,
+    Proposal,
+    ProposalCall,
+    ProposalEvent,
+    ProposalState,
+    Tier,
+)
 
 TITLE_MAX = 100
 BODY_MAX = 5000
@@ -66,7 +78,7 @@ def _event(proposal: Proposal, action: str, *, actor, from_state=None, to_state=
 
 
 def raise_proposal(place: Place, *, actor, title: str, body: str, category: Category,
-                   on_behalf_of=None) -> Proposal:
+                   on_behalf_of=None, call: Optional[ProposalCall] = None) -> Proposal:
     """说事: a resident raises a matter in a place they belong to, or a building leader or
     grid worker enters it for a resident of the place (代办)."""
     if place.kind not in RAISE_KINDS:
@@ -83,13 +95,18 @@ def raise_proposal(place: Place, *, actor, title: str, body: str, category: Cate
         author = actor
     if category is None or not category.active:
         raise InvalidInput(_l("Choose a category."))
+    if call is not None:
+        if not call.is_open:
+            raise InvalidInput(_l("The call “%(title)s” has closed.", title=call.title))
+        if not place.is_within(call.place):
+            raise InvalidInput(_l("The call “%(title)s” is for %(place)s.", title=call.title, place=call.place.name))
     title = _text(title, TITLE_MAX, _l("A title is required."),
                   _l("The title is too long (at most %(n)d characters).", n=TITLE_MAX))
     body = _text(body, BODY_MAX, _l("Describe the matter."),
                  _l("The text is too long (at most %(n)d characters).", n=BODY_MAX))
     proposal = Proposal(place=place, title=title, body=body, category=category, author=author,
                         entered_by_id=actor.id if author is not actor else None,
-                        tier=Tier.home, state=ProposalState.submitted)
+                        tier=Tier.home, state=ProposalState.submitted, call=call)
     db.session.add(proposal)
     _event(proposal, "raise", actor=actor, to_state=ProposalState.submitted,
            on_behalf_of=author.id if author is not actor else None)
@@ -204,8 +221,82 @@ def escalate(proposal: Proposal, *, actor, reason: str, tier: Optional[Tier] = N
     return _apply(proposal, step, actor=actor, reason=reason, **detail)
 
 
+def merge(proposal: Proposal, into: Proposal, *, actor, reason: str) -> Proposal:
+    """A duplicate joins the matter it repeats: its co-signatures (and its author's
+    household) and comments move over, both timelines record it, and the duplicate points
+    to the survivor."""
+    step = _check(proposal, "merge", actor)
+    if into.id == proposal.id:
+        raise InvalidInput(_l("A matter cannot be merged into itself."))
+    if into.state in (ProposalState.merged, ProposalState.declined, ProposalState.referred, ProposalState.closed):
+        raise InvalidInput(_l("Merge into a matter that is still open."))
+    permissions.require(permissions.can_moderate(actor, into))
+    signed = {s.household_id for s in db.session.scalars(select(CoSignature).where(CoSignature.proposal_id == into.id))}
+    author_households = {m.household_id for m in into.author.memberships}
+    for signature in db.session.scalars(select(CoSignature).where(CoSignature.proposal_id == proposal.id)):
+        if signature.household_id in signed or signature.household_id in author_households:
+            db.session.delete(signature)
+        else:
+            signature.proposal_id = into.id
+            signed.add(signature.household_id)
+    for membership in proposal.author.memberships:
+        household = membership.household
+        if household.id not in signed and household.id not in author_households \
+                and household.place.is_within(into.place):
+            db.session.add(CoSignature(proposal_id=into.id, household_id=household.id, user_id=proposal.author_id))
+            signed.add(household.id)
+            break
+    for item in list(proposal.comments):
+        item.proposal = into
+    db.session.flush()
+    for p in (proposal, into):
+        p.cosign_count = db.session.scalar(
+            select(func.count()).select_from(CoSignature).where(CoSignature.proposal_id == p.id))
+    proposal.merged_into = into
+    _event(into, "merged_in", actor=actor, reason=reason, merged=proposal.id, merged_title=proposal.title)
+    return _apply(proposal, step, actor=actor, reason=reason, into=into.id, into_title=into.title)
+
+
+def open_call(place: Place, *, actor, title: str, description: str, closes_at) -> ProposalCall:
+    """提案征集: a moderator invites proposals on a theme until a deadline."""
+    permissions.require(permissions.has_role(actor, place, *MODERATOR_ROLES))
+    title = _text(title, TITLE_MAX, _l("A title is required."),
+                  _l("The title is too long (at most %(n)d characters).", n=TITLE_MAX))
+    description = (description or "").strip()
+    if len(description) > BODY_MAX:
+        raise InvalidInput(_l("The text is too long (at most %(n)d characters).", n=BODY_MAX))
+    if closes_at is None or closes_at <= utcnow():
+        raise InvalidInput(_l("The deadline must lie in the future."))
+    call = ProposalCall(place=place, title=title, description=description, closes_at=closes_at,
+                        created_by_id=actor.id)
+    db.session.add(call)
+    audit.record("proposal.call_open", call, actor=actor, place=place, title=title)
+    return call
+
+
+def calls_for(place: Place, *, open_only: bool = False) -> list[ProposalCall]:
+    """Calls of ``place`` and of the places above it: a call of the community also
+    gathers proposals from its buildings."""
+    query = select(ProposalCall).where(ProposalCall.place_id.in_(place.ancestor_ids))
+    if open_only:
+        query = query.where(ProposalCall.closes_at > utcnow())
+    return list(db.session.scalars(query.order_by(ProposalCall.closes_at.desc())))
+
+
+def report_comment(item: Comment, *, actor, reason: Optional[str] = None) -> Comment:
+    """A resident flags a comment for the moderators."""
+    permissions.require(permissions.can_comment(actor, item.proposal) or permissions.can_moderate(actor, item.proposal))
+    if item.author_id == actor.id:
+        raise InvalidInput(_l("You cannot report your own comment."))
+    item.reported_count += 1
+    audit.record("proposal.comment_report", item.proposal, actor=actor, place=item.proposal.place,
+                 comment=item.id)
+    return item
+
+
 def proposals_in(place: Place, *, state: Optional[ProposalState] = None, tier: Optional[Tier] = None,
-                 category_id: Optional[int] = None, author=None, sort: str = "newest",
+                 category_id: Optional[int] = None, call_id: Optional[int] = None, author=None,
+                 sort: str = "newest",
                  page: int = 1, per_page: int = 20):
     """The proposals of ``place`` and the places below it."""
     query = select(Proposal).join(Proposal.place).where(Place.path.startswith(place.path, autoescape=True))
@@ -215,6 +306,8 @@ def proposals_in(place: Place, *, state: Optional[ProposalState] = None, tier: O
         query = query.where(Proposal.tier == tier)
     if category_id is not None:
         query = query.where(Proposal.category_id == category_id)
+    if call_id is not None:
+        query = query.where(Proposal.call_id == call_id)
     if author is not None:
         query = query.where(Proposal.author_id == author.id)
     order = {
@@ -229,3 +322,26 @@ def proposals_in(place: Place, *, state: Optional[ProposalState] = None, tier: O
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     rows = db.session.scalars(query.order_by(*order).offset((page - 1) * per_page).limit(per_page)).all()
     return rows, total
+
+
+def waiting_for(user, *, limit: int = 50) -> list[Proposal]:
+    """What a moderator has to triage: raised or reopened matters in the places they
+    moderate, oldest first."""
+    from ..accounts.models import Role
+
+    grants = [g for g in user.grants if g.role in (Role.moderator, Role.administrator)]
+    if not grants:
+        return []
+    query = select(Proposal).join(Proposal.place).where(
+        Proposal.state.in_([ProposalState.submitted, ProposalState.reopened]))
+    if not any(g.place is None and g.grid is None for g in grants):
+        paths = [g.place.path for g in grants if g.place is not None]
+        if not paths:
+            return []
+        query = query.where(or_(*[Place.path.startswith(path, autoescape=True) for path in paths]))
+    return list(db.session.scalars(query.order_by(Proposal.updated_at.asc()).limit(limit)))
+
+
+def is_overdue(proposal: Proposal, triage_days: int) -> bool:
+    return (proposal.state in (ProposalState.submitted, ProposalState.reopened)
+            and utcnow() - proposal.updated_at > timedelta(days=triage_days))

@@ -15,8 +15,8 @@ from ..extensions import db
 from ..places.models import Place
 from ..web import perform
 from . import service as proposals
-from .forms import CommentForm, EscalateForm, ProposalForm, ReasonForm, TriageForm
-from .lifecycle import TRANSITIONS, TRIAGE_ACTIONS, event_label
+from .forms import CallForm, CommentForm, EscalateForm, MergeForm, ProposalForm, ReasonForm, TriageForm
+from .lifecycle import MODERATORS, TRANSITIONS, TRIAGE_ACTIONS, event_label
 from .models import TIER_ORDER, Category, Comment, ProposalState, Tier
 
 bp = Blueprint("proposals", __name__)
@@ -68,17 +68,20 @@ def index(place_id: int):
     state = _enum(ProposalState, request.args.get("state"))
     tier = _enum(Tier, request.args.get("tier"))
     category = request.args.get("category", type=int)
+    call = request.args.get("call", type=int)
     sort = request.args.get("sort", "newest")
     if sort not in SORTS:
         abort(400)
     page = max(request.args.get("page", 1, type=int), 1)
     per_page = 20
-    rows, total = proposals.proposals_in(place, state=state, tier=tier, category_id=category, sort=sort,
-                                         page=page, per_page=per_page)
+    rows, total = proposals.proposals_in(place, state=state, tier=tier, category_id=category, call_id=call,
+                                         sort=sort, page=page, per_page=per_page)
     return render_template("proposals/index.html", place=place, proposals=rows, total=total, page=page,
                            pages=max((total + per_page - 1) // per_page, 1), categories=_category_choices(),
                            filters={"state": state.value if state else "", "tier": tier.value if tier else "",
-                                    "category": category or "", "sort": sort},
+                                    "category": category or "", "call": call or "", "sort": sort},
+                           calls=proposals.calls_for(place), call_form=CallForm(),
+                           can_open_call=permissions.has_role(current_user, place, *MODERATORS),
                            states=list(ProposalState), tiers=TIER_ORDER, sorts=SORTS,
                            can_raise=permissions.can_raise(current_user, place))
 
@@ -89,8 +92,10 @@ def new(place_id: int):
     place = db.session.get(Place, place_id) or abort(404)
     if not permissions.can_raise(current_user, place):
         abort(403)
-    form = ProposalForm()
+    form = ProposalForm(call_id=request.args.get("call", ""))
     form.category_id.choices = _category_choices()
+    open_calls = proposals.calls_for(place, open_only=True)
+    form.call_id.choices = [("", "—")] + [(str(c.id), c.title) for c in open_calls]
     on_behalf = permissions.can_raise_on_behalf(current_user, place)
     status = 200
     if form.validate_on_submit():
@@ -100,8 +105,10 @@ def new(place_id: int):
                 resident = accounts.find_by_login(form.on_behalf_of.data)
                 if resident is None:
                     raise NotFound(_("Nobody with this phone number or username is registered."))
+            call = next((c for c in open_calls if str(c.id) == form.call_id.data), None)
             return proposals.raise_proposal(place, actor=current_user, title=form.title.data, body=form.body.data,
-                                            category=_category(form.category_id.data), on_behalf_of=resident)
+                                            category=_category(form.category_id.data), on_behalf_of=resident,
+                                            call=call)
         outcome = perform(raise_it)
         if outcome.ok:
             flash(_("Your matter has been raised. The moderator will look at it soon."), "success")
@@ -109,7 +116,8 @@ def new(place_id: int):
         status = outcome.status
     elif form.is_submitted():
         status = 422
-    return render_template("proposals/new.html", place=place, form=form, on_behalf=on_behalf), status
+    return render_template("proposals/new.html", place=place, form=form, on_behalf=on_behalf,
+                           open_calls=open_calls), status
 
 
 @bp.get("/proposals/<int:proposal_id>")
@@ -124,7 +132,7 @@ def detail(proposal_id: int):
     escalate.place_id.choices = [("", "—")] + [(str(p.id), p.name) for p in reversed(proposal.place.ancestors())]
     return render_template(
         "proposals/detail.html", proposal=proposal, comment_form=CommentForm(), triage_form=triage,
-        reason_form=ReasonForm(), escalate_form=escalate, hide_form=ReasonForm(prefix="hide"),
+        reason_form=ReasonForm(), escalate_form=escalate, merge_form=MergeForm(prefix="merge"), hide_form=ReasonForm(prefix="hide"),
         confirm=ConfirmForm(), transitions=TRANSITIONS, triage_actions=TRIAGE_ACTIONS,
         moderate=permissions.can_moderate(current_user, proposal),
         can_cosign=permissions.can_cosign(current_user, proposal),
@@ -213,3 +221,58 @@ def settle(proposal_id: int, action: str):
     else:
         flash(_("Write the reason: the author will read it."), "error")
     return _back(proposal)
+
+
+@bp.post("/proposals/<int:proposal_id>/merge")
+@login_required
+def merge(proposal_id: int):
+    proposal = load_proposal(proposal_id)
+    form = MergeForm(prefix="merge")
+    if form.validate_on_submit():
+        into = db.session.get(proposals.Proposal, form.into.data)
+        if into is None:
+            flash(_("No such proposal."), "error")
+        elif perform(proposals.merge, proposal, into, actor=current_user, reason=form.reason.data).ok:
+            flash(_("Merged. The matter continues as number %(n)d.", n=into.id), "success")
+            return redirect(url_for("proposals.detail", proposal_id=into.id))
+    else:
+        flash(_("Give the number of the matter and the reason."), "error")
+    return _back(proposal)
+
+
+@bp.post("/comments/<int:comment_id>/report")
+@login_required
+def report_comment(comment_id: int):
+    item = db.session.get(Comment, comment_id) or abort(404)
+    ConfirmForm().validate_on_submit() or abort(400)
+    if perform(proposals.report_comment, item, actor=current_user).ok:
+        flash(_("Thank you. The moderator will look at this comment."), "success")
+    return _back(item.proposal)
+
+
+@bp.post("/places/<int:place_id>/calls")
+@login_required
+def open_call(place_id: int):
+    place = db.session.get(Place, place_id) or abort(404)
+    form = CallForm()
+    if form.validate_on_submit():
+        closes_at = end_of_day_utc(form.closes_on.data)
+        outcome = perform(proposals.open_call, place, actor=current_user, title=form.title.data,
+                          description=form.description.data, closes_at=closes_at)
+        if outcome.ok:
+            flash(_("The call is open until %(date)s.", date=form.closes_on.data.isoformat()), "success")
+            return redirect(url_for("proposals.index", place_id=place.id, call=outcome.value.id))
+    else:
+        flash(_("Give the theme and the last day."), "error")
+    return redirect(url_for("proposals.index", place_id=place.id))
+
+
+def end_of_day_utc(day):
+    """The last day of a call ends at midnight Beijing time; stored in UTC."""
+    from datetime import datetime, time, timedelta, timezone
+    from zoneinfo import ZoneInfo
+
+    from flask import current_app
+
+    local = datetime.combine(day + timedelta(days=1), time.min, ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
+    return local.astimezone(timezone.utc).replace(tzinfo=None)

@@ -2,7 +2,7 @@
 
 Revision ID: 0002_proposals
 Revises: 0001_foundation
-Create Date: 2026-11-23 05:00:25.035064
+Create Date: 2026-11-23 05:08:38.097615
 
 """
 from alembic import op
@@ -27,6 +27,21 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_proposal_categories')),
     sa.UniqueConstraint('name_zh', name=op.f('uq_proposal_categories_name_zh'))
     )
+    op.create_table('proposal_calls',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('place_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=100), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('closes_at', sa.DateTime(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_proposal_calls_created_by_id_users')),
+    sa.ForeignKeyConstraint(['place_id'], ['places.id'], name=op.f('fk_proposal_calls_place_id_places')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_proposal_calls'))
+    )
+    with op.batch_alter_table('proposal_calls', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_proposal_calls_place_id'), ['place_id'], unique=False)
+
     op.create_table('proposals',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('place_id', sa.Integer(), nullable=False),
@@ -34,20 +49,25 @@ def upgrade():
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('category_id', sa.Integer(), nullable=False),
     sa.Column('tier', sa.Enum('home', 'circle', 'platform', name='tier', native_enum=False, length=20), nullable=False),
-    sa.Column('state', sa.Enum('submitted', 'accepted', 'under_deliberation', 'decided', 'in_action', 'awaiting_evaluation', 'closed', 'reopened', 'answered', 'referred', 'declined', name='proposalstate', native_enum=False, length=30), nullable=False),
+    sa.Column('state', sa.Enum('submitted', 'accepted', 'under_deliberation', 'decided', 'in_action', 'awaiting_evaluation', 'closed', 'reopened', 'answered', 'referred', 'declined', 'merged', name='proposalstate', native_enum=False, length=30), nullable=False),
     sa.Column('author_id', sa.Integer(), nullable=False),
     sa.Column('entered_by_id', sa.Integer(), nullable=True),
+    sa.Column('merged_into_id', sa.Integer(), nullable=True),
+    sa.Column('call_id', sa.Integer(), nullable=True),
     sa.Column('cosign_count', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_proposals_author_id_users')),
+    sa.ForeignKeyConstraint(['call_id'], ['proposal_calls.id'], name=op.f('fk_proposals_call_id_proposal_calls')),
     sa.ForeignKeyConstraint(['category_id'], ['proposal_categories.id'], name=op.f('fk_proposals_category_id_proposal_categories')),
     sa.ForeignKeyConstraint(['entered_by_id'], ['users.id'], name=op.f('fk_proposals_entered_by_id_users')),
+    sa.ForeignKeyConstraint(['merged_into_id'], ['proposals.id'], name=op.f('fk_proposals_merged_into_id_proposals')),
     sa.ForeignKeyConstraint(['place_id'], ['places.id'], name=op.f('fk_proposals_place_id_places')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_proposals'))
     )
     with op.batch_alter_table('proposals', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_proposals_author_id'), ['author_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_proposals_call_id'), ['call_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_proposals_category_id'), ['category_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_proposals_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_proposals_place_id'), ['place_id'], unique=False)
@@ -62,6 +82,7 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('hidden_reason', sa.Text(), nullable=True),
     sa.Column('hidden_by_id', sa.Integer(), nullable=True),
+    sa.Column('reported_count', sa.Integer(), nullable=False, server_default='0'),
     sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_proposal_comments_author_id_users')),
     sa.ForeignKeyConstraint(['hidden_by_id'], ['users.id'], name=op.f('fk_proposal_comments_hidden_by_id_users')),
     sa.ForeignKeyConstraint(['parent_id'], ['proposal_comments.id'], name=op.f('fk_proposal_comments_parent_id_proposal_comments')),
@@ -104,7 +125,6 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_proposal_events_proposal_id'), ['proposal_id'], unique=False)
 
     # ### end Alembic commands ###
-
     categories = sa.table(
         "proposal_categories",
         sa.column("name_zh", sa.String), sa.column("name_en", sa.String),
@@ -123,6 +143,7 @@ def upgrade():
             ("其他", "Other"),
         ])
     ])
+
 
 
 def downgrade():
@@ -144,8 +165,13 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_proposals_place_id'))
         batch_op.drop_index(batch_op.f('ix_proposals_created_at'))
         batch_op.drop_index(batch_op.f('ix_proposals_category_id'))
+        batch_op.drop_index(batch_op.f('ix_proposals_call_id'))
         batch_op.drop_index(batch_op.f('ix_proposals_author_id'))
 
     op.drop_table('proposals')
+    with op.batch_alter_table('proposal_calls', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_proposal_calls_place_id'))
+
+    op.drop_table('proposal_calls')
     op.drop_table('proposal_categories')
     # ### end Alembic commands ###

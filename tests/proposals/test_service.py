@@ -216,3 +216,91 @@ def test_list_includes_places_below_and_filters(tree, people, category):
     assert proposals.proposals_in(tree.b1)[1] == 1
     assert proposals.proposals_in(tree.jm)[1] == 0
     assert proposals.proposals_in(tree.fc, state=ProposalState.accepted)[1] == 0
+
+
+def test_waiting_for_lists_untriaged_matters_in_moderated_places(tree, people, category, make_user):
+    p = raise_one(tree, people, category)
+    other_moderator = make_user("嘉铭主持人", role=Role.moderator, place=tree.jm)
+    assert proposals.waiting_for(people.moderator) == [p]
+    assert proposals.waiting_for(other_moderator) == []
+    assert proposals.waiting_for(people.author) == []
+    with unit_of_work():
+        proposals.triage(p, actor=people.moderator, category=category, tier=Tier.home)
+    assert proposals.waiting_for(people.moderator) == []
+
+
+def test_overdue_triage(tree, people, category):
+    from datetime import timedelta
+
+    p = raise_one(tree, people, category)
+    assert not proposals.is_overdue(p, 3)
+    p.updated_at -= timedelta(days=4)
+    assert proposals.is_overdue(p, 3)
+
+
+def test_merge_carries_cosigners_and_comments_over(tree, people, category, make_household, make_user):
+    survivor = raise_one(tree, people, category, title="电梯停运")
+    duplicate = raise_one(tree, people, category, actor=people.neighbour, title="电梯又坏了")
+    third = make_user("钱阿姨", household=make_household(tree.e2, "201"))
+    with unit_of_work():
+        proposals.cosign(duplicate, actor=third)
+        proposals.cosign(duplicate, actor=people.author)  # already the survivor's author household
+        proposals.comment(duplicate, actor=third, body="我家也是")
+    with unit_of_work():
+        proposals.merge(duplicate, survivor, actor=people.moderator, reason="同一部电梯")
+    assert duplicate.state is ProposalState.merged and duplicate.merged_into is survivor
+    households = set(db.session.scalars(select(CoSignature.household_id).where(CoSignature.proposal_id == survivor.id)))
+    assert households == {people.h2.id, third.memberships[0].household_id}  # the duplicate's author, and 钱阿姨
+    assert survivor.cosign_count == 2 and duplicate.cosign_count == 0
+    assert [c.body for c in survivor.comments] == ["我家也是"]
+    assert survivor.events[-1].action == "merged_in" and duplicate.events[-1].detail["into"] == survivor.id
+
+
+def test_merge_into_itself_or_a_closed_matter_is_refused(tree, people, category):
+    p = raise_one(tree, people, category)
+    q = raise_one(tree, people, category, title="另一件")
+    with pytest.raises(InvalidInput):
+        proposals.merge(p, p, actor=people.moderator, reason="x")
+    q.state = ProposalState.closed
+    with pytest.raises(InvalidInput):
+        proposals.merge(p, q, actor=people.moderator, reason="x")
+
+
+def test_call_gathers_proposals_until_its_deadline(tree, people, category):
+    from datetime import timedelta
+
+    from consult.clock import utcnow
+
+    with unit_of_work():
+        call = proposals.open_call(tree.fc, actor=people.moderator, title="回家营造——我的家园我建设",
+                                   description="", closes_at=utcnow() + timedelta(days=7))
+    p = raise_one(tree, people, category, call=call)
+    assert p.call is call and proposals.calls_for(tree.e1, open_only=True) == [call]
+    assert proposals.proposals_in(tree.fc, call_id=call.id)[1] == 1
+    call.closes_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    with pytest.raises(InvalidInput):
+        raise_one(tree, people, category, call=call)
+    assert proposals.calls_for(tree.e1, open_only=True) == []
+
+
+def test_call_needs_a_moderator_and_a_future_deadline(tree, people):
+    from datetime import timedelta
+
+    from consult.clock import utcnow
+
+    with pytest.raises(NotAllowed):
+        proposals.open_call(tree.fc, actor=people.author, title="每月一题", description="",
+                            closes_at=utcnow() + timedelta(days=7))
+    with pytest.raises(InvalidInput):
+        proposals.open_call(tree.fc, actor=people.moderator, title="每月一题", description="",
+                            closes_at=utcnow() - timedelta(days=1))
+
+
+def test_residents_report_comments(tree, people, category):
+    p = raise_one(tree, people, category)
+    c = proposals.comment(p, actor=people.neighbour, body="骂人的话")
+    proposals.report_comment(c, actor=people.author)
+    assert c.reported_count == 1
+    with pytest.raises(InvalidInput):
+        proposals.report_comment(c, actor=people.neighbour)

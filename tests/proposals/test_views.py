@@ -128,3 +128,63 @@ def test_list_filters_and_bad_parameters(client, auth, tree, residents):
     assert client.get(f"/places/{tree.fc.id}/proposals?sort=nonsense").status_code == 400
     assert client.get("/places/999999/proposals").status_code == 404
     assert "1号楼电梯经常停运" in client.get("/proposals/").get_data(as_text=True)
+
+
+def test_moderator_merges_a_duplicate_on_the_page(client, auth, tree, residents):
+    auth.login("13900000001")
+    first = raise_via_page(client, tree.b1).headers["Location"]
+    auth.logout()
+    auth.login("13900000002")
+    second = raise_via_page(client, tree.b1, title="电梯又坏了").headers["Location"]
+    auth.logout()
+    auth.login("moderator")
+    survivor_id = int(first.rsplit("/", 1)[1])
+    response = client.post_form(f"{second}/merge", {"merge-into": str(survivor_id), "merge-reason": "同一部电梯"})
+    assert response.headers["Location"] == first
+    page = client.get(second).get_data(as_text=True)
+    assert "已合并" in page and f"#{survivor_id}" in page
+    assert "1 户联名" in client.get(first).get_data(as_text=True)
+
+
+def test_moderator_opens_a_call_and_a_resident_proposes_under_it(client, auth, tree, residents):
+    from datetime import date, timedelta
+
+    auth.login("moderator")
+    response = client.post_form(f"/places/{tree.fc.id}/calls", {
+        "title": "每月一题：楼道堆物", "description": "", "closes_on": (date.today() + timedelta(days=7)).isoformat()})
+    assert response.status_code == 302
+    auth.logout()
+    auth.login("13900000001")
+    page = client.get(f"/places/{tree.fc.id}/proposals").get_data(as_text=True)
+    assert "每月一题：楼道堆物" in page
+    from consult.proposals.models import ProposalCall
+
+    call = db.session.scalars(select(ProposalCall)).one()
+    raise_via_page(client, tree.b1, title="楼道里堆满纸箱", call_id=str(call.id))
+    assert db.session.scalars(select(Proposal)).one().call_id == call.id
+
+
+def test_a_call_with_a_past_deadline_is_refused(client, auth, tree, residents):
+    from datetime import date, timedelta
+
+    from consult.proposals.models import ProposalCall
+
+    auth.login("moderator")
+    client.post_form(f"/places/{tree.fc.id}/calls", {
+        "title": "过去的征集", "description": "", "closes_on": (date.today() - timedelta(days=2)).isoformat()})
+    assert db.session.scalar(select(func.count()).select_from(ProposalCall)) == 0
+
+
+def test_resident_reports_a_comment_and_the_moderator_sees_it(client, auth, tree, residents):
+    auth.login("13900000001")
+    location = raise_via_page(client, tree.b1).headers["Location"]
+    auth.logout()
+    auth.login("13900000002")
+    client.post_form(f"{location}/comments", {"body": "难听的话"})
+    auth.logout()
+    auth.login("13900000001")
+    comment_id = db.session.scalar(select(Comment.id))
+    client.post_form(f"/comments/{comment_id}/report")
+    auth.logout()
+    auth.login("moderator")
+    assert "被举报 1 次" in client.get(location).get_data(as_text=True)
