@@ -70,6 +70,7 @@ def create_app(config_class=Config) -> Flask:
     from .audit.views import bp as audit_bp
     from .main.views import bp as main_bp
     from .places.views import bp as places_bp
+    from .notifications.views import bp as notifications_bp
     from .proposals.views import bp as proposals_bp
 
     app.register_blueprint(main_bp)
@@ -77,6 +78,7 @@ def create_app(config_class=Config) -> Flask:
     app.register_blueprint(places_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(proposals_bp)
+    app.register_blueprint(notifications_bp)
 
     from . import cli, web
 

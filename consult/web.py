@@ -132,7 +132,10 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def helpers():
+        from .notifications.service import unread_count
+
         return {
+            "unread_messages": unread_count(current_user) if current_user.is_authenticated else 0,
             "permissions": permissions,
             "person_name": person_name,
             "person_phone": person_phone,

@@ -15,6 +15,7 @@ from ..audit import service as audit
 from ..clock import utcnow
 from ..errors import Conflict, InvalidInput, InvalidTransition, NotAllowed, NotFound
 from ..extensions import db
+from ..notifications import service as notifications
 from ..places.models import Place, PlaceKind
 from .lifecycle import MODERATORS as MODERATOR_ROLES
 from .lifecycle import TRANSITIONS
@@ -110,6 +111,8 @@ def raise_proposal(place: Place, *, actor, title: str, body: str, category: Cate
     db.session.add(proposal)
     _event(proposal, "raise", actor=actor, to_state=ProposalState.submitted,
            on_behalf_of=author.id if author is not actor else None)
+    notifications.notify(notifications.moderators_of(place), "proposal.raised", skip=actor,
+                         proposal=proposal.id, title=title, place=place.name)
     audit.record("proposal.raise", proposal, actor=actor, place=place)
     return proposal
 
@@ -181,7 +184,18 @@ def _apply(proposal: Proposal, step, *, actor, reason: Optional[str], **detail) 
            **detail)
     audit.record(f"proposal.{step.action}", proposal, actor=actor, place=proposal.place,
                  from_state=before.value, to_state=proposal.state.value)
+    _tell_followers(proposal, step.action, actor=actor)
     return proposal
+
+
+def _tell_followers(proposal: Proposal, action: str, *, actor) -> None:
+    """The author and the co-signers hear of every step."""
+    from ..accounts.models import User
+
+    cosigners = db.session.scalars(select(User).join(CoSignature, CoSignature.user_id == User.id)
+                                   .where(CoSignature.proposal_id == proposal.id))
+    notifications.notify([proposal.author, *cosigners], "proposal.state", skip=actor,
+                         proposal=proposal.id, title=proposal.title, event=action)
 
 
 def transition(proposal: Proposal, action: str, *, actor, reason: Optional[str] = None, **detail) -> Proposal:
@@ -218,6 +232,9 @@ def escalate(proposal: Proposal, *, actor, reason: str, tier: Optional[Tier] = N
     if place is not None:
         proposal.place = place
     detail.update(to_tier=proposal.tier.value, to_place=proposal.place.id, to_place_name=proposal.place.name)
+    if place is not None:
+        notifications.notify(notifications.moderators_of(place), "proposal.escalated_here", skip=actor,
+                             proposal=proposal.id, title=proposal.title, place=place.name)
     return _apply(proposal, step, actor=actor, reason=reason, **detail)
 
 

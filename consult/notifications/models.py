@@ -1,0 +1,44 @@
+"""The in-app inbox: what happened that concerns a person."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Optional
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..clock import utcnow
+from ..extensions import db
+
+# Messages are stored as a kind and parameters and translated when shown, so that each
+# reader sees them in their own language.
+MESSAGES = {
+    "proposal.raised": _l("New matter in %(place)s: “%(title)s”"),
+    "proposal.state": _l("“%(title)s”: %(event)s"),
+    "proposal.escalated_here": _l("A matter was escalated to %(place)s: “%(title)s”"),
+}
+
+
+class Notification(db.Model):
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user_read", "user_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[Optional[datetime]]
+
+    def __repr__(self) -> str:
+        return f"<Notification {self.id} {self.kind} u={self.user_id}>"
+
+    @property
+    def text(self) -> str:
+        params = dict(self.params)
+        if "event" in params:
+            from ..proposals.lifecycle import event_label
+
+            params["event"] = event_label(params["event"])
+        return str(MESSAGES.get(self.kind, self.kind)) % params if self.kind in MESSAGES else self.kind
