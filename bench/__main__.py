@@ -12,6 +12,7 @@ import resource
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from config import TestConfig
@@ -127,6 +128,73 @@ def bench_pages(app, community_id: int, requests: int = 200) -> dict:
     return figures
 
 
+def bench_proposals(tmp: Path, count: int = 100_000, requests: int = 200) -> dict:
+    """List and detail pages with ``count`` proposals spread over the demo area."""
+    import statistics
+
+    from sqlalchemy import insert, select
+
+    from consult.accounts.models import User
+    from consult.accounts.passwords import hash_password
+    from consult.clock import utcnow
+    from consult.database import unit_of_work
+    from consult.demo import build_demo
+    from consult.extensions import db
+    from consult.places.models import HouseholdMember, Place, PlaceKind
+    from consult.proposals.models import Category, Proposal, ProposalEvent
+
+    (tmp / "proposals").mkdir()
+    app = _app(tmp / "proposals")
+    rng = random.Random(278)
+    with app.app_context():
+        with unit_of_work():
+            build_demo()
+        members = db.session.execute(select(HouseholdMember.user_id, Place.id).join(
+            HouseholdMember.household).join(Place)).all()
+        categories = db.session.scalars(select(Category.id)).all()
+        now = utcnow()
+        start = time.perf_counter()
+        for offset in range(0, count, 10_000):
+            rows = []
+            for i in range(offset, min(offset + 10_000, count)):
+                user_id, place_id = rng.choice(members)
+                created = now - timedelta(minutes=i)
+                rows.append({"place_id": place_id, "title": f"议题 {i} 楼道灯不亮", "body": "电梯**停运**",
+                             "category_id": rng.choice(categories), "tier": "home", "state": "submitted",
+                             "author_id": user_id, "cosign_count": rng.randint(0, 30),
+                             "created_at": created, "updated_at": created})
+            db.session.execute(insert(Proposal), rows)
+        db.session.execute(insert(ProposalEvent).from_select(
+            ["proposal_id", "at", "actor_id", "action", "to_state", "detail"],
+            select(Proposal.id, Proposal.created_at, Proposal.author_id, db.literal("raise"),
+                   db.literal("submitted"), db.literal("{}"))))
+        db.session.commit()
+        loaded = time.perf_counter() - start
+        resident = db.session.scalar(select(User).where(User.username == "resident"))
+        resident.password_hash = hash_password("bench password")
+        db.session.commit()
+        subdistrict = db.session.scalar(select(Place.id).where(Place.kind == PlaceKind.subdistrict))
+        community = db.session.scalar(select(Place.id).where(Place.name == "富成花园社区"))
+        sample = db.session.scalar(select(Proposal.id).order_by(Proposal.id.desc()))
+    client = app.test_client()
+    client.post("/login", data={"identifier": "resident", "password": "bench password"})
+    figures = {"proposals": count, "load_s": round(loaded, 1)}
+    for name, url in (("list_subdistrict", f"/places/{subdistrict}/proposals"),
+                      ("list_community", f"/places/{community}/proposals"),
+                      ("list_community_most_cosigned", f"/places/{community}/proposals?sort=cosigned&page=3"),
+                      ("proposal_page", f"/proposals/{sample}")):
+        assert client.get(url).status_code == 200, url
+        times = []
+        for _ in range(requests):
+            start = time.perf_counter()
+            client.get(url)
+            times.append((time.perf_counter() - start) * 1000)
+        times.sort()
+        figures[name] = {"median_ms": round(statistics.median(times), 1),
+                         "p95_ms": round(times[int(len(times) * 0.95) - 1], 1)}
+    return figures
+
+
 def main() -> int:
     results = {"python": platform.python_version(), "machine": platform.machine()}
     with tempfile.TemporaryDirectory() as tmp:
@@ -135,6 +203,7 @@ def main() -> int:
         results["import"] = imported
         results["password"] = bench_password_hash(app)
         results["pages"] = bench_pages(app, imported["community_id"])
+        results["proposal_pages"] = bench_proposals(Path(tmp))
     results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
     rows = [
@@ -145,6 +214,8 @@ def main() -> int:
          f"{results['password']['verify_ms']} ms"),
     ] + [(f"page: {k[:-3].replace('_', ' ')}", f"{v} ms", "per signed-in request")
          for k, v in results["pages"].items()] + [
+    ] + [(f"100k proposals: {k.replace('_', ' ')}", f"{v['median_ms']} ms", f"p95 {v['p95_ms']} ms")
+         for k, v in results["proposal_pages"].items() if isinstance(v, dict)] + [
         ("peak resident memory of the run", f"{results['peak_rss_mb']} MB", ""),
     ]
     width = max(len(r[0]) for r in rows)

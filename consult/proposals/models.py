@@ -132,7 +132,7 @@ class Proposal(db.Model):
     entered_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     merged_into_id: Mapped[Optional[int]] = mapped_column(ForeignKey("proposals.id"))
     call_id: Mapped[Optional[int]] = mapped_column(ForeignKey("proposal_calls.id"), index=True)
-    cosign_count: Mapped[int] = mapped_column(default=0)
+    cosign_count: Mapped[int] = mapped_column(default=0, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -68,6 +68,7 @@ def upgrade():
     with op.batch_alter_table('proposals', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_proposals_author_id'), ['author_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_proposals_call_id'), ['call_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_proposals_cosign_count'), ['cosign_count'], unique=False)
         batch_op.create_index(batch_op.f('ix_proposals_category_id'), ['category_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_proposals_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_proposals_place_id'), ['place_id'], unique=False)
@@ -165,6 +166,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_proposals_place_id'))
         batch_op.drop_index(batch_op.f('ix_proposals_created_at'))
         batch_op.drop_index(batch_op.f('ix_proposals_category_id'))
+        batch_op.drop_index(batch_op.f('ix_proposals_cosign_count'))
         batch_op.drop_index(batch_op.f('ix_proposals_call_id'))
         batch_op.drop_index(batch_op.f('ix_proposals_author_id'))
 
