@@ -56,11 +56,16 @@ class Config:
     LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "20"))
     LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES", "15"))
 
+    # Uploaded photos live here, outside static/ (UPLOAD_DIR), each at most PHOTO_MAX_BYTES.
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    PHOTO_MAX_BYTES = int(os.environ.get("PHOTO_MAX_BYTES", str(8 * 1024 * 1024)))
+    PHOTOS_PER_PROPOSAL = 4
+
     # Days a raised matter may wait for triage before it shows as overdue.
     TRIAGE_DAYS = int(os.environ.get("TRIAGE_DAYS", "3"))
 
     # Household import: the largest file accepted.
-    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", str(8 * 1024 * 1024)))
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", str(40 * 1024 * 1024)))
 
     PASSWORD_HASH_COST = "default"
 

@@ -9,5 +9,13 @@ from .accounts.models import (  # noqa: F401
 )
 from .audit.models import AuditEntry  # noqa: F401
 from .places.models import Grid, Household, HouseholdMember, Place  # noqa: F401
-from .proposals.models import Category, Comment, CoSignature, Proposal, ProposalCall, ProposalEvent  # noqa: F401
+from .proposals.models import (  # noqa: F401
+    Category,
+    Comment,
+    CoSignature,
+    Proposal,
+    ProposalCall,
+    ProposalEvent,
+    ProposalPhoto,
+)
 from .notifications.models import Notification  # noqa: F401

@@ -115,7 +115,7 @@ def app(database_template, tmp_path):
         copy = tmp_path / "test.db"
         shutil.copy(database_template, copy)
         uri = f"sqlite:///{copy}"
-    app = create_app(config_for(uri))
+    app = create_app(config_for(uri, UPLOAD_DIR=str(tmp_path / "uploads")))
     app.test_client_class = FormClient
     with app.app_context():
         yield app

@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -13,6 +14,8 @@ class ProposalForm(FlaskForm):
                          render_kw={"rows": 6})
     category_id = SelectField(_l("Category"), choices=[], validate_choice=False)
     call_id = SelectField(_l("Under the call"), choices=[], validate_choice=False)
+    photos = MultipleFileField(_l("Photos (up to 4)"), render_kw={"accept": "image/jpeg,image/png,image/webp"},
+                               description=_l("A photo often says more than words. Faces and house numbers of others are best left out."))
     on_behalf_of = StringField(_l("Raised for (mobile number or username)"),
                                validators=[Optional(), Length(max=100)],
                                description=_l("Only when you enter the matter for a resident who cannot use the app."))

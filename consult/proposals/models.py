@@ -148,6 +148,9 @@ class Proposal(db.Model):
     comments: Mapped[list["Comment"]] = relationship(
         back_populates="proposal", order_by="Comment.id", cascade="all, delete-orphan"
     )
+    photos: Mapped[list["ProposalPhoto"]] = relationship(
+        back_populates="proposal", order_by="ProposalPhoto.id", cascade="all, delete-orphan"
+    )
 
     def __repr__(self) -> str:
         return f"<Proposal {self.id} {self.state.value} {self.title!r}>"
@@ -155,6 +158,20 @@ class Proposal(db.Model):
     @property
     def on_behalf(self) -> bool:
         return self.entered_by_id is not None and self.entered_by_id != self.author_id
+
+
+class ProposalPhoto(db.Model):
+    __tablename__ = "proposal_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), index=True)
+    token: Mapped[str] = mapped_column(String(32), unique=True)
+    width: Mapped[int]
+    height: Mapped[int]
+    uploaded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    proposal: Mapped["Proposal"] = relationship(back_populates="photos")
 
 
 class ProposalEvent(db.Model):

@@ -18,6 +18,7 @@ from ..extensions import db
 from ..notifications import service as notifications
 from ..places.models import Place, PlaceKind
 from .lifecycle import MODERATORS as MODERATOR_ROLES
+from .photos import encode_photo, save_photo
 from .lifecycle import TRANSITIONS
 from .models import (
     TIER_ORDER,
@@ -27,6 +28,7 @@ from .models import (
     Proposal,
     ProposalCall,
     ProposalEvent,
+    ProposalPhoto,
     ProposalState,
     Tier,
 )
@@ -79,7 +81,8 @@ def _event(proposal: Proposal, action: str, *, actor, from_state=None, to_state=
 
 
 def raise_proposal(place: Place, *, actor, title: str, body: str, category: Category,
-                   on_behalf_of=None, call: Optional[ProposalCall] = None) -> Proposal:
+                   on_behalf_of=None, call: Optional[ProposalCall] = None, photos: list[bytes] = (),
+                   config=None) -> Proposal:
     """说事: a resident raises a matter in a place they belong to, or a building leader or
     grid worker enters it for a resident of the place (代办)."""
     if place.kind not in RAISE_KINDS:
@@ -109,6 +112,13 @@ def raise_proposal(place: Place, *, actor, title: str, body: str, category: Cate
                         entered_by_id=actor.id if author is not actor else None,
                         tier=Tier.home, state=ProposalState.submitted, call=call)
     db.session.add(proposal)
+    if photos:
+        if len(photos) > config["PHOTOS_PER_PROPOSAL"]:
+            raise InvalidInput(_l("At most %(n)d photos.", n=config["PHOTOS_PER_PROPOSAL"]))
+        encoded = [encode_photo(data, config=config) for data in photos]
+        for jpeg, width, height in encoded:
+            proposal.photos.append(ProposalPhoto(token=save_photo(jpeg, config=config), width=width,
+                                                 height=height, uploaded_by_id=actor.id))
     _event(proposal, "raise", actor=actor, to_state=ProposalState.submitted,
            on_behalf_of=author.id if author is not actor else None)
     notifications.notify(notifications.moderators_of(place), "proposal.raised", skip=actor,

@@ -2,7 +2,17 @@
 comments and the moderator's triage."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -106,9 +116,10 @@ def new(place_id: int):
                 if resident is None:
                     raise NotFound(_("Nobody with this phone number or username is registered."))
             call = next((c for c in open_calls if str(c.id) == form.call_id.data), None)
+            photos = [f.read() for f in (form.photos.data or []) if f and f.filename]
             return proposals.raise_proposal(place, actor=current_user, title=form.title.data, body=form.body.data,
                                             category=_category(form.category_id.data), on_behalf_of=resident,
-                                            call=call)
+                                            call=call, photos=photos, config=current_app.config)
         outcome = perform(raise_it)
         if outcome.ok:
             flash(_("Your matter has been raised. The moderator will look at it soon."), "success")
@@ -276,3 +287,19 @@ def end_of_day_utc(day):
 
     local = datetime.combine(day + timedelta(days=1), time.min, ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
     return local.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+@bp.get("/photos/<token>.jpg")
+@login_required
+def photo(token: str):
+    """Photos are served from outside static/, by their random name only."""
+    from .models import ProposalPhoto
+    from .photos import photo_dir
+
+    item = db.session.scalar(db.select(ProposalPhoto).where(ProposalPhoto.token == token)) or abort(404)
+    if not permissions.can_view_proposal(current_user, item.proposal):
+        abort(403)
+    response = send_from_directory(photo_dir(current_app.config), f"{item.token}.jpg", mimetype="image/jpeg",
+                                   max_age=3600)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -16,7 +16,7 @@ def sign_in(page, login, password):
     expect(page.get_by_role("button", name="退出登录")).to_be_visible()
 
 
-def test_raise_triage_and_see_the_timeline(browser, live_server, phone_page):
+def test_raise_triage_and_see_the_timeline(browser, live_server, phone_page, tmp_path):
     from tests.e2e.conftest import PHONE
 
     resident = phone_page
@@ -26,10 +26,18 @@ def test_raise_triage_and_see_the_timeline(browser, live_server, phone_page):
     resident.get_by_label("标题").fill("3号楼楼道灯不亮")
     resident.get_by_label("发生了什么、在哪里、从什么时候开始").fill("2单元三楼到五楼的灯**一周**都不亮了。")
     resident.get_by_label("类别").select_option(label="安全隐患")
+    from PIL import Image
+
+    Image.new("RGB", (1200, 900), (90, 90, 110)).save(tmp_path / "corridor.jpg", "JPEG")
+    resident.get_by_label("照片（最多 4 张）").set_input_files(str(tmp_path / "corridor.jpg"))
     resident.get_by_role("button", name="提交").click()
     expect(resident.locator("h1")).to_have_text("3号楼楼道灯不亮")
     expect(resident.locator(".meta")).to_contain_text("待理事")
     expect(resident.locator(".prose strong")).to_have_text("一周")
+    expect(resident.locator(".photos img")).to_have_count(1)
+    resident.locator(".photos img").scroll_into_view_if_needed()
+    resident.wait_for_function("document.querySelector('.photos img').naturalWidth > 0")
+    assert resident.locator(".photos img").evaluate("img => img.naturalWidth") == 1200
     url = resident.url
 
     context = browser.new_context(viewport=PHONE, base_url=live_server.url)
