@@ -165,6 +165,11 @@ def can_raise_on_behalf(user, place: Place) -> bool:
     return has_role(user, place, Role.building_leader, Role.grid_worker, Role.moderator, Role.administrator)
 
 
+def can_edit_categories(user) -> bool:
+    """Categories are shared by the whole installation."""
+    return is_global_administrator(user)
+
+
 def can_view_proposal(user, proposal) -> bool:
     return _signed_in(user)
 

@@ -62,20 +62,37 @@ def database_template(tmp_path_factory):
     if PG_URL:
         reset_postgres(PG_URL)
         migrate_to_head(PG_URL)
+        _remember_seeded_rows(PG_URL)
         return PG_URL
     path = tmp_path_factory.mktemp("db") / "template.db"
     migrate_to_head(f"sqlite:///{path}")
     return path
 
 
-# Reference data written by the migrations themselves stays between tests.
-SEEDED_TABLES = {"proposal_categories"}
+# Reference data written by the migrations themselves: kept between tests, and put back
+# as it was if a test changed it.
+SEEDED_TABLES = ("proposal_categories",)
+_seeded_rows: dict[str, list[dict]] = {}
+
+
+def _remember_seeded_rows(uri: str) -> None:
+    engine = create_engine(uri)
+    with engine.connect() as conn:
+        for name in SEEDED_TABLES:
+            _seeded_rows[name] = [dict(r._mapping) for r in conn.execute(text(f"SELECT * FROM {name}"))]
+    engine.dispose()
 
 
 def _truncate_postgres():
     tables = [t.name for t in db.metadata.sorted_tables if t.name not in SEEDED_TABLES]
     db.session.rollback()
     db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    for name in SEEDED_TABLES:
+        table = db.metadata.tables[name]
+        rows = _seeded_rows[name]
+        db.session.execute(table.delete().where(table.c.id.not_in([r["id"] for r in rows])))
+        for row in rows:
+            db.session.execute(table.update().where(table.c.id == row["id"]).values(**row))
     db.session.commit()
 
 

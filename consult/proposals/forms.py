@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from .models import Tier
@@ -28,6 +28,7 @@ class CommentForm(FlaskForm):
 class TriageForm(FlaskForm):
     category_id = SelectField(_l("Category"), choices=[], validate_choice=False)
     tier = SelectField(_l("Tier"), choices=[(t.value, t.label) for t in Tier])
+    place_id = SelectField(_l("Belongs to"), choices=[], validate_choice=False)
 
 
 class ReasonForm(FlaskForm):
@@ -54,3 +55,10 @@ class CallForm(FlaskForm):
     description = TextAreaField(_l("What kind of proposals are wanted"), validators=[Optional(), Length(max=5000)],
                                 render_kw={"rows": 3})
     closes_on = DateField(_l("Last day"), validators=[DataRequired()])
+
+
+class CategoryForm(FlaskForm):
+    name_zh = StringField(_l("Name in Chinese"), validators=[DataRequired(), Length(max=40)])
+    name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=60)])
+    position = IntegerField(_l("Position in the list"), default=0, validators=[NumberRange(min=0, max=999)])
+    active = BooleanField(_l("In use"), default=True)

@@ -52,6 +52,24 @@ def active_categories() -> list[Category]:
     return list(db.session.scalars(select(Category).where(Category.active).order_by(Category.position)))
 
 
+def save_category(category: Optional[Category], *, actor, name_zh: str, name_en: str, position: int,
+                  active: bool) -> Category:
+    """Administrators keep the list of categories. A category in use is retired (inactive),
+    never deleted, so that old matters keep theirs."""
+    permissions.require(permissions.can_edit_categories(actor))
+    name_zh = _text(name_zh, 40, _l("A name is required."), _l("The name is too long (at most %(n)d characters).", n=40))
+    name_en = _text(name_en, 60, _l("A name is required."), _l("The name is too long (at most %(n)d characters).", n=60))
+    clash = db.session.scalar(select(Category.id).where(Category.name_zh == name_zh))
+    if clash is not None and (category is None or clash != category.id):
+        raise Conflict(_l("There is already a category named “%(name)s”.", name=name_zh))
+    if category is None:
+        category = Category()
+        db.session.add(category)
+    category.name_zh, category.name_en, category.position, category.active = name_zh, name_en, position, active
+    audit.record("proposal.category_save", category, actor=actor, name=name_zh, active=active)
+    return category
+
+
 def _text(value: str, limit: int, missing, too_long) -> str:
     value = (value or "").strip()
     if not value:
@@ -214,13 +232,31 @@ def transition(proposal: Proposal, action: str, *, actor, reason: Optional[str] 
     return _apply(proposal, step, actor=actor, reason=reason, **detail)
 
 
-def triage(proposal: Proposal, *, actor, category: Category, tier: Tier, reason: Optional[str] = None) -> Proposal:
-    """理事: the moderator sets category and tier and opens the matter for discussion."""
+def triage(proposal: Proposal, *, actor, category: Category, tier: Tier, reason: Optional[str] = None,
+           place: Optional[Place] = None) -> Proposal:
+    """理事: the moderator sets category and tier, moves the matter to the place it belongs
+    to if it was raised in the wrong one, and opens it for discussion."""
     step = _check(proposal, "triage", actor)
     if category is None or not category.active:
         raise InvalidInput(_l("Choose a category."))
+    detail = {"tier": tier.value, "category": category.id}
+    if place is not None and place.id != proposal.place_id:
+        if place.kind not in RAISE_KINDS:
+            raise InvalidInput(_l("Raise a matter in a community, compound, building or entrance."))
+        permissions.require(permissions.has_role(actor, place, *MODERATOR_ROLES))
+        detail.update(from_place_name=proposal.place.name, to_place_name=place.name)
+        proposal.place = place
     proposal.category, proposal.tier = category, tier
-    return _apply(proposal, step, actor=actor, reason=reason, tier=tier.value, category=category.id)
+    return _apply(proposal, step, actor=actor, reason=reason, **detail)
+
+
+def triage_places(proposal: Proposal, actor) -> list[Place]:
+    """Where a moderator may move a matter at triage: the places above and below it that
+    they moderate."""
+    below = db.session.scalars(proposal.place.descendants_query().where(Place.kind.in_(RAISE_KINDS))
+                               .order_by(Place.path)).all()
+    candidates = [p for p in proposal.place.ancestors() if p.kind in RAISE_KINDS] + list(below)
+    return [p for p in candidates if permissions.has_role(actor, p, *MODERATOR_ROLES)]
 
 
 def escalate(proposal: Proposal, *, actor, reason: str, tier: Optional[Tier] = None,

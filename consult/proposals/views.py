@@ -25,7 +25,7 @@ from ..extensions import db
 from ..places.models import Place
 from ..web import perform
 from . import service as proposals
-from .forms import CallForm, CommentForm, EscalateForm, MergeForm, ProposalForm, ReasonForm, TriageForm
+from .forms import CallForm, CategoryForm, CommentForm, EscalateForm, MergeForm, ProposalForm, ReasonForm, TriageForm
 from .lifecycle import MODERATORS, TRANSITIONS, TRIAGE_ACTIONS, event_label
 from .models import TIER_ORDER, Category, Comment, ProposalState, Tier
 
@@ -135,8 +135,11 @@ def new(place_id: int):
 @login_required
 def detail(proposal_id: int):
     proposal = load_proposal(proposal_id)
-    triage = TriageForm(category_id=str(proposal.category_id), tier=proposal.tier.value)
+    triage = TriageForm(category_id=str(proposal.category_id), tier=proposal.tier.value,
+                        place_id=str(proposal.place_id))
     triage.category_id.choices = _category_choices()
+    if permissions.can_moderate(current_user, proposal):
+        triage.place_id.choices = [(str(p.id), p.full_name) for p in proposals.triage_places(proposal, current_user)]
     escalate = EscalateForm()
     escalate.tier.choices = [("", "—")] + [(t.value, t.label) for t in TIER_ORDER
                                            if TIER_ORDER.index(t) > TIER_ORDER.index(proposal.tier)]
@@ -199,8 +202,9 @@ def triage(proposal_id: int):
     form = TriageForm()
     form.category_id.choices = _category_choices()
     if form.validate_on_submit():
+        place = db.session.get(Place, int(form.place_id.data)) if str(form.place_id.data or "").isdigit() else None
         if perform(proposals.triage, proposal, actor=current_user, category=_category(form.category_id.data),
-                   tier=Tier(form.tier.data)).ok:
+                   tier=_enum(Tier, form.tier.data) or proposal.tier, place=place).ok:
             flash(_("Saved."), "success")
     return _back(proposal)
 
@@ -303,3 +307,32 @@ def photo(token: str):
                                    max_age=3600)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@bp.route("/admin/categories", methods=["GET", "POST"])
+@login_required
+def categories():
+    if not permissions.can_edit_categories(current_user):
+        abort(403)
+    status = 200
+    if request.method == "POST":
+        category_id = request.form.get("category_id", type=int)
+        category = db.session.get(Category, category_id) if category_id else None
+        if category_id and category is None:
+            abort(404)
+        form = CategoryForm(prefix=f"c{category_id or 'new'}")
+        if form.validate_on_submit():
+            outcome = perform(proposals.save_category, category, actor=current_user, name_zh=form.name_zh.data,
+                              name_en=form.name_en.data, position=form.position.data or 0,
+                              active=bool(form.active.data))
+            if outcome.ok:
+                flash(_("Saved."), "success")
+                return redirect(url_for("proposals.categories"))
+            status = outcome.status
+        else:
+            flash(_("Give the name in both languages."), "error")
+            status = 422
+    rows = db.session.scalars(db.select(Category).order_by(Category.position, Category.id)).all()
+    forms = [(c, CategoryForm(prefix=f"c{c.id}", obj=c, formdata=None)) for c in rows]
+    return render_template("proposals/categories.html", forms=forms,
+                           new_form=CategoryForm(prefix="cnew", formdata=None)), status

@@ -304,3 +304,30 @@ def test_residents_report_comments(tree, people, category):
     assert c.reported_count == 1
     with pytest.raises(InvalidInput):
         proposals.report_comment(c, actor=people.neighbour)
+
+
+@pytest.mark.parametrize("role", [Role.building_leader, Role.grid_worker, Role.property_manager,
+                                  Role.committee_member, Role.department_rep, Role.expert,
+                                  Role.moderator, Role.administrator])
+@pytest.mark.parametrize("action", ["answer", "refer", "decline", "deliberate", "merge"])
+def test_role_table_for_triage_actions(tree, people, category, make_user, role, action):
+    """Each role, held in the community, against each action that starts from 'accepted'."""
+    from consult.permissions import can_transition
+
+    p = raise_one(tree, people, category)
+    p.state = ProposalState.accepted
+    user = make_user("某人", role=role, place=tree.fc)
+    assert can_transition(user, p, action) is (role in TRANSITIONS[action].roles)
+    assert not can_transition(people.author, p, action)
+
+
+def test_triage_moves_a_matter_to_the_place_it_belongs_to(tree, people, category):
+    p = raise_one(tree, people, category)  # raised in 1号楼, but concerns the whole compound
+    assert tree.north in proposals.triage_places(p, people.moderator)
+    assert tree.jm not in proposals.triage_places(p, people.moderator)
+    with unit_of_work():
+        proposals.triage(p, actor=people.moderator, category=category, tier=Tier.circle, place=tree.north)
+    assert p.place is tree.north and p.events[-1].detail["to_place_name"] == "富成花园北区"
+    q = raise_one(tree, people, category)
+    with pytest.raises(NotAllowed):
+        proposals.triage(q, actor=people.moderator, category=category, tier=Tier.home, place=tree.jb)

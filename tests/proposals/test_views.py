@@ -188,3 +188,22 @@ def test_resident_reports_a_comment_and_the_moderator_sees_it(client, auth, tree
     auth.logout()
     auth.login("moderator")
     assert "被举报 1 次" in client.get(location).get_data(as_text=True)
+
+
+def test_administrator_edits_the_category_list(client, auth, admin, tree, residents):
+    auth.login("admin")
+    client.post_form("/admin/categories", {"cnew-name_zh": "垃圾分类", "cnew-name_en": "Waste sorting",
+                                           "cnew-position": "9", "cnew-active": "y"})
+    waste = db.session.scalar(select(Category).where(Category.name_zh == "垃圾分类"))
+    assert waste.active and waste.name_en == "Waste sorting"
+    response = client.post_form("/admin/categories", {"category_id": str(waste.id), f"c{waste.id}-name_zh": "环境卫生",
+                                                      f"c{waste.id}-name_en": "x", f"c{waste.id}-position": "1"})
+    assert response.status_code == 409  # the name of another category
+    client.post_form("/admin/categories", {"category_id": str(waste.id), f"c{waste.id}-name_zh": "垃圾分类",
+                                           f"c{waste.id}-name_en": "Waste sorting", f"c{waste.id}-position": "9"})
+    db.session.refresh(waste)
+    assert not waste.active  # unticked: retired
+    auth.logout()
+    auth.login("13900000001")
+    assert "垃圾分类" not in client.get(f"/places/{tree.b1.id}/proposals/new").get_data(as_text=True)
+    assert client.get("/admin/categories").status_code == 403
