@@ -61,6 +61,17 @@ class Config:
     PHOTO_MAX_BYTES = int(os.environ.get("PHOTO_MAX_BYTES", str(8 * 1024 * 1024)))
     PHOTOS_PER_PROPOSAL = 4
 
+    # E-mail for notifications: only when SMTP_HOST is set. SMTP_SECURITY is "starttls",
+    # "ssl" or "none"; SMTP_USER / SMTP_PASSWORD when the server wants a login.
+    SMTP_HOST = os.environ.get("SMTP_HOST") or None
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", "587"))
+    SMTP_SECURITY = os.environ.get("SMTP_SECURITY", "starttls")
+    SMTP_USER = os.environ.get("SMTP_USER") or None
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD") or None
+    SMTP_FROM = os.environ.get("SMTP_FROM", "consult@localhost")
+    # The address of the site in e-mails, e.g. https://consult.example.org
+    SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000")
+
     # Days a raised matter may wait for triage before it shows as overdue.
     TRIAGE_DAYS = int(os.environ.get("TRIAGE_DAYS", "3"))
 

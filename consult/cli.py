@@ -44,6 +44,16 @@ def init_app(app: Flask) -> None:
         for role, login, password, where in result.accounts:
             click.echo(f"  {role:<30}  {login:<12}  {password:<14}  {where}")
 
+    @app.cli.command("send-mail")
+    def send_mail():
+        """Send e-mail copies of messages still waiting (retries failed sends)."""
+        from .notifications.mail import deliver_pending
+
+        if not app.config.get("SMTP_HOST"):
+            click.echo("error: SMTP_HOST is not set.", err=True)
+            sys.exit(1)
+        click.echo(f"{deliver_pending()} messages sent.")
+
     @app.cli.command("create-admin")
     @click.option("--name", required=True)
     @click.option("--username", required=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from flask import Flask, flash, jsonify, render_template, request
+from flask import Flask, flash, g, jsonify, render_template, request
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -36,12 +36,16 @@ class Outcome:
 def perform(operation: Callable, *args, **kwargs) -> Outcome:
     """Run one service operation as one transaction. A domain error rolls everything
     back and is flashed for the page that shows the form again."""
+    from .notifications.mail import after_commit
+
     try:
         with unit_of_work():
             value = operation(*args, **kwargs)
     except DomainError as error:
+        g.pop("consult_mail_pending", None)
         flash(error.message, "error")
         return Outcome(False, error=error)
+    after_commit()
     return Outcome(True, value)
 
 

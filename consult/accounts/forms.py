@@ -75,3 +75,8 @@ class ConfirmForm(FlaskForm):
 
 class ActiveForm(FlaskForm):
     active = BooleanField()
+
+
+class EmailForm(FlaskForm):
+    email = StringField(_l("E-mail address (optional)"), validators=[Optional(), Length(max=120)],
+                        description=_l("Copies of your messages are sent here when the site can send mail."))

@@ -25,6 +25,8 @@ class User(UserMixin, db.Model):
     name: Mapped[str] = mapped_column(String(50))
     phone: Mapped[Optional[str]] = mapped_column(String(20), unique=True)
     username: Mapped[Optional[str]] = mapped_column(String(40), unique=True)
+    # Optional: messages are also sent here when the site has an SMTP server.
+    email: Mapped[Optional[str]] = mapped_column(String(120))
     password_hash: Mapped[Optional[str]] = mapped_column(String(255))
     locale: Mapped[Optional[str]] = mapped_column(String(10))
     active: Mapped[bool] = mapped_column(default=True)

@@ -262,6 +262,22 @@ def change_password(user: User, current: str, new: str) -> User:
     return user
 
 
+def set_email(user: User, email: Optional[str]) -> User:
+    """A person's own e-mail address for copies of their messages; empty removes it."""
+    from email_validator import EmailNotValidError, validate_email
+
+    email = (email or "").strip()
+    if not email:
+        user.email = None
+        return user
+    try:
+        user.email = validate_email(email, check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise InvalidInput(_l("This is not an e-mail address."))
+    audit.record("account.email", user, actor=user)
+    return user
+
+
 def set_locale(user: User, locale: str, languages) -> None:
     if locale not in languages:
         raise InvalidInput(_l("Unknown language."))

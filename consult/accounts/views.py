@@ -17,6 +17,7 @@ from .forms import (
     ChangePasswordForm,
     ConfirmForm,
     CreateAccountForm,
+    EmailForm,
     LoginForm,
     PersonForm,
     RegisterForm,
@@ -96,10 +97,17 @@ def register():
     return render_template("accounts/register.html", form=form), status
 
 
-@bp.get("/account")
+@bp.route("/account", methods=["GET", "POST"])
 @login_required
 def account():
-    return render_template("accounts/account.html", person=current_user)
+    form = EmailForm(obj=current_user)
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit() and perform(accounts.set_email, current_user, form.email.data).ok:
+            flash(_("Saved."), "success")
+            return redirect(url_for("accounts.account"))
+        status = 422
+    return render_template("accounts/account.html", person=current_user, email_form=form), status
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

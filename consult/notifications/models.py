@@ -30,6 +30,7 @@ class Notification(db.Model):
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[Optional[datetime]]
+    emailed_at: Mapped[Optional[datetime]]
 
     def __repr__(self) -> str:
         return f"<Notification {self.id} {self.kind} u={self.user_id}>"

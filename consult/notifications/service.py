@@ -9,6 +9,7 @@ from ..accounts.models import Role, RoleGrant, User
 from ..clock import utcnow
 from ..extensions import db
 from ..places.models import Place
+from .mail import mark_pending
 from .models import MESSAGES, Notification
 
 
@@ -23,6 +24,8 @@ def notify(users: Iterable[User], kind: str, *, skip=None, **params) -> int:
         seen.add(user.id)
         db.session.add(Notification(user_id=user.id, kind=kind, params=params))
         count += 1
+    if count:
+        mark_pending()
     return count
 
 

@@ -238,6 +238,17 @@ def settle(proposal_id: int, action: str):
     return _back(proposal)
 
 
+@bp.post("/proposals/<int:proposal_id>/deliberate")
+@login_required
+def deliberate(proposal_id: int):
+    """民主议事 begins: the matter goes to a meeting or a vote."""
+    proposal = load_proposal(proposal_id)
+    ConfirmForm().validate_on_submit() or abort(400)
+    if perform(proposals.transition, proposal, "deliberate", actor=current_user).ok:
+        flash(_("Saved."), "success")
+    return _back(proposal)
+
+
 @bp.post("/proposals/<int:proposal_id>/merge")
 @login_required
 def merge(proposal_id: int):

@@ -207,3 +207,18 @@ def test_administrator_edits_the_category_list(client, auth, admin, tree, reside
     auth.login("13900000001")
     assert "垃圾分类" not in client.get(f"/places/{tree.b1.id}/proposals/new").get_data(as_text=True)
     assert client.get("/admin/categories").status_code == 403
+
+
+def test_moderator_takes_an_accepted_matter_to_deliberation(client, auth, tree, residents):
+    auth.login("13900000001")
+    location = raise_via_page(client, tree.b1).headers["Location"]
+    client.post_form(f"{location}/deliberate")
+    assert db.session.scalars(select(Proposal)).one().state is ProposalState.submitted  # a resident may not
+    auth.logout()
+    auth.login("moderator")
+    client.post_form(f"{location}/deliberate")
+    assert db.session.scalars(select(Proposal)).one().state is ProposalState.submitted  # not before triage
+    client.post_form(f"{location}/triage", {"category_id": category_id(), "tier": "circle"})
+    client.post_form(f"{location}/deliberate")
+    assert db.session.scalars(select(Proposal)).one().state is ProposalState.under_deliberation
+    assert "议事中" in client.get(location).get_data(as_text=True)
