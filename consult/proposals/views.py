@@ -43,6 +43,10 @@ def _category(value) -> Category | None:
     return db.session.get(Category, int(value)) if str(value or "").isdigit() else None
 
 
+def _place(value) -> Place | None:
+    return db.session.get(Place, int(value)) if str(value or "").isdigit() else None
+
+
 def _enum(enum, value):
     try:
         return enum(value) if value else None
@@ -202,9 +206,8 @@ def triage(proposal_id: int):
     form = TriageForm()
     form.category_id.choices = _category_choices()
     if form.validate_on_submit():
-        place = db.session.get(Place, int(form.place_id.data)) if str(form.place_id.data or "").isdigit() else None
         if perform(proposals.triage, proposal, actor=current_user, category=_category(form.category_id.data),
-                   tier=_enum(Tier, form.tier.data) or proposal.tier, place=place).ok:
+                   tier=_enum(Tier, form.tier.data) or proposal.tier, place=_place(form.place_id.data)).ok:
             flash(_("Saved."), "success")
     return _back(proposal)
 
@@ -215,10 +218,8 @@ def escalate(proposal_id: int):
     proposal = load_proposal(proposal_id)
     form = EscalateForm()
     if form.validate_on_submit():
-        tier = _enum(Tier, form.tier.data)
-        place = db.session.get(Place, int(form.place_id.data)) if str(form.place_id.data).isdigit() else None
         if perform(proposals.escalate, proposal, actor=current_user, reason=form.reason.data,
-                   tier=tier, place=place).ok:
+                   tier=_enum(Tier, form.tier.data), place=_place(form.place_id.data)).ok:
             flash(_("The matter has been escalated."), "success")
     else:
         flash(_("Write the reason: the author will read it."), "error")
