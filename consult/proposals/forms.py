@@ -23,6 +23,7 @@ class ProposalForm(FlaskForm):
 
 class CommentForm(FlaskForm):
     body = TextAreaField(_l("Your comment"), validators=[DataRequired(), Length(max=2000)], render_kw={"rows": 3})
+    parent_id = IntegerField(validators=[Optional()])
 
 
 class TriageForm(FlaskForm):

@@ -178,6 +178,8 @@ def comment(proposal: Proposal, *, actor, body: str, parent: Optional[Comment] =
                  _l("The comment is too long (at most %(n)d characters).", n=COMMENT_MAX))
     if parent is not None and parent.proposal_id != proposal.id:
         raise InvalidInput(_l("That comment belongs to another matter."))
+    if parent is not None and parent.parent_id is not None:
+        parent = db.session.get(Comment, parent.parent_id)  # threads are one level deep, as on a phone
     item = Comment(proposal=proposal, author_id=actor.id, body=body, parent_id=parent.id if parent else None)
     db.session.add(item)
     audit.record("proposal.comment", proposal, actor=actor, place=proposal.place)

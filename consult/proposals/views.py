@@ -179,7 +179,8 @@ def comment(proposal_id: int):
     proposal = load_proposal(proposal_id)
     form = CommentForm()
     if form.validate_on_submit():
-        if perform(proposals.comment, proposal, actor=current_user, body=form.body.data).ok:
+        parent = db.session.get(Comment, form.parent_id.data) if form.parent_id.data else None
+        if perform(proposals.comment, proposal, actor=current_user, body=form.body.data, parent=parent).ok:
             flash(_("Your comment has been posted."), "success")
     else:
         flash(_("Write a comment of at most 2000 characters."), "error")

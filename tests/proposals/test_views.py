@@ -222,3 +222,17 @@ def test_moderator_takes_an_accepted_matter_to_deliberation(client, auth, tree, 
     client.post_form(f"{location}/deliberate")
     assert db.session.scalars(select(Proposal)).one().state is ProposalState.under_deliberation
     assert "议事中" in client.get(location).get_data(as_text=True)
+
+
+def test_replies_form_a_thread(client, auth, tree, residents):
+    auth.login("13900000001")
+    location = raise_via_page(client, tree.b1).headers["Location"]
+    client.post_form(f"{location}/comments", {"body": "大家怎么看？"})
+    first = db.session.scalar(select(Comment.id))
+    auth.logout()
+    auth.login("13900000002")
+    client.post_form(f"{location}/comments", {"body": "同意", "parent_id": str(first)})
+    reply = db.session.scalars(select(Comment).where(Comment.body == "同意")).one()
+    assert reply.parent_id == first
+    page = client.get(location).get_data(as_text=True)
+    assert page.index("大家怎么看？") < page.index('class="replies"') < page.index("同意")
