@@ -44,6 +44,7 @@ def test_raise_triage_and_see_the_timeline(browser, live_server, phone_page, tmp
     moderator = context.new_page()
     sign_in(moderator, "moderator", "moderator password")
     moderator.goto(url)
+    screenshot(moderator, "proposal-moderator-phone")
     moderator.get_by_label("议事层级").select_option(label="围圈议")
     moderator.get_by_role("button", name="受理", exact=True).click()
     expect(moderator.locator(".meta")).to_contain_text("围圈议")
