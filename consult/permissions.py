@@ -205,3 +205,49 @@ def acts_officially(person: User, place: Place) -> bool:
     """A moderator, grid worker, property manager … acting in ``place``: their name on the
     public record is not masked, as it is their office that acts."""
     return bool(roles_in(person, place) - {Role.resident})
+
+
+# --- ballots ---------------------------------------------------------------------------------
+
+def can_run_ballot(user, ballot) -> bool:
+    """Draft, open and close: the moderators of the ballot's place."""
+    return has_role(user, ballot.place, Role.moderator, Role.administrator)
+
+
+def can_view_ballot(user, ballot) -> bool:
+    """Those who live in the ballot's place, serve it, or are in its electorate; a draft
+    only those who run it. A resident of another building sees nothing of it."""
+    from .voting.models import BallotState, BallotVoter
+
+    if not _signed_in(user):
+        return False
+    if can_run_ballot(user, ballot):
+        return True
+    if ballot.state is BallotState.draft:
+        return False
+    if belongs_to(user, ballot.place) or roles_in(user, ballot.place) - {Role.resident}:
+        return True
+    if can_enter_paper(user, ballot):
+        return True
+    from .extensions import db
+
+    return db.session.query(BallotVoter.id).filter_by(ballot_id=ballot.id, user_id=user.id).first() is not None
+
+
+def can_enter_paper(user, ballot, voter=None) -> bool:
+    """代投: moderators of the ballot's place; grid workers and building leaders for the
+    buildings they look after (for a community's ballot, the voters of their buildings)."""
+    if not _signed_in(user):
+        return False
+    if has_role(user, ballot.place, Role.moderator, Role.administrator):
+        return True
+    helpers = (Role.grid_worker, Role.building_leader)
+    if voter is not None:
+        return voter.building is not None and has_role(user, voter.building, *helpers)
+    for grant in user.grants:
+        if grant.role not in helpers:
+            continue
+        served = [grant.place] if grant.place is not None else grant.grid.buildings if grant.grid else []
+        if any(p.is_within(ballot.place) or ballot.place.is_within(p) for p in served):
+            return True
+    return False

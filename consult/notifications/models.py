@@ -17,6 +17,9 @@ MESSAGES = {
     "proposal.raised": _l("New matter in %(place)s: “%(title)s”"),
     "proposal.state": _l("“%(title)s”: %(event)s"),
     "proposal.escalated_here": _l("A matter was escalated to %(place)s: “%(title)s”"),
+    "ballot.opened": _l("Voting has opened: “%(question)s”"),
+    "ballot.paper_entered": _l("A paper ballot was entered for you: “%(question)s”"),
+    "ballot.closed": _l("Voting has closed, see the result: “%(question)s”"),
 }
 
 

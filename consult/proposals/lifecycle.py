@@ -68,5 +68,7 @@ def event_label(action: str):
         return _l("Raised")
     if action == "merged_in":
         return _l("A duplicate was merged in")
+    if action == "ballot_failed":
+        return _l("Put to the vote: not adopted")
     step = TRANSITIONS.get(action)
     return step.label if step else action

@@ -234,6 +234,17 @@ def transition(proposal: Proposal, action: str, *, actor, reason: Optional[str] 
     return _apply(proposal, step, actor=actor, reason=reason, **detail)
 
 
+def ballot_closed(proposal: Proposal, *, ballot, passed: bool, summary: str) -> Proposal:
+    """A ballot on the matter closed. Adopted: the matter is decided, the count as its
+    reason. Not adopted: the timeline says so and deliberation goes on. The ballot's
+    result is the authority here, so no one's role is asked (a ballot over a period closes
+    by itself)."""
+    if passed and proposal.state in TRANSITIONS["decide"].sources:
+        return _apply(proposal, TRANSITIONS["decide"], actor=None, reason=summary[:REASON_MAX], ballot=ballot.id)
+    _event(proposal, "ballot_failed" if not passed else "decide", actor=None, reason=summary[:REASON_MAX], ballot=ballot.id)
+    return proposal
+
+
 def triage(proposal: Proposal, *, actor, category: Category, tier: Tier, reason: Optional[str] = None,
            place: Optional[Place] = None) -> Proposal:
     """理事: the moderator sets category and tier, moves the matter to the place it belongs

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Enum, ForeignKey, Numeric, String, UniqueConstraint
@@ -17,22 +17,45 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import utcnow
 from ..extensions import db
-from ..places.models import Place
+from ..places.models import Household, Place
+
+if TYPE_CHECKING:
+    from ..accounts.models import User
+    from ..proposals.models import Proposal
 
 
 class Electorate(enum.Enum):
     households = "households"   # 一户一票: any member casts the household's vote, the first counts
     owners = "owners"           # art. 278: one per owner, area = the units they vote for
+    attendees = "attendees"     # the people signed in to a meeting: one vote each
 
     @property
     def label(self):
         return {Electorate.households: _l("One vote per household"),
-                Electorate.owners: _l("Owners, by headcount and area")}[self]
+                Electorate.owners: _l("Owners, by headcount and area"),
+                Electorate.attendees: _l("Attendees of a meeting, one vote each")}[self]
+
+
+class BallotKind(enum.Enum):
+    yes_no = "yes_no"       # for / against / abstain
+    single = "single"       # one option among several
+    multiple = "multiple"   # up to ``max_choices`` options
+
+    @property
+    def label(self):
+        return {BallotKind.yes_no: _l("For, against or abstain"),
+                BallotKind.single: _l("One choice among options"),
+                BallotKind.multiple: _l("Several choices among options")}[self]
 
 
 class Secrecy(enum.Enum):
     named = "named"
     secret = "secret"
+
+    @property
+    def label(self):
+        return {Secrecy.named: _l("Named: who voted what is on the record"),
+                Secrecy.secret: _l("Secret: nobody can see who voted what")}[self]
 
 
 class BallotState(enum.Enum):
@@ -40,11 +63,31 @@ class BallotState(enum.Enum):
     open = "open"
     closed = "closed"
 
+    @property
+    def label(self):
+        return {BallotState.draft: _l("Not yet open"), BallotState.open: _l("Open for votes"),
+                BallotState.closed: _l("Closed")}[self]
+
 
 class Choice(enum.Enum):
+    """The marks of a for/against/abstain ballot (stored by value, like option numbers)."""
+
     yes = "yes"
     no = "no"
     abstain = "abstain"
+
+    @property
+    def label(self):
+        return {Choice.yes: _l("For"), Choice.no: _l("Against"), Choice.abstain: _l("Abstain")}[self]
+
+
+class Channel(enum.Enum):
+    online = "online"
+    paper = "paper"     # a signed paper ballot entered by a grid worker or moderator (代投)
+
+    @property
+    def label(self):
+        return {Channel.online: _l("Online"), Channel.paper: _l("Paper ballot")}[self]
 
 
 class Ballot(db.Model):
@@ -54,6 +97,9 @@ class Ballot(db.Model):
     place_id: Mapped[int] = mapped_column(ForeignKey("places.id"), index=True)
     proposal_id: Mapped[Optional[int]] = mapped_column(ForeignKey("proposals.id"), index=True)
     question: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[BallotKind] = mapped_column(Enum(BallotKind, native_enum=False, length=10),
+                                             default=BallotKind.yes_no)
+    max_choices: Mapped[int] = mapped_column(default=1)
     electorate: Mapped[Electorate] = mapped_column(Enum(Electorate, native_enum=False, length=20))
     secrecy: Mapped[Secrecy] = mapped_column(Enum(Secrecy, native_enum=False, length=10))
     rule: Mapped[str] = mapped_column(String(40))
@@ -61,15 +107,38 @@ class Ballot(db.Model):
                                                default=BallotState.draft)
     created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A ballot over a period opens and closes by itself at these times (UTC).
+    opens_at: Mapped[Optional[datetime]]
+    closes_at: Mapped[Optional[datetime]]
     opened_at: Mapped[Optional[datetime]]
     closed_at: Mapped[Optional[datetime]]
-    # Frozen at closing: totals, checks, explanation.
+    # Frozen at closing: totals, checks, the explanation in each language, the breakdown.
     result: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
 
     place: Mapped[Place] = relationship()
+    proposal: Mapped[Optional["Proposal"]] = relationship()
+    created_by: Mapped[Optional["User"]] = relationship()
+    options: Mapped[list["BallotOption"]] = relationship(order_by="BallotOption.position",
+                                                         cascade="all, delete-orphan")
 
     def __repr__(self) -> str:
         return f"<Ballot {self.id} {self.state.value}>"
+
+    def choices(self) -> dict[str, str]:
+        """Option key → label, in order: ``yes/no/abstain`` or ``"1"``, ``"2"`` …"""
+        if self.kind is BallotKind.yes_no:
+            return {c.value: str(c.label) for c in Choice}
+        return {str(o.position): o.label for o in self.options}
+
+
+class BallotOption(db.Model):
+    __tablename__ = "ballot_options"
+    __table_args__ = (UniqueConstraint("ballot_id", "position", name="uq_ballot_options_ballot_position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id"), index=True)
+    position: Mapped[int]
+    label: Mapped[str] = mapped_column(String(100))
 
 
 class BallotVoter(db.Model):
@@ -80,10 +149,17 @@ class BallotVoter(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id"), index=True)
-    voter_key: Mapped[str] = mapped_column(String(40))   # "household:12" or "owner:34"
+    voter_key: Mapped[str] = mapped_column(String(40))   # "household:12", "owner:34", "person:56"
     household_id: Mapped[Optional[int]] = mapped_column(ForeignKey("households.id"))
-    owner_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))   # an owner or an attendee
+    # The building the vote is counted under in the breakdown: an owner of units in several
+    # buildings is counted under the building of their largest unit.
+    building_id: Mapped[Optional[int]] = mapped_column(ForeignKey("places.id"))
     area: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+
+    household: Mapped[Optional[Household]] = relationship()
+    user: Mapped[Optional["User"]] = relationship()
+    building: Mapped[Optional[Place]] = relationship()
 
 
 class Participation(db.Model):
@@ -99,13 +175,18 @@ class Participation(db.Model):
     ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id"), index=True)
     voter_id: Mapped[int] = mapped_column(ForeignKey("ballot_voters.id"))
     cast_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    channel: Mapped[str] = mapped_column(String(10), default="online")
+    channel: Mapped[Channel] = mapped_column(Enum(Channel, native_enum=False, length=10), default=Channel.online)
     client_key: Mapped[Optional[str]] = mapped_column(String(64))
-    choice: Mapped[Optional[Choice]] = mapped_column(Enum(Choice, native_enum=False, length=10))
-    receipt: Mapped[Optional[str]] = mapped_column(String(32))  # named ballots: shown back to the voter
+    # Named ballots only: the marks, "yes" or "1,3"; and the receipt shown back to the voter.
+    choice: Mapped[Optional[str]] = mapped_column(String(100))
+    receipt: Mapped[Optional[str]] = mapped_column(String(32))
+    # Paper ballots: the photo of the signed paper and who witnessed its entry.
+    evidence: Mapped[Optional[str]] = mapped_column(String(32))
+    witness: Mapped[Optional[str]] = mapped_column(String(60))
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
     voter: Mapped[BallotVoter] = relationship()
+    cast_by: Mapped["User"] = relationship()
 
 
 class BallotBoxEntry(db.Model):
@@ -116,5 +197,7 @@ class BallotBoxEntry(db.Model):
 
     receipt: Mapped[str] = mapped_column(String(32), primary_key=True)
     ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id"), index=True)
-    choice: Mapped[Choice] = mapped_column(Enum(Choice, native_enum=False, length=10))
+    choice: Mapped[str] = mapped_column(String(100))
+    # Only the weight the rule counts: the area for an art. 278 rule, else 0 — an exact
+    # area would single out the owner of an unusual flat.
     area: Mapped[Decimal] = mapped_column(Numeric(12, 2))

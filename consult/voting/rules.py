@@ -1,12 +1,14 @@
-"""Counting rules: a small registry of methods that decide whether a for/against/abstain
-ballot passed, exactly (``Fraction`` for shares, ``Decimal`` for floor areas) and with an
-explanation a resident can check.
+"""Counting rules: a small registry of methods that decide a ballot exactly (``Fraction``
+for shares, ``Decimal`` for floor areas) and with an explanation a resident can check.
 
 The Civil Code art. 278 rule counts twice, by area and by headcount: participation needs
 at least 2/3 of the total exclusive area *and* at least 2/3 of all owners; approval needs
 more than 1/2 of the participating area *and* headcount, or at least 3/4 of both for the
 special matters (raising the maintenance fund; rebuilding or altering the building;
 changing the use of common parts or running a business on them).
+
+For/against/abstain ballots are counted under the keys ``yes``, ``no`` and ``abstain``;
+choice ballots under their option numbers ``"1"``, ``"2"`` … (``abstain`` is a blank vote).
 """
 from __future__ import annotations
 
@@ -18,35 +20,48 @@ from fractions import Fraction
 from flask_babel import lazy_gettext as _l
 
 ZERO_AREA = Decimal("0")
+YES, NO, ABSTAIN = "yes", "no", "abstain"
+
+
+@dataclass(frozen=True)
+class Count:
+    headcount: int = 0
+    area: Decimal = ZERO_AREA
 
 
 @dataclass(frozen=True)
 class Tally:
-    """What the count found. Areas in m² as Decimal; headcounts as integers. ``eligible_*``
-    are the electorate snapshotted when the ballot opened."""
+    """What the count found. ``eligible`` is the electorate snapshotted when the ballot
+    opened, ``cast`` the votes (a blank or abstaining vote is cast), ``marks`` the count
+    per option — on a multiple-choice ballot one vote marks several options."""
 
-    eligible_headcount: int
-    for_headcount: int
-    against_headcount: int
-    abstain_headcount: int
-    eligible_area: Decimal = ZERO_AREA
-    for_area: Decimal = ZERO_AREA
-    against_area: Decimal = ZERO_AREA
-    abstain_area: Decimal = ZERO_AREA
+    eligible: Count
+    cast: Count
+    marks: dict[str, Count] = field(default_factory=dict)
 
-    @property
-    def cast_headcount(self) -> int:
-        return self.for_headcount + self.against_headcount + self.abstain_headcount
+    def of(self, key: str) -> Count:
+        return self.marks.get(key, Count())
 
-    @property
-    def cast_area(self) -> Decimal:
-        return self.for_area + self.against_area + self.abstain_area
+    @classmethod
+    def yes_no(cls, eligible: int, for_: int, against: int, abstain: int = 0, *,
+               eligible_area: Decimal = ZERO_AREA, for_area: Decimal = ZERO_AREA,
+               against_area: Decimal = ZERO_AREA, abstain_area: Decimal = ZERO_AREA) -> "Tally":
+        return cls(Count(eligible, eligible_area),
+                   Count(for_ + against + abstain, for_area + against_area + abstain_area),
+                   {YES: Count(for_, for_area), NO: Count(against, against_area),
+                    ABSTAIN: Count(abstain, abstain_area)})
 
 
 def share(part, whole) -> Fraction:
     """An exact share; nothing of nothing is 0."""
     whole = Fraction(whole)
     return Fraction(part) / whole if whole else Fraction(0)
+
+
+def percent(value: Fraction) -> Decimal:
+    """For display, rounded down: a share is never shown higher than it is."""
+    return (Decimal(value.numerator) * 100 / Decimal(value.denominator)).quantize(
+        Decimal("0.1"), rounding=ROUND_DOWN)
 
 
 @dataclass(frozen=True)
@@ -61,30 +76,32 @@ class Check:
         return self.value >= self.bound if self.inclusive else self.value > self.bound
 
     def explain(self) -> str:
-        percent = (Decimal(self.value.numerator) * 100 / Decimal(self.value.denominator)).quantize(
-            Decimal("0.1"), rounding=ROUND_DOWN)  # shown never higher than it is
         sign = "≥" if self.inclusive else ">"
         bound = f"{self.bound.numerator}/{self.bound.denominator}"
-        return f"{self.label} {percent}% {sign} {bound} {'✓' if self.met else '✗'}"
+        return f"{self.label} {percent(self.value)}% {sign} {bound} {'✓' if self.met else '✗'}"
 
 
 @dataclass(frozen=True)
 class Outcome:
     passed: bool
     checks: list[Check] = field(default_factory=list)
+    winners: list[str] = field(default_factory=list)   # choice ballots: the options adopted
+    notes: list[object] = field(default_factory=list)  # lazy translated sentences
 
     def explanation(self) -> str:
-        return "；".join(check.explain() for check in self.checks)
+        return "；".join([check.explain() for check in self.checks] + [str(note) for note in self.notes])
 
 
 class CountingRule(ABC):
     key = ""
     label = None
     by_area = False
+    for_choices = False   # False: for/against/abstain ballots; True: choice ballots
 
     @abstractmethod
-    def decide(self, tally: Tally) -> Outcome:
-        """Whether the ballot passed, with every check that decided it."""
+    def decide(self, tally: Tally, *, options: dict[str, str] | None = None, seats: int = 1) -> Outcome:
+        """Whether the ballot passed (and which options won), with every check that decided
+        it. ``options`` maps option keys to their labels; ``seats`` is how many may win."""
 
 
 class SimpleMajority(CountingRule):
@@ -93,8 +110,8 @@ class SimpleMajority(CountingRule):
     key = "simple_majority"
     label = _l("Simple majority of votes cast")
 
-    def decide(self, tally: Tally) -> Outcome:
-        check = Check(_l("votes for"), share(tally.for_headcount, tally.cast_headcount), Fraction(1, 2), False)
+    def decide(self, tally, *, options=None, seats=1):
+        check = Check(_l("votes for"), share(tally.of(YES).headcount, tally.cast.headcount), Fraction(1, 2), False)
         return Outcome(check.met, [check])
 
 
@@ -102,9 +119,17 @@ class TwoThirds(CountingRule):
     key = "two_thirds"
     label = _l("Two-thirds of votes cast")
 
-    def decide(self, tally: Tally) -> Outcome:
-        check = Check(_l("votes for"), share(tally.for_headcount, tally.cast_headcount), Fraction(2, 3), True)
+    def decide(self, tally, *, options=None, seats=1):
+        check = Check(_l("votes for"), share(tally.of(YES).headcount, tally.cast.headcount), Fraction(2, 3), True)
         return Outcome(check.met, [check])
+
+
+def _participation(tally: Tally) -> list[Check]:
+    return [
+        Check(_l("participating area"), share(tally.cast.area, tally.eligible.area), Fraction(2, 3), True),
+        Check(_l("participating owners"), share(tally.cast.headcount, tally.eligible.headcount),
+              Fraction(2, 3), True),
+    ]
 
 
 class CivilCode278(CountingRule):
@@ -116,14 +141,11 @@ class CivilCode278(CountingRule):
     approval = Fraction(1, 2)
     approval_inclusive = False
 
-    def decide(self, tally: Tally) -> Outcome:
-        checks = [
-            Check(_l("participating area"), share(tally.cast_area, tally.eligible_area), Fraction(2, 3), True),
-            Check(_l("participating owners"), share(tally.cast_headcount, tally.eligible_headcount),
-                  Fraction(2, 3), True),
-            Check(_l("area in favour"), share(tally.for_area, tally.cast_area), self.approval,
+    def decide(self, tally, *, options=None, seats=1):
+        checks = _participation(tally) + [
+            Check(_l("area in favour"), share(tally.of(YES).area, tally.cast.area), self.approval,
                   self.approval_inclusive),
-            Check(_l("owners in favour"), share(tally.for_headcount, tally.cast_headcount), self.approval,
+            Check(_l("owners in favour"), share(tally.of(YES).headcount, tally.cast.headcount), self.approval,
                   self.approval_inclusive),
         ]
         return Outcome(all(c.met for c in checks), checks)
@@ -138,5 +160,67 @@ class CivilCode278Special(CivilCode278):
     approval_inclusive = True
 
 
+def _top(candidates: list[str], score, seats: int) -> tuple[list[str], list[str]]:
+    """The ``seats`` best candidates by ``score``; those tied across the last seat win
+    nothing and are returned second, for the moderator to settle by a new round."""
+    ranked = sorted(candidates, key=score, reverse=True)
+    if len(ranked) <= seats:
+        return ranked, []
+    cutoff = score(ranked[seats - 1])
+    if score(ranked[seats]) == cutoff:
+        return [c for c in ranked if score(c) > cutoff], [c for c in ranked if score(c) == cutoff]
+    return ranked[:seats], []
+
+
+class Plurality(CountingRule):
+    """Elections and choices among options: the options with the most votes win, as many
+    as there are seats."""
+
+    key = "plurality"
+    label = _l("Most votes (choice among options)")
+    for_choices = True
+
+    def decide(self, tally, *, options=None, seats=1):
+        options = options or {}
+        voted = [key for key in options if tally.of(key).headcount > 0]
+        winners, tied = _top(voted, lambda key: tally.of(key).headcount, seats)
+        notes = [_l("“%(option)s”: %(n)d votes", option=options[key], n=tally.of(key).headcount)
+                 for key in options]
+        if tied:
+            notes.append(_l("Tied for the last place: %(options)s", options="、".join(options[k] for k in tied)))
+        return Outcome(bool(winners), [], winners, notes)
+
+
+class CivilCode278Choice(CountingRule):
+    """Art. 278 for a choice among options (e.g. choosing a property company): the
+    participation of an ordinary matter, and an option is adopted with more than half of
+    the participating area and owners."""
+
+    key = "civil_code_278_choice"
+    label = _l("Owners' decision (Civil Code art. 278), choice among options")
+    by_area = True
+    for_choices = True
+
+    def decide(self, tally, *, options=None, seats=1):
+        options = options or {}
+        checks = _participation(tally)
+        qualified = []
+        for key, label in options.items():
+            by_area = Check(_l("area for “%(option)s”", option=label), share(tally.of(key).area, tally.cast.area),
+                            Fraction(1, 2), False)
+            by_owners = Check(_l("owners for “%(option)s”", option=label),
+                              share(tally.of(key).headcount, tally.cast.headcount), Fraction(1, 2), False)
+            checks += [by_area, by_owners]
+            if by_area.met and by_owners.met:
+                qualified.append(key)
+        participated = all(c.met for c in checks[:2])
+        winners, tied = _top(qualified, lambda key: (tally.of(key).area, tally.of(key).headcount), seats)
+        notes = []
+        if tied:
+            notes.append(_l("Tied for the last place: %(options)s", options="、".join(options[k] for k in tied)))
+        winners = winners if participated else []
+        return Outcome(bool(winners), checks, winners, notes)
+
+
 RULES: dict[str, CountingRule] = {rule.key: rule for rule in (
-    SimpleMajority(), TwoThirds(), CivilCode278(), CivilCode278Special())}
+    SimpleMajority(), TwoThirds(), CivilCode278(), CivilCode278Special(), Plurality(), CivilCode278Choice())}

@@ -1,127 +1,336 @@
-"""Ballots: draft, open (snapshot the electorate), cast, close (tally and freeze)."""
+"""Ballots: draft, open (snapshot the electorate), cast online or enter on paper, close
+(tally and freeze the result), and the periods that open and close a ballot by themselves."""
 from __future__ import annotations
 
 import secrets
 from collections import defaultdict
+from datetime import datetime
 from decimal import Decimal
-from typing import Optional
+from typing import Iterable, Optional, Union
 
+from flask import current_app
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import permissions
-from ..accounts.models import Role
+from ..accounts.models import Role, User
 from ..audit import service as audit
 from ..clock import utcnow
 from ..errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
 from ..extensions import db
-from ..places.models import Household, HouseholdMember, Place
-from .models import Ballot, BallotBoxEntry, BallotState, BallotVoter, Choice, Electorate, Participation, Secrecy
-from .rules import RULES, Tally
+from ..notifications import service as notifications
+from ..places.models import Household, HouseholdMember, Place, PlaceKind
+from .models import (
+    Ballot,
+    BallotBoxEntry,
+    BallotKind,
+    BallotOption,
+    BallotState,
+    BallotVoter,
+    Channel,
+    Choice,
+    Electorate,
+    Participation,
+    Secrecy,
+)
+from .rules import ABSTAIN, RULES, Count, Tally
 
 QUESTION_MAX = 200
+OPTION_MAX = 100
+OPTIONS_MAX = 20
+WITNESS_MAX = 60
+ACCEPTED_STATES = ("accepted", "reopened", "under_deliberation")
 
+Marks = Union[Choice, str, Iterable[str]]
+
+
+# --- drafting --------------------------------------------------------------------------
 
 def draft_ballot(place: Place, *, actor, question: str, electorate: Electorate, secrecy: Secrecy,
-                 rule: str, proposal=None) -> Ballot:
+                 rule: str, kind: BallotKind = BallotKind.yes_no, options: Iterable[str] = (),
+                 max_choices: int = 1, proposal=None, opens_at: Optional[datetime] = None,
+                 closes_at: Optional[datetime] = None) -> Ballot:
+    """A moderator drafts a ballot: its question, its options, who votes, how it is counted
+    and, for a ballot over a period, when it opens and closes by itself (UTC)."""
     permissions.require(permissions.has_role(actor, place, Role.moderator, Role.administrator))
     question = (question or "").strip()
     if not question or len(question) > QUESTION_MAX:
         raise InvalidInput(_l("Give the question in at most %(n)d characters.", n=QUESTION_MAX))
-    if rule not in RULES:
+    counting = RULES.get(rule)
+    if counting is None:
         raise InvalidInput(_l("Unknown counting rule."))
-    if RULES[rule].by_area and electorate is not Electorate.owners:
+    if counting.by_area and electorate is not Electorate.owners:
         raise InvalidInput(_l("The Civil Code art. 278 rule counts owners by headcount and area."))
-    ballot = Ballot(place=place, question=question, electorate=electorate, secrecy=secrecy, rule=rule,
-                    proposal_id=getattr(proposal, "id", None), created_by_id=actor.id)
+    labels = [o.strip() for o in options if o and o.strip()]
+    if kind is BallotKind.yes_no:
+        if counting.for_choices:
+            raise InvalidInput(_l("This counting rule is for a choice among options."))
+        labels, max_choices = [], 1
+    else:
+        if not counting.for_choices:
+            raise InvalidInput(_l("This counting rule is for a for/against vote."))
+        if not 2 <= len(labels) <= OPTIONS_MAX:
+            raise InvalidInput(_l("Give between 2 and %(n)d options, one per line.", n=OPTIONS_MAX))
+        if len(set(labels)) != len(labels):
+            raise InvalidInput(_l("Two options have the same text."))
+        if any(len(label) > OPTION_MAX for label in labels):
+            raise InvalidInput(_l("An option may have at most %(n)d characters.", n=OPTION_MAX))
+        if kind is BallotKind.single:
+            max_choices = 1
+        elif not 1 <= max_choices < len(labels):
+            raise InvalidInput(_l("Voters may mark at least one option and fewer than all of them."))
+    if closes_at is not None and closes_at <= max(opens_at or utcnow(), utcnow()):
+        raise InvalidInput(_l("The ballot must close after it opens, in the future."))
+    if proposal is not None:
+        if not proposal.place.is_within(place) and not place.is_within(proposal.place):
+            raise InvalidInput(_l("The ballot must be held in the matter's place."))
+        if proposal.state.value not in ACCEPTED_STATES:
+            raise InvalidInput(_l("Only a matter that was accepted for discussion can be put to the vote."))
+    ballot = Ballot(place=place, question=question, kind=kind, max_choices=max_choices, electorate=electorate,
+                    secrecy=secrecy, rule=rule, proposal=proposal, created_by_id=actor.id,
+                    opens_at=opens_at, closes_at=closes_at,
+                    options=[BallotOption(position=n, label=label) for n, label in enumerate(labels, 1)])
     db.session.add(ballot)
-    audit.record("ballot.draft", ballot, actor=actor, place=place, rule=rule)
+    audit.record("ballot.draft", ballot, actor=actor, place=place, rule=rule, kind=kind.value)
+    if proposal is not None and proposal.state.value != "under_deliberation":
+        from ..proposals import service as proposals
+
+        proposals.transition(proposal, "deliberate", actor=actor)
     return ballot
+
+
+# --- opening ---------------------------------------------------------------------------
+
+def building_of(place: Place) -> Optional[int]:
+    if place.kind is PlaceKind.building:
+        return place.id
+    if place.kind is PlaceKind.entrance:
+        return place.parent_id
+    return None
 
 
 def _households_in(place: Place) -> list[Household]:
     return list(db.session.scalars(select(Household).join(Household.place)
-                                   .where(Place.path.startswith(place.path, autoescape=True))))
+                                   .where(Place.path.startswith(place.path, autoescape=True))
+                                   .order_by(Household.id)))
 
 
-def open_ballot(ballot: Ballot, *, actor) -> Ballot:
-    """Snapshot who may vote, with what weight, and open the ballot."""
-    permissions.require(permissions.has_role(actor, ballot.place, Role.moderator, Role.administrator))
+def _snapshot(ballot: Ballot, attendees: Iterable[User]) -> list[BallotVoter]:
+    if ballot.electorate is Electorate.households:
+        return [BallotVoter(ballot_id=ballot.id, voter_key=f"household:{h.id}", household_id=h.id,
+                            building_id=building_of(h.place), area=h.area)
+                for h in _households_in(ballot.place) if h.members]
+    if ballot.electorate is Electorate.attendees:
+        people = {person.id: person for person in attendees}
+        return [BallotVoter(ballot_id=ballot.id, voter_key=f"person:{pid}", user_id=pid, area=Decimal("0"))
+                for pid in sorted(people)]
+    # One vote per owner: the units they are the designated voter of, areas summed; an
+    # owner of units in several buildings is counted under their largest unit's building.
+    areas: dict[int, Decimal] = defaultdict(Decimal)
+    largest: dict[int, Household] = {}
+    for household in _households_in(ballot.place):
+        voter = household.designated_voter
+        if voter is not None:
+            areas[voter.user_id] += household.area
+            if voter.user_id not in largest or household.area > largest[voter.user_id].area:
+                largest[voter.user_id] = household
+    return [BallotVoter(ballot_id=ballot.id, voter_key=f"owner:{uid}", user_id=uid, area=area,
+                        building_id=building_of(largest[uid].place))
+            for uid, area in sorted(areas.items())]
+
+
+def open_ballot(ballot: Ballot, *, actor, attendees: Iterable[User] = ()) -> Ballot:
+    """Snapshot who may vote, with what weight, and open the ballot. ``actor`` is None
+    when a ballot over a period opens by itself. ``attendees`` are the people signed in
+    for a ballot of attendees."""
+    if actor is not None:
+        permissions.require(permissions.can_run_ballot(actor, ballot))
     if ballot.state is not BallotState.draft:
         raise InvalidTransition(_l("Only a draft ballot can be opened."))
-    voters: list[BallotVoter] = []
-    if ballot.electorate is Electorate.households:
-        for household in _households_in(ballot.place):
-            if household.members:
-                voters.append(BallotVoter(ballot_id=ballot.id, voter_key=f"household:{household.id}",
-                                          household_id=household.id, area=household.area))
-    else:
-        # One vote per owner: the units they are the designated voter of, areas summed.
-        areas: dict[int, Decimal] = defaultdict(Decimal)
-        for household in _households_in(ballot.place):
-            voter = household.designated_voter
-            if voter is not None:
-                areas[voter.user_id] += household.area
-        voters = [BallotVoter(ballot_id=ballot.id, voter_key=f"owner:{user_id}", owner_id=user_id, area=area)
-                  for user_id, area in sorted(areas.items())]
+    voters = _snapshot(ballot, attendees)
     if not voters:
         raise InvalidInput(_l("Nobody could vote in this ballot."))
     db.session.add_all(voters)
     ballot.state, ballot.opened_at = BallotState.open, utcnow()
     audit.record("ballot.open", ballot, actor=actor, place=ballot.place, voters=len(voters))
+    notifications.notify(_people_of(voters), "ballot.opened", skip=actor, ballot=ballot.id,
+                         question=ballot.question)
     return ballot
 
 
-def _voter_for(ballot: Ballot, actor, household: Optional[Household]) -> BallotVoter:
-    if ballot.electorate is Electorate.owners:
-        key = f"owner:{actor.id}"
+def _people_of(voters: list[BallotVoter]) -> list[User]:
+    """The accounts that may cast the votes of ``voters``."""
+    user_ids = {v.user_id for v in voters if v.user_id}
+    household_ids = [v.household_id for v in voters if v.household_id]
+    for start in range(0, len(household_ids), 500):
+        user_ids |= set(db.session.scalars(select(HouseholdMember.user_id).where(
+            HouseholdMember.household_id.in_(household_ids[start:start + 500]))))
+    if not user_ids:
+        return []
+    return list(db.session.scalars(select(User).where(User.id.in_(user_ids))))
+
+
+def people_by_handle(handles: Iterable[str]) -> list[User]:
+    """The attendees named on a sign-in list by phone number or username."""
+    from ..accounts import service as accounts
+
+    found, unknown = [], []
+    for handle in (h.strip() for h in handles):
+        if not handle:
+            continue
+        person = accounts.find_by_login(handle)
+        (found if person is not None else unknown).append(person or handle)
+    if unknown:
+        raise InvalidInput(_l("Nobody is registered as %(who)s.", who="、".join(unknown)))
+    return found
+
+
+# --- casting ---------------------------------------------------------------------------
+
+def marks_of(ballot: Ballot, choice: Marks) -> str:
+    """Check a choice against the ballot and write it the way it is stored: "yes", or the
+    option numbers in order, "1,3"; a blank vote is "abstain"."""
+    if isinstance(choice, Choice):
+        keys = [choice.value]
+    elif isinstance(choice, str):
+        keys = [choice]
     else:
-        mine = [m.household for m in actor.memberships if m.household.place.is_within(ballot.place)]
-        if household is None and mine:
-            household = mine[0]
-        if household is None or household not in mine:
-            raise NotAllowed(_l("You are not in the electorate of this ballot."))
-        key = f"household:{household.id}"
-    voter = db.session.scalar(select(BallotVoter).where(BallotVoter.ballot_id == ballot.id,
-                                                        BallotVoter.voter_key == key))
+        keys = list(choice)
+    keys = sorted({k for k in keys if k}, key=lambda k: (not k.isdigit(), int(k) if k.isdigit() else 0, k))
+    valid = ballot.choices()
+    if not keys:
+        raise InvalidInput(_l("Choose an option."))
+    if keys == [ABSTAIN]:
+        return ABSTAIN
+    if any(k not in valid for k in keys) or (ABSTAIN in keys):
+        raise InvalidInput(_l("This is not one of the ballot's options."))
+    if len(keys) > ballot.max_choices:
+        raise InvalidInput(_l("Choose at most %(n)d options.", n=ballot.max_choices))
+    return ",".join(keys)
+
+
+def voter_of(ballot: Ballot, user, household: Optional[Household] = None) -> Optional[BallotVoter]:
+    """The vote ``user`` may cast in ``ballot`` (their household's, their own as an owner or
+    an attendee), or None."""
+    if ballot.electorate is Electorate.households:
+        mine = [m.household for m in user.memberships if m.household.place.is_within(ballot.place)]
+        if household is not None:
+            mine = [h for h in mine if h.id == household.id]
+        keys = [f"household:{h.id}" for h in mine]
+    else:
+        prefix = "owner" if ballot.electorate is Electorate.owners else "person"
+        keys = [f"{prefix}:{user.id}"]
+    if not keys:
+        return None
+    return db.session.scalars(select(BallotVoter).where(BallotVoter.ballot_id == ballot.id,
+                                                         BallotVoter.voter_key.in_(keys))
+                              .order_by(BallotVoter.id)).first()
+
+
+def participation_of(ballot: Ballot, voter: Optional[BallotVoter]) -> Optional[Participation]:
     if voter is None:
-        raise NotAllowed(_l("You are not in the electorate of this ballot."))
-    return voter
+        return None
+    return db.session.scalar(select(Participation).where(Participation.ballot_id == ballot.id,
+                                                         Participation.voter_id == voter.id))
 
 
-def cast(ballot: Ballot, *, actor, choice: Choice, client_key: Optional[str] = None,
-         household: Optional[Household] = None) -> Optional[str]:
-    """Cast one vote; returns the receipt. The database allows one participation per voter,
-    so a second member of a household, a racing co-owner or a retry all find the vote
-    already counted. A retry with the same ``client_key`` of a named vote gets its receipt
-    back."""
+def _lock_open(ballot: Ballot) -> Ballot:
     # Hold the ballot row while casting, so that closing waits for casts under way.
     ballot = db.session.scalar(select(Ballot).where(Ballot.id == ballot.id).with_for_update(read=True))
-    if ballot.state is not BallotState.open:
+    if ballot.state is not BallotState.open or (ballot.closes_at is not None and utcnow() >= ballot.closes_at):
         raise InvalidTransition(_l("This ballot is not open."))
-    if client_key:
-        earlier = db.session.scalar(select(Participation).where(Participation.ballot_id == ballot.id,
-                                                                Participation.client_key == client_key))
-        if earlier is not None and earlier.cast_by_id == actor.id:
-            return earlier.receipt
-    voter = _voter_for(ballot, actor, household)
+    return ballot
+
+
+def _record(ballot: Ballot, voter: BallotVoter, *, actor, marks: str, client_key=None,
+            channel=Channel.online, evidence=None, witness=None) -> Optional[str]:
     receipt = secrets.token_hex(16)
     named = ballot.secrecy is Secrecy.named
     try:
         with db.session.begin_nested():
             db.session.add(Participation(ballot_id=ballot.id, voter_id=voter.id, cast_by_id=actor.id,
-                                         client_key=client_key, choice=choice if named else None,
-                                         receipt=receipt if named else None))
+                                         client_key=client_key, channel=channel, choice=marks if named else None,
+                                         receipt=receipt if named else None, evidence=evidence, witness=witness))
             if not named:
-                db.session.add(BallotBoxEntry(ballot_id=ballot.id, choice=choice, area=voter.area, receipt=receipt))
+                weight = voter.area if RULES[ballot.rule].by_area else Decimal("0")
+                db.session.add(BallotBoxEntry(ballot_id=ballot.id, choice=marks, area=weight, receipt=receipt))
     except IntegrityError:
+        if channel is Channel.paper:
+            raise Conflict(_l("This vote has already been cast, online or on paper."))
         if ballot.electorate is Electorate.households:
             raise Conflict(_l("Your household has already voted."))
         raise Conflict(_l("You have already voted."))
+    # On SQLite the write lock is taken only by the insert: look again, now that no close
+    # can slip in, so that a vote racing the close is refused rather than left uncounted.
+    state = db.session.execute(select(Ballot.state).where(Ballot.id == ballot.id)).scalar_one()
+    if state is not BallotState.open:
+        raise InvalidTransition(_l("This ballot is not open."))
+    return receipt
+
+
+def cast(ballot: Ballot, *, actor, choice: Marks, client_key: Optional[str] = None,
+         household: Optional[Household] = None) -> str:
+    """Cast one vote online; returns the receipt. The database allows one participation per
+    voter, so a second member of a household, a racing co-owner or a retry all find the
+    vote already counted. A retry with the same ``client_key`` gets its receipt back
+    (a secret vote's receipt is shown once and kept nowhere but in the box)."""
+    ballot = _lock_open(ballot)
+    if client_key:
+        earlier = db.session.scalar(select(Participation).where(Participation.ballot_id == ballot.id,
+                                                                Participation.client_key == client_key))
+        if earlier is not None and earlier.cast_by_id == actor.id:
+            return earlier.receipt or ""
+    voter = voter_of(ballot, actor, household)
+    if voter is None:
+        raise NotAllowed(_l("You are not in the electorate of this ballot."))
+    marks = marks_of(ballot, choice)
+    receipt = _record(ballot, voter, actor=actor, marks=marks, client_key=client_key)
     # The audit log says that a vote was cast, never what.
     audit.record("ballot.cast", ballot, actor=actor, place=ballot.place)
     return receipt
+
+
+def enter_paper(ballot: Ballot, voter: BallotVoter, *, actor, choice: Marks, photo: bytes, witness: str,
+                config) -> Participation:
+    """代投: a grid worker or moderator enters a signed paper ballot for a voter, with a
+    photo of the paper and a witness. It takes the voter's one vote like an online cast."""
+    from ..proposals.photos import encode_photo, save_photo
+
+    permissions.require(permissions.can_enter_paper(actor, ballot, voter))
+    if ballot.secrecy is not Secrecy.named:
+        raise InvalidInput(_l("Paper ballots are entered for named ballots only."))
+    ballot = _lock_open(ballot)
+    if voter.ballot_id != ballot.id:
+        raise InvalidInput(_l("This voter is not in the electorate of this ballot."))
+    witness = (witness or "").strip()
+    if not witness or len(witness) > WITNESS_MAX:
+        raise InvalidInput(_l("Name the witness in at most %(n)d characters.", n=WITNESS_MAX))
+    marks = marks_of(ballot, choice)
+    jpeg, _w, _h = encode_photo(photo, config=config)
+    _record(ballot, voter, actor=actor, marks=marks, channel=Channel.paper, witness=witness,
+            evidence="pending")
+    participation = participation_of(ballot, voter)
+    participation.evidence = save_photo(jpeg, config=config)
+    audit.record("ballot.paper", ballot, actor=actor, place=ballot.place, voter=voter.voter_key)
+    notifications.notify(_people_of([voter]), "ballot.paper_entered", skip=actor, ballot=ballot.id,
+                         question=ballot.question)
+    return participation
+
+
+# --- counting and closing ----------------------------------------------------------------
+
+def _tally_rows(ballot: Ballot, rows, eligible: Count) -> Tally:
+    marks: dict[str, list] = defaultdict(lambda: [0, Decimal("0")])
+    cast_n, cast_area = 0, Decimal("0")
+    for choice, n, area in rows:
+        area = Decimal(area)
+        cast_n, cast_area = cast_n + n, cast_area + area
+        for key in choice.split(","):
+            marks[key][0] += n
+            marks[key][1] += area
+    return Tally(eligible, Count(cast_n, cast_area), {k: Count(n, a) for k, (n, a) in marks.items()})
 
 
 def tally(ballot: Ballot) -> Tally:
@@ -136,32 +345,148 @@ def tally(ballot: Ballot) -> Tally:
         rows = db.session.execute(
             select(BallotBoxEntry.choice, func.count(), func.coalesce(func.sum(BallotBoxEntry.area), 0))
             .where(BallotBoxEntry.ballot_id == ballot.id).group_by(BallotBoxEntry.choice)).all()
-    counts = {choice: (n, Decimal(area)) for choice, n, area in rows}
-    zero = (0, Decimal("0"))
-    return Tally(
-        eligible_headcount=eligible[0], eligible_area=Decimal(eligible[1]),
-        for_headcount=counts.get(Choice.yes, zero)[0], for_area=counts.get(Choice.yes, zero)[1],
-        against_headcount=counts.get(Choice.no, zero)[0], against_area=counts.get(Choice.no, zero)[1],
-        abstain_headcount=counts.get(Choice.abstain, zero)[0], abstain_area=counts.get(Choice.abstain, zero)[1],
-    )
+    return _tally_rows(ballot, rows, Count(eligible[0], Decimal(eligible[1])))
+
+
+def _by_building(ballot: Ballot) -> list[dict]:
+    """Named ballots: participation and marks per building."""
+    eligible = db.session.execute(
+        select(BallotVoter.building_id, func.count(), func.coalesce(func.sum(BallotVoter.area), 0))
+        .where(BallotVoter.ballot_id == ballot.id).group_by(BallotVoter.building_id)).all()
+    rows = db.session.execute(
+        select(BallotVoter.building_id, Participation.choice, func.count(),
+               func.coalesce(func.sum(BallotVoter.area), 0))
+        .join(BallotVoter, BallotVoter.id == Participation.voter_id)
+        .where(Participation.ballot_id == ballot.id)
+        .group_by(BallotVoter.building_id, Participation.choice)).all()
+    names = {p.id: p.full_name for p in db.session.scalars(
+        select(Place).where(Place.id.in_([b for b, _n, _a in eligible if b])))}
+    out = []
+    for building_id, n, area in sorted(eligible, key=lambda r: names.get(r[0], "")):
+        counted = _tally_rows(ballot, [(c, k, a) for b, c, k, a in rows if b == building_id],
+                              Count(n, Decimal(area)))
+        out.append({"building": names.get(building_id, ""), **_counts(counted)})
+    return out
+
+
+def _count(count: Count) -> dict:
+    return {"headcount": count.headcount, "area": str(count.area)}
+
+
+def _counts(counted: Tally) -> dict:
+    return {"eligible": _count(counted.eligible), "cast": _count(counted.cast),
+            "marks": {key: _count(c) for key, c in counted.marks.items()}}
+
+
+def decide(ballot: Ballot, counted: Tally):
+    return RULES[ballot.rule].decide(counted, options=ballot.choices() if ballot.kind is not BallotKind.yes_no
+                                     else None, seats=ballot.max_choices)
 
 
 def close_ballot(ballot: Ballot, *, actor) -> Ballot:
-    """Close, count and freeze the result."""
-    permissions.require(permissions.has_role(actor, ballot.place, Role.moderator, Role.administrator))
+    """Close, count and freeze the result. ``actor`` is None when a ballot over a period
+    closes by itself."""
+    if actor is not None:
+        permissions.require(permissions.can_run_ballot(actor, ballot))
     closed = db.session.execute(update(Ballot).where(Ballot.id == ballot.id, Ballot.state == BallotState.open)
                                 .values(state=BallotState.closed, closed_at=utcnow()))
     if closed.rowcount != 1:
         raise InvalidTransition(_l("This ballot is not open."))
     db.session.refresh(ballot)
     counted = tally(ballot)
-    outcome = RULES[ballot.rule].decide(counted)
+    outcome = decide(ballot, counted)
+    explanation = {}
+    for locale in current_app.config["LANGUAGES"]:
+        with force_locale(locale):
+            explanation[locale] = outcome.explanation()
     ballot.result = {
         "passed": outcome.passed,
-        "explanation": outcome.explanation(),
-        "tally": {k: str(v) for k, v in counted.__dict__.items()},
+        "winners": outcome.winners,
+        "explanation": explanation,
+        "options": ballot.choices(),
+        **_counts(counted),
         "checks": [{"value": str(c.value), "bound": str(c.bound), "inclusive": c.inclusive, "met": c.met}
                    for c in outcome.checks],
+        "buildings": _by_building(ballot) if ballot.secrecy is Secrecy.named else [],
     }
     audit.record("ballot.close", ballot, actor=actor, place=ballot.place, passed=outcome.passed)
+    if ballot.proposal is not None:
+        from ..proposals import service as proposals
+
+        proposals.ballot_closed(ballot.proposal, ballot=ballot, passed=outcome.passed,
+                                summary=explanation.get(current_app.config["BABEL_DEFAULT_LOCALE"], ""))
+    notifications.notify(_people_of(list(db.session.scalars(select(BallotVoter).where(
+        BallotVoter.ballot_id == ballot.id)))), "ballot.closed", skip=actor, ballot=ballot.id,
+        question=ballot.question)
     return ballot
+
+
+def advance(ballot: Ballot, now: Optional[datetime] = None) -> bool:
+    """Open or close a ballot over a period whose time has come; True if it changed. Run
+    on access (each page and cast looks first), so no scheduler is needed."""
+    now = now or utcnow()
+    if ballot.state is BallotState.draft and ballot.opens_at is not None and now >= ballot.opens_at \
+            and ballot.electorate is not Electorate.attendees:
+        open_ballot(ballot, actor=None)
+        return True
+    if ballot.state is BallotState.open and ballot.closes_at is not None and now >= ballot.closes_at:
+        close_ballot(ballot, actor=None)
+        return True
+    return False
+
+
+def due_ballots(now: Optional[datetime] = None) -> list[Ballot]:
+    now = now or utcnow()
+    return list(db.session.scalars(select(Ballot).where(
+        ((Ballot.state == BallotState.draft) & (Ballot.opens_at <= now))
+        | ((Ballot.state == BallotState.open) & (Ballot.closes_at <= now)))))
+
+
+# --- finding ---------------------------------------------------------------------------
+
+def ballots_for(user, *, limit: int = 50) -> list[Ballot]:
+    """The ballots of the places a person lives in (and the places above), of the places
+    they serve, and those they attend; open ones first."""
+    conditions = [Ballot.id.in_(select(BallotVoter.ballot_id).where(BallotVoter.user_id == user.id))]
+    above: set[int] = set()
+    for membership in user.memberships:
+        above.update(membership.household.place.ancestor_ids)
+    if above:
+        conditions.append(Ballot.place_id.in_(above))
+    for grant in user.grants:
+        served = [grant.place] if grant.place is not None else grant.grid.buildings if grant.grid else []
+        if grant.place is None and grant.grid is None:
+            conditions.append(Ballot.id.is_not(None))   # an installation-wide administrator
+        conditions += [Place.path.startswith(p.path, autoescape=True) for p in served]
+    rows = db.session.scalars(select(Ballot).join(Ballot.place).where(or_(*conditions))
+                              .order_by(Ballot.id.desc()).limit(limit * 2)).all()
+    visible = [b for b in rows if permissions.can_view_ballot(user, b)]
+    order = {BallotState.open: 0, BallotState.draft: 1, BallotState.closed: 2}
+    return sorted(visible, key=lambda b: (order[b.state], -b.id))[:limit]
+
+
+def ballots_in(place: Place, *, limit: int = 100) -> list[Ballot]:
+    return list(db.session.scalars(select(Ballot).join(Ballot.place)
+                                   .where(Place.path.startswith(place.path, autoescape=True))
+                                   .order_by(Ballot.id.desc()).limit(limit)))
+
+
+def voters_page(ballot: Ballot, *, q: str = "", page: int = 1, per_page: int = 50):
+    """The electorate, a page of it, with each vote's participation (or None): for the
+    paper-ballot desk and the signed list. ``q`` finds a room, a name or a phone number."""
+    query = (select(BallotVoter, Participation)
+             .outerjoin(Participation, Participation.voter_id == BallotVoter.id)
+             .outerjoin(Household, Household.id == BallotVoter.household_id)
+             .outerjoin(User, User.id == BallotVoter.user_id)
+             .where(BallotVoter.ballot_id == ballot.id))
+    q = (q or "").strip()
+    if q:
+        like = f"%{q}%"
+        query = query.where(or_(Household.room.like(like), User.name.like(like), User.phone.like(like),
+                                BallotVoter.household_id.in_(
+                                    select(HouseholdMember.household_id).join(User).where(
+                                        or_(User.name.like(like), User.phone.like(like))))))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.execute(query.order_by(BallotVoter.id).limit(per_page)
+                              .offset((max(page, 1) - 1) * per_page)).all()
+    return rows, total
