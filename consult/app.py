@@ -72,6 +72,7 @@ def create_app(config_class=Config) -> Flask:
     from .places.views import bp as places_bp
     from .notifications.views import bp as notifications_bp
     from .proposals.views import bp as proposals_bp
+    from .voting.views import bp as voting_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
@@ -79,6 +80,7 @@ def create_app(config_class=Config) -> Flask:
     app.register_blueprint(audit_bp)
     app.register_blueprint(proposals_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(voting_bp)
 
     from . import cli, web
 

@@ -19,4 +19,4 @@ from .proposals.models import (  # noqa: F401
     ProposalPhoto,
 )
 from .notifications.models import Notification  # noqa: F401
-from .voting.models import Ballot, BallotBoxEntry, BallotVoter, Participation  # noqa: F401
+from .voting.models import Ballot, BallotBoxEntry, BallotOption, BallotVoter, Participation  # noqa: F401

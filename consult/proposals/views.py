@@ -155,8 +155,15 @@ def detail(proposal_id: int):
         moderate=permissions.can_moderate(current_user, proposal),
         can_cosign=permissions.can_cosign(current_user, proposal),
         can_comment=permissions.can_comment(current_user, proposal),
-        locale=str(get_locale()), event_label=event_label,
+        locale=str(get_locale()), event_label=event_label, ballots=_ballots_of(proposal),
     )
+
+
+def _ballots_of(proposal):
+    from ..voting.models import Ballot
+
+    rows = db.session.scalars(db.select(Ballot).where(Ballot.proposal_id == proposal.id).order_by(Ballot.id))
+    return [b for b in rows if permissions.can_view_ballot(current_user, b)]
 
 
 def _back(proposal):

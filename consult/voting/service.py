@@ -41,6 +41,7 @@ QUESTION_MAX = 200
 OPTION_MAX = 100
 OPTIONS_MAX = 20
 WITNESS_MAX = 60
+RUNNERS = (Role.moderator, Role.administrator)
 ACCEPTED_STATES = ("accepted", "reopened", "under_deliberation")
 
 Marks = Union[Choice, str, Iterable[str]]
@@ -54,7 +55,7 @@ def draft_ballot(place: Place, *, actor, question: str, electorate: Electorate, 
                  closes_at: Optional[datetime] = None) -> Ballot:
     """A moderator drafts a ballot: its question, its options, who votes, how it is counted
     and, for a ballot over a period, when it opens and closes by itself (UTC)."""
-    permissions.require(permissions.has_role(actor, place, Role.moderator, Role.administrator))
+    permissions.require(permissions.has_role(actor, place, *RUNNERS))
     question = (question or "").strip()
     if not question or len(question) > QUESTION_MAX:
         raise InvalidInput(_l("Give the question in at most %(n)d characters.", n=QUESTION_MAX))
@@ -334,8 +335,7 @@ def _tally_rows(ballot: Ballot, rows, eligible: Count) -> Tally:
 
 
 def tally(ballot: Ballot) -> Tally:
-    eligible = db.session.execute(select(func.count(), func.coalesce(func.sum(BallotVoter.area), 0))
-                                  .where(BallotVoter.ballot_id == ballot.id)).one()
+    eligible = electorate_size(ballot)
     if ballot.secrecy is Secrecy.named:
         rows = db.session.execute(
             select(Participation.choice, func.count(), func.coalesce(func.sum(BallotVoter.area), 0))
@@ -345,7 +345,7 @@ def tally(ballot: Ballot) -> Tally:
         rows = db.session.execute(
             select(BallotBoxEntry.choice, func.count(), func.coalesce(func.sum(BallotBoxEntry.area), 0))
             .where(BallotBoxEntry.ballot_id == ballot.id).group_by(BallotBoxEntry.choice)).all()
-    return _tally_rows(ballot, rows, Count(eligible[0], Decimal(eligible[1])))
+    return _tally_rows(ballot, rows, eligible)
 
 
 def _by_building(ballot: Ballot) -> list[dict]:
@@ -488,5 +488,32 @@ def voters_page(ballot: Ballot, *, q: str = "", page: int = 1, per_page: int = 5
                                         or_(User.name.like(like), User.phone.like(like))))))
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     rows = db.session.execute(query.order_by(BallotVoter.id).limit(per_page)
+                              .offset((max(page, 1) - 1) * per_page)).all()
+    return rows, total
+
+
+def turnout(ballot: Ballot) -> Count:
+    """How many have voted so far (never what): headcount and area."""
+    n, area = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(BallotVoter.area), 0)).select_from(Participation)
+        .join(BallotVoter, BallotVoter.id == Participation.voter_id)
+        .where(Participation.ballot_id == ballot.id)).one()
+    return Count(n, Decimal(area))
+
+
+def electorate_size(ballot: Ballot) -> Count:
+    n, area = db.session.execute(select(func.count(), func.coalesce(func.sum(BallotVoter.area), 0))
+                                 .where(BallotVoter.ballot_id == ballot.id)).one()
+    return Count(n, Decimal(area))
+
+
+def box_page(ballot: Ballot, *, receipt: str = "", page: int = 1, per_page: int = 50):
+    """The published box of a closed secret ballot, in receipt order (which says nothing
+    of when a vote was cast)."""
+    query = select(BallotBoxEntry).where(BallotBoxEntry.ballot_id == ballot.id)
+    if receipt:
+        query = query.where(BallotBoxEntry.receipt == receipt)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(query.order_by(BallotBoxEntry.receipt).limit(per_page)
                               .offset((max(page, 1) - 1) * per_page)).all()
     return rows, total

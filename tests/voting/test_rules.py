@@ -102,7 +102,7 @@ OPTIONS = {"1": "甲物业", "2": "乙物业", "3": "丙物业"}
 def test_plurality_picks_the_most_votes(app):
     outcome = RULES["plurality"].decide(choices(100, {"1": 30, "2": 41, "3": 12}), options=OPTIONS)
     assert outcome.passed and outcome.winners == ["2"]
-    assert "“乙物业”: 41" in outcome.explanation()
+    assert "“乙物业”：41 票" in outcome.explanation()
 
 
 def test_plurality_tie_for_the_last_seat_elects_nobody_to_it(app):

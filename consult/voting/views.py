@@ -1,0 +1,284 @@
+"""Ballot pages: the moderator drafts, opens and closes; voters cast on their phones; grid
+workers enter paper ballots; everyone reads a result that explains itself."""
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from flask_babel import format_datetime, get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from .. import permissions
+from ..accounts.forms import ConfirmForm
+from ..clock import from_local
+from ..errors import InvalidInput
+from ..extensions import db
+from ..places.models import Household, Place
+from ..proposals.models import Proposal
+from ..web import perform
+from . import service as voting
+from .forms import BallotForm, OpenForm, PaperForm
+from .models import Ballot, BallotKind, BallotState, BallotVoter, Channel, Electorate, Secrecy
+from .rules import RULES
+
+bp = Blueprint("voting", __name__)
+
+PER_PAGE = 50
+
+
+def load_ballot(ballot_id: int) -> Ballot:
+    ballot = db.session.get(Ballot, ballot_id) or abort(404)
+    if ballot.state is not BallotState.closed and (ballot.opens_at or ballot.closes_at):
+        perform(voting.advance, ballot)   # a ballot over a period opens and closes on access
+    if not permissions.can_view_ballot(current_user, ballot):
+        abort(404)  # a ballot elsewhere is not even said to exist
+    return ballot
+
+
+def _back(ballot: Ballot):
+    return redirect(url_for("voting.detail", ballot_id=ballot.id))
+
+
+@bp.get("/ballots/")
+@login_required
+def mine():
+    due = voting.due_ballots()
+    for ballot in due:
+        perform(voting.advance, ballot)
+    return render_template("voting/index.html", ballots=voting.ballots_for(current_user), place=None,
+                           can_draft=False)
+
+
+@bp.get("/places/<int:place_id>/ballots")
+@login_required
+def index(place_id: int):
+    place = db.session.get(Place, place_id) or abort(404)
+    ballots = [b for b in voting.ballots_in(place) if permissions.can_view_ballot(current_user, b)]
+    return render_template("voting/index.html", ballots=ballots, place=place,
+                           can_draft=permissions.has_role(current_user, place, *voting.RUNNERS))
+
+
+@bp.route("/places/<int:place_id>/ballots/new", methods=["GET", "POST"])
+@login_required
+def new(place_id: int):
+    place = db.session.get(Place, place_id) or abort(404)
+    if not permissions.has_role(current_user, place, *voting.RUNNERS):
+        abort(403)
+    proposal = None
+    if request.args.get("proposal", "").isdigit():
+        proposal = db.session.get(Proposal, int(request.args["proposal"]))
+    form = BallotForm(question=proposal.title[:200] if proposal and request.method == "GET" else None)
+    status = 200
+    if form.validate_on_submit():
+        outcome = perform(
+            voting.draft_ballot, place, actor=current_user, question=form.question.data,
+            kind=BallotKind(form.kind.data), options=(form.options.data or "").splitlines(),
+            max_choices=form.max_choices.data or 1, electorate=Electorate(form.electorate.data),
+            secrecy=Secrecy(form.secrecy.data), rule=form.rule.data, proposal=proposal,
+            opens_at=from_local(form.opens_at.data) if form.opens_at.data else None,
+            closes_at=from_local(form.closes_at.data) if form.closes_at.data else None)
+        if outcome.ok:
+            flash(_("The ballot is drafted. Check it, then open it."), "success")
+            return _back(outcome.value)
+        status = outcome.status
+    elif form.is_submitted():
+        status = 422
+    return render_template("voting/new.html", place=place, form=form, proposal=proposal), status
+
+
+@bp.get("/ballots/<int:ballot_id>")
+@login_required
+def detail(ballot_id: int):
+    ballot = load_ballot(ballot_id)
+    voter = voting.voter_of(ballot, current_user) if ballot.state is not BallotState.draft else None
+    mine = voting.participation_of(ballot, voter)
+    households = []
+    if ballot.electorate is Electorate.households and ballot.state is BallotState.open and mine is None:
+        households = [m.household for m in current_user.memberships if m.household.place.is_within(ballot.place)]
+    run = permissions.can_run_ballot(current_user, ballot)
+    counted = None
+    if ballot.state is BallotState.open and (run and ballot.secrecy is Secrecy.named):
+        counted = voting.tally(ballot)   # the live count of a named ballot, for those who run it
+    turnout = voting.turnout(ballot) if ballot.state is not BallotState.draft else None
+    eligible = voting.electorate_size(ballot) if turnout else None
+    return render_template(
+        "voting/detail.html", ballot=ballot, voter=voter, mine=mine, households=households, run=run,
+        counted=counted, turnout=turnout, eligible=eligible, rule=RULES[ballot.rule], client_key=secrets.token_hex(16),
+        paper=permissions.can_enter_paper(current_user, ballot), confirm=ConfirmForm(), open_form=OpenForm(),
+        receipt=request.args.get("receipt", ""), locale=str(get_locale()), Channel=Channel,
+        BallotState=BallotState, BallotKind=BallotKind, Electorate=Electorate, Secrecy=Secrecy)
+
+
+@bp.post("/ballots/<int:ballot_id>/open")
+@login_required
+def open_(ballot_id: int):
+    ballot = load_ballot(ballot_id)
+    form = OpenForm()
+    form.validate_on_submit() or abort(400)
+
+    def open_it():
+        attendees = []
+        if ballot.electorate is Electorate.attendees:
+            attendees = voting.people_by_handle((form.attendees.data or "").splitlines())
+        return voting.open_ballot(ballot, actor=current_user, attendees=attendees)
+    if perform(open_it).ok:
+        flash(_("The ballot is open. Voters have been told."), "success")
+    return _back(ballot)
+
+
+@bp.post("/ballots/<int:ballot_id>/close")
+@login_required
+def close(ballot_id: int):
+    ballot = load_ballot(ballot_id)
+    ConfirmForm().validate_on_submit() or abort(400)
+    if perform(voting.close_ballot, ballot, actor=current_user).ok:
+        flash(_("The ballot is closed and counted."), "success")
+    return _back(ballot)
+
+
+@bp.post("/ballots/<int:ballot_id>/cast")
+@login_required
+def cast(ballot_id: int):
+    ballot = load_ballot(ballot_id)
+    ConfirmForm().validate_on_submit() or abort(400)
+    household = None
+    if request.form.get("household", "").isdigit():
+        household = db.session.get(Household, int(request.form["household"]))
+    outcome = perform(voting.cast, ballot, actor=current_user, choice=request.form.getlist("choice"),
+                      client_key=(request.form.get("client_key") or "")[:64] or None, household=household)
+    if not outcome.ok:
+        return _back(ballot)
+    flash(_("Your vote is counted. Thank you."), "success")
+    if ballot.secrecy is Secrecy.secret:
+        # Shown once, kept nowhere but in the ballot box: the voter's way to find their vote.
+        return redirect(url_for("voting.detail", ballot_id=ballot.id, receipt=outcome.value))
+    return _back(ballot)
+
+
+def _require_paper(ballot: Ballot):
+    if not permissions.can_enter_paper(current_user, ballot):
+        abort(403)
+
+
+@bp.get("/ballots/<int:ballot_id>/voters")
+@login_required
+def voters(ballot_id: int):
+    ballot = load_ballot(ballot_id)
+    _require_paper(ballot)
+    page = max(request.args.get("page", 1, type=int), 1)
+    q = request.args.get("q", "")
+    rows, total = voting.voters_page(ballot, q=q, page=page, per_page=PER_PAGE)
+    return render_template("voting/voters.html", ballot=ballot, rows=rows, total=total, q=q, page=page,
+                           pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), Channel=Channel,
+                           BallotState=BallotState, voter_label=voter_label)
+
+
+def voter_label(voter: BallotVoter) -> str:
+    """How a voter is named on the desk and the signed list: the address, and the person."""
+    if voter.household is not None:
+        names = "、".join(m.user.name for m in voter.household.members)
+        return f"{voter.household.address} {names}"
+    person = voter.user
+    units = [m.household.address for m in person.memberships if m.is_designated_voter] if person else []
+    return " ".join([person.name if person else ""] + units)
+
+
+@bp.route("/ballots/<int:ballot_id>/voters/<int:voter_id>/paper", methods=["GET", "POST"])
+@login_required
+def paper(ballot_id: int, voter_id: int):
+    ballot = load_ballot(ballot_id)
+    voter = db.session.get(BallotVoter, voter_id)
+    if voter is None or voter.ballot_id != ballot.id:
+        abort(404)
+    if not permissions.can_enter_paper(current_user, ballot, voter):
+        abort(403)
+    form = PaperForm()
+    status = 200
+    if form.validate_on_submit():
+        photo = form.photo.data.read() if form.photo.data and form.photo.data.filename else b""
+
+        def enter():
+            if not photo:
+                raise InvalidInput(_("Add a photo of the signed paper ballot."))
+            return voting.enter_paper(ballot, voter, actor=current_user, choice=request.form.getlist("choice"),
+                                      photo=photo, witness=form.witness.data, config=current_app.config)
+        outcome = perform(enter)
+        if outcome.ok:
+            flash(_("The paper ballot is entered."), "success")
+            return redirect(url_for("voting.voters", ballot_id=ballot.id))
+        status = outcome.status
+    elif form.is_submitted():
+        status = 422
+    return render_template("voting/paper.html", ballot=ballot, voter=voter, form=form, label=voter_label(voter),
+                           done=voting.participation_of(ballot, voter), BallotKind=BallotKind), status
+
+
+@bp.get("/ballots/<int:ballot_id>/evidence/<token>.jpg")
+@login_required
+def evidence(ballot_id: int, token: str):
+    ballot = load_ballot(ballot_id)
+    _require_paper(ballot)
+    from ..proposals.photos import photo_dir
+
+    found = db.session.scalar(db.select(voting.Participation.id).where(
+        voting.Participation.ballot_id == ballot.id, voting.Participation.evidence == token))
+    if found is None:
+        abort(404)
+    response = send_from_directory(photo_dir(current_app.config), f"{token}.jpg", mimetype="image/jpeg")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+@bp.get("/ballots/<int:ballot_id>/signed-list.csv")
+@login_required
+def signed_list(ballot_id: int):
+    """The named record for the paper file: every voter, their weight, what they voted,
+    how and when, with a column for a signature."""
+    ballot = load_ballot(ballot_id)
+    if not permissions.can_run_ballot(current_user, ballot) or ballot.secrecy is not Secrecy.named:
+        abort(403)
+    choices = ballot.choices()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_("No."), _("Voter"), _("Building"), _("Area (m²)"), _("Vote"), _("How"), _("When"),
+                     _("Witness"), _("Signature")])
+    rows, _total = voting.voters_page(ballot, per_page=10 ** 9)
+    for n, (voter, part) in enumerate(rows, 1):
+        vote = "、".join(choices.get(k, k) for k in part.choice.split(",")) if part else ""
+        writer.writerow([n, voter_label(voter), voter.building.full_name if voter.building else "", voter.area,
+                         vote, part.channel.label if part else "", format_datetime(part.at, "short") if part else "",
+                         part.witness or "" if part else "", ""])
+    filename = f"ballot-{ballot.id}-signed-list.csv"
+    # A BOM so that Excel, which most offices open it with, reads the Chinese as UTF-8.
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f"attachment; filename={filename}"})
+
+
+@bp.get("/ballots/<int:ballot_id>/box")
+@login_required
+def box(ballot_id: int):
+    """A closed secret ballot's box, published: every receipt with its choice, so that each
+    voter can find their own vote and anyone can recount."""
+    ballot = load_ballot(ballot_id)
+    if ballot.secrecy is not Secrecy.secret or ballot.state is not BallotState.closed:
+        abort(404)
+    receipt = request.args.get("receipt", "").strip().lower()
+    page = max(request.args.get("page", 1, type=int), 1)
+    rows, total = voting.box_page(ballot, receipt=receipt, page=page, per_page=PER_PAGE)
+    return render_template("voting/box.html", ballot=ballot, rows=rows, total=total, receipt=receipt, page=page,
+                           pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), choices=ballot.choices())
