@@ -101,16 +101,18 @@ class FormClient(FlaskClient):
 
     Each request runs in an application context of its own, as in a server: its own
     database session and its own ``g`` (where the signed-in user is cached). The test's
-    session is expired afterwards so that it sees what the request committed."""
+    own transaction is ended before and after, so that it holds no lock meanwhile and
+    then sees what the request committed (a SQLite transaction reads one snapshot)."""
 
     def open(self, *args, **kwargs):
+        db.session.commit()
         context = self.application.app_context()
         context.push()
         try:
             return super().open(*args, **kwargs)
         finally:
             context.pop()
-            db.session.expire_all()
+            db.session.commit()
 
     def csrf_token(self) -> str:
         page = self.get("/").get_data(as_text=True)

@@ -218,12 +218,13 @@ def _failure_count(key: str, since) -> int:
 
 
 def _remember_failure(*keys: str, older_than) -> None:
-    """Record failed attempts on a connection of their own: the action that failed is
-    rolled back, but the failure must still count."""
+    """Record failed attempts and commit them at once: the refusal that follows rolls the
+    action back, but the failure must still count. Callers record a failure before they
+    have written anything else."""
     now = utcnow()
-    with db.engine.begin() as connection:
-        connection.execute(LoginFailure.__table__.insert(), [{"key": key, "at": now} for key in keys])
-        connection.execute(LoginFailure.__table__.delete().where(LoginFailure.at < older_than))
+    db.session.execute(LoginFailure.__table__.insert(), [{"key": key, "at": now} for key in keys])
+    db.session.execute(LoginFailure.__table__.delete().where(LoginFailure.at < older_than))
+    db.session.commit()
 
 
 def _throttle(keys_and_limits: list[tuple[str, int]], config) -> None:

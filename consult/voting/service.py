@@ -287,7 +287,16 @@ def cast(ballot: Ballot, *, actor, choice: Marks, client_key: Optional[str] = No
     if voter is None:
         raise NotAllowed(_l("You are not in the electorate of this ballot."))
     marks = marks_of(ballot, choice)
-    receipt = _record(ballot, voter, actor=actor, marks=marks, client_key=client_key)
+    try:
+        receipt = _record(ballot, voter, actor=actor, marks=marks, client_key=client_key)
+    except Conflict:
+        # The same cast, retried while the first was still under way, lost the race to it.
+        earlier = db.session.scalar(select(Participation).where(Participation.ballot_id == ballot.id,
+                                                                Participation.client_key == client_key)) \
+            if client_key else None
+        if earlier is not None and earlier.cast_by_id == actor.id:
+            return earlier.receipt or ""
+        raise
     # The audit log says that a vote was cast, never what.
     audit.record("ballot.cast", ballot, actor=actor, place=ballot.place)
     return receipt

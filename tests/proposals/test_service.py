@@ -117,6 +117,7 @@ def test_cosign_of_one_household_from_two_members_at_once(app, tree, people, cat
         t.start()
     for t in threads:
         t.join()
+    db.session.commit()   # end the test's own snapshot, to read what the threads committed
     assert sorted(outcomes) == ["conflict", "signed"]
     assert db.session.scalar(select(func.count()).select_from(CoSignature)) == 1
 

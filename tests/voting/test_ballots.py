@@ -166,6 +166,7 @@ def test_concurrent_casts_count_each_household_once(app, tree, moderator, make_h
         t.start()
     for t in threads:
         t.join()
+    db.session.commit()   # end the test's own snapshot, to read what the threads committed
     assert errors == []
     assert db.session.scalar(select(func.count()).select_from(Participation)) == 10
     assert voting.tally(b).of("yes").headcount == 10
