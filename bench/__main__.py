@@ -6,6 +6,7 @@ tests never time anything.
 from __future__ import annotations
 
 import json
+import os
 import platform
 import random
 import resource
@@ -20,13 +21,15 @@ from config import TestConfig
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def _app(tmp: Path):
+def _app(tmp: Path, uri: str | None = None):
     from flask_migrate import upgrade
 
     from consult import create_app
 
     config = type("BenchConfig", (TestConfig,), {
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'bench.db'}",
+        "SQLALCHEMY_DATABASE_URI": uri or f"sqlite:///{tmp / 'bench.db'}",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 20, "max_overflow": 0},
+        "UPLOAD_DIR": str(tmp / "uploads"),
         "PASSWORD_HASH_COST": "default",  # production Argon2id parameters
         "WTF_CSRF_ENABLED": False,
     })
@@ -195,6 +198,23 @@ def bench_proposals(tmp: Path, count: int = 100_000, requests: int = 200) -> dic
     return figures
 
 
+def bench_voting(tmp: Path, uri: str | None = None) -> dict:
+    from bench.voting import bench_casts, bench_tally, reset_postgres
+
+    figures = {}
+    for name, run in (("casts", bench_casts), ("tally", bench_tally)):
+        (tmp / name).mkdir(parents=True)
+        if uri:
+            reset_postgres(uri)
+        app = _app(tmp / name, uri)
+        figures[name] = run(app)
+        with app.app_context():
+            from consult.extensions import db
+
+            db.engine.dispose()
+    return figures
+
+
 def main() -> int:
     results = {"python": platform.python_version(), "machine": platform.machine()}
     with tempfile.TemporaryDirectory() as tmp:
@@ -204,6 +224,10 @@ def main() -> int:
         results["password"] = bench_password_hash(app)
         results["pages"] = bench_pages(app, imported["community_id"])
         results["proposal_pages"] = bench_proposals(Path(tmp))
+        results["voting"] = {"sqlite": bench_voting(Path(tmp) / "voting")}
+        pg = os.environ.get("CONSULT_BENCH_DATABASE_URL")
+        if pg:
+            results["voting"]["postgresql"] = bench_voting(Path(tmp) / "voting-pg", pg)
     results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
     rows = [
@@ -216,6 +240,15 @@ def main() -> int:
          for k, v in results["pages"].items()] + [
     ] + [(f"100k proposals: {k.replace('_', ' ')}", f"{v['median_ms']} ms", f"p95 {v['p95_ms']} ms")
          for k, v in results["proposal_pages"].items() if isinstance(v, dict)] + [
+    ] + [row for engine, v in results["voting"].items() for row in (
+        (f"ballot casts, one after another ({engine})", f"{v['casts']['sequential_per_s']} /s",
+         f"{v['casts']['casts']} households, {v['casts']['errors']} errors"),
+        (f"ballot casts, 16 threads ({engine})", f"{v['casts']['threads_16_per_s']} /s",
+         f"counted {v['casts']['counted']}"),
+        (f"tally of {v['tally']['owners']:,} owners ({engine})", f"{v['tally']['tally_s']} s",
+         f"close with breakdown {v['tally']['close_with_breakdown_s']} s, "
+         f"open snapshot {v['tally']['open_snapshot_s']} s"),
+    )] + [
         ("peak resident memory of the run", f"{results['peak_rss_mb']} MB", ""),
     ]
     width = max(len(r[0]) for r in rows)

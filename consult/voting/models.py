@@ -66,7 +66,7 @@ class BallotState(enum.Enum):
     @property
     def label(self):
         return {BallotState.draft: _l("Not yet open"), BallotState.open: _l("Open for votes"),
-                BallotState.closed: _l("Closed")}[self]
+                BallotState.closed: _l("Voting closed")}[self]
 
 
 class Choice(enum.Enum):

@@ -11,7 +11,7 @@ from typing import Iterable, Optional, Union
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import permissions
@@ -112,34 +112,35 @@ def building_of(place: Place) -> Optional[int]:
     return None
 
 
-def _households_in(place: Place) -> list[Household]:
-    return list(db.session.scalars(select(Household).join(Household.place)
-                                   .where(Place.path.startswith(place.path, autoescape=True))
-                                   .order_by(Household.id)))
-
-
-def _snapshot(ballot: Ballot, attendees: Iterable[User]) -> list[BallotVoter]:
+def _snapshot(ballot: Ballot, attendees: Iterable[User]) -> list[dict]:
+    """The electorate as rows for ``ballot_voters``, read in one query per kind (a
+    community may hold 100,000 owners)."""
+    within = Place.path.startswith(ballot.place.path, autoescape=True)
+    building = case((Place.kind == PlaceKind.building, Place.id),
+                    (Place.kind == PlaceKind.entrance, Place.parent_id), else_=None)
     if ballot.electorate is Electorate.households:
-        return [BallotVoter(ballot_id=ballot.id, voter_key=f"household:{h.id}", household_id=h.id,
-                            building_id=building_of(h.place), area=h.area)
-                for h in _households_in(ballot.place) if h.members]
+        inhabited = select(HouseholdMember.id).where(HouseholdMember.household_id == Household.id).exists()
+        rows = db.session.execute(select(Household.id, Household.area, building).join(Household.place)
+                                  .where(within, inhabited).order_by(Household.id))
+        return [{"ballot_id": ballot.id, "voter_key": f"household:{hid}", "household_id": hid,
+                 "building_id": bid, "area": area} for hid, area, bid in rows]
     if ballot.electorate is Electorate.attendees:
-        people = {person.id: person for person in attendees}
-        return [BallotVoter(ballot_id=ballot.id, voter_key=f"person:{pid}", user_id=pid, area=Decimal("0"))
-                for pid in sorted(people)]
+        return [{"ballot_id": ballot.id, "voter_key": f"person:{pid}", "user_id": pid, "area": Decimal("0")}
+                for pid in sorted({person.id for person in attendees})]
     # One vote per owner: the units they are the designated voter of, areas summed; an
     # owner of units in several buildings is counted under their largest unit's building.
     areas: dict[int, Decimal] = defaultdict(Decimal)
-    largest: dict[int, Household] = {}
-    for household in _households_in(ballot.place):
-        voter = household.designated_voter
-        if voter is not None:
-            areas[voter.user_id] += household.area
-            if voter.user_id not in largest or household.area > largest[voter.user_id].area:
-                largest[voter.user_id] = household
-    return [BallotVoter(ballot_id=ballot.id, voter_key=f"owner:{uid}", user_id=uid, area=area,
-                        building_id=building_of(largest[uid].place))
-            for uid, area in sorted(areas.items())]
+    largest: dict[int, tuple] = {}
+    rows = db.session.execute(select(HouseholdMember.user_id, Household.area, building)
+                              .join(HouseholdMember.household).join(Household.place)
+                              .where(within, HouseholdMember.is_designated_voter.is_(True))
+                              .order_by(Household.id))
+    for uid, area, bid in rows:
+        areas[uid] += area
+        if uid not in largest or area > largest[uid][0]:
+            largest[uid] = (area, bid)
+    return [{"ballot_id": ballot.id, "voter_key": f"owner:{uid}", "user_id": uid, "area": area,
+             "building_id": largest[uid][1]} for uid, area in sorted(areas.items())]
 
 
 def open_ballot(ballot: Ballot, *, actor, attendees: Iterable[User] = ()) -> Ballot:
@@ -150,27 +151,28 @@ def open_ballot(ballot: Ballot, *, actor, attendees: Iterable[User] = ()) -> Bal
         permissions.require(permissions.can_run_ballot(actor, ballot))
     if ballot.state is not BallotState.draft:
         raise InvalidTransition(_l("Only a draft ballot can be opened."))
+    db.session.flush()
     voters = _snapshot(ballot, attendees)
     if not voters:
         raise InvalidInput(_l("Nobody could vote in this ballot."))
-    db.session.add_all(voters)
+    db.session.execute(insert(BallotVoter), voters)
     ballot.state, ballot.opened_at = BallotState.open, utcnow()
     audit.record("ballot.open", ballot, actor=actor, place=ballot.place, voters=len(voters))
-    notifications.notify(_people_of(voters), "ballot.opened", skip=actor, ballot=ballot.id,
+    notifications.notify_ids(_people_of(ballot), "ballot.opened", skip=actor, ballot=ballot.id,
                          question=ballot.question)
     return ballot
 
 
-def _people_of(voters: list[BallotVoter]) -> list[User]:
-    """The accounts that may cast the votes of ``voters``."""
-    user_ids = {v.user_id for v in voters if v.user_id}
-    household_ids = [v.household_id for v in voters if v.household_id]
-    for start in range(0, len(household_ids), 500):
-        user_ids |= set(db.session.scalars(select(HouseholdMember.user_id).where(
-            HouseholdMember.household_id.in_(household_ids[start:start + 500]))))
-    if not user_ids:
-        return []
-    return list(db.session.scalars(select(User).where(User.id.in_(user_ids))))
+def _people_of(ballot: Ballot, voter: Optional[BallotVoter] = None) -> list[int]:
+    """The ids of the accounts that may cast the votes of the ballot's electorate (or of
+    one voter)."""
+    voters = select(BallotVoter).where(BallotVoter.ballot_id == ballot.id)
+    if voter is not None:
+        voters = voters.where(BallotVoter.id == voter.id)
+    voters = voters.subquery()
+    direct = select(voters.c.user_id).where(voters.c.user_id.is_not(None))
+    members = select(HouseholdMember.user_id).join(voters, voters.c.household_id == HouseholdMember.household_id)
+    return list(db.session.scalars(direct.union(members)))
 
 
 def people_by_handle(handles: Iterable[str]) -> list[User]:
@@ -324,7 +326,7 @@ def enter_paper(ballot: Ballot, voter: BallotVoter, *, actor, choice: Marks, pho
     participation = participation_of(ballot, voter)
     participation.evidence = save_photo(jpeg, config=config)
     audit.record("ballot.paper", ballot, actor=actor, place=ballot.place, voter=voter.voter_key)
-    notifications.notify(_people_of([voter]), "ballot.paper_entered", skip=actor, ballot=ballot.id,
+    notifications.notify_ids(_people_of(ballot, voter), "ballot.paper_entered", skip=actor, ballot=ballot.id,
                          question=ballot.question)
     return participation
 
@@ -424,9 +426,8 @@ def close_ballot(ballot: Ballot, *, actor) -> Ballot:
 
         proposals.ballot_closed(ballot.proposal, ballot=ballot, passed=outcome.passed,
                                 summary=explanation.get(current_app.config["BABEL_DEFAULT_LOCALE"], ""))
-    notifications.notify(_people_of(list(db.session.scalars(select(BallotVoter).where(
-        BallotVoter.ballot_id == ballot.id)))), "ballot.closed", skip=actor, ballot=ballot.id,
-        question=ballot.question)
+    notifications.notify_ids(_people_of(ballot), "ballot.closed", skip=actor, ballot=ballot.id,
+                         question=ballot.question)
     return ballot
 
 

@@ -105,6 +105,13 @@ def e2e_database(tmp_path_factory):
             db.session.add(neighbour)
             places.attach_member(places.add_household(e, "503", "72.10", actor=admin), neighbour,
                                  Relation.owner, actor=admin)
+            # An elderly owner without the app, whose vote a grid worker enters from paper.
+            grandmother = User(name="赵奶奶", phone="13912340088")
+            db.session.add(grandmother)
+            places.attach_member(places.add_household(e, "504", "65.00", actor=admin), grandmother,
+                                 Relation.owner, actor=admin)
+            grid = User(name="陈网格员", username="grid", password_hash=hash_password("grid password"))
+            db.session.add_all([grid, RoleGrant(user=grid, role=Role.grid_worker, place=b)])
         db.engine.dispose()
     return path, code
 
