@@ -25,8 +25,12 @@ def index():
     roots = places.roots() if permissions.is_global_administrator(current_user) else []
     waiting = proposals.waiting_for(current_user)
     triage_days = current_app.config["TRIAGE_DAYS"]
+    from ..voting import service as voting
+    from ..voting.models import BallotState
+
+    open_ballots = [b for b in voting.ballots_for(current_user, limit=10) if b.state is BallotState.open]
     return render_template("main/home.html", memberships=current_user.memberships,
-                           grants=grants, roots=roots, waiting=waiting,
+                           grants=grants, roots=roots, waiting=waiting, open_ballots=open_ballots,
                            overdue={p.id for p in waiting if proposals.is_overdue(p, triage_days)})
 
 

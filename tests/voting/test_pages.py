@@ -192,6 +192,12 @@ def test_secret_ballot_receipt_and_published_box(client, auth, tree, people):
     assert client.get(f"/ballots/{ballot.id}/box").status_code == 404   # nothing published before the count
     assert receipt not in client.get(f"/ballots/{ballot.id}").get_data(as_text=True)   # shown once
     auth.logout()
+    # Nothing the voter left behind names the choice: not the participation, not the audit log.
+    assert db.session.scalar(select(Participation.choice)) is None
+    from consult.audit.models import AuditEntry
+
+    details = [str(e.detail) for e in db.session.scalars(select(AuditEntry).where(AuditEntry.action == "ballot.cast"))]
+    assert details and not any("yes" in d or receipt in d for d in details)
     close(client, auth, ballot)
     auth.login("13900000002")
     page = client.get(f"/ballots/{ballot.id}/box?receipt={receipt}").get_data(as_text=True)
@@ -199,8 +205,18 @@ def test_secret_ballot_receipt_and_published_box(client, auth, tree, people):
     assert client.get(f"/ballots/{ballot.id}/signed-list.csv").status_code == 403
 
 
-def test_resident_of_another_community_sees_nothing(client, auth, tree, people):
+def test_resident_of_another_building_or_community_sees_nothing(client, auth, tree, people, make_household,
+                                                                make_user):
+    make_user("孙阿姨", phone="13900000005", household=make_household(tree.b2, "101"))
     ballot = run_ballot(client, auth, tree.b1)
+    auth.login("13900000001")
+    assert "是否同意加装电梯" in client.get("/").get_data(as_text=True)   # on the home page: voting now
+    auth.logout()
+    auth.login("13900000005")   # building 2, same compound
+    assert client.get(f"/ballots/{ballot.id}").status_code == 404
+    assert client.post_form(f"/ballots/{ballot.id}/cast", {"choice": "yes"}).status_code == 404
+    assert "是否同意加装电梯" not in client.get("/").get_data(as_text=True)
+    auth.logout()
     auth.login("13900000004")
     assert client.get(f"/ballots/{ballot.id}").status_code == 404
     assert client.post_form(f"/ballots/{ballot.id}/cast", {"choice": "yes"}).status_code == 404
