@@ -64,6 +64,7 @@ ERROR_TITLES = {
     422: _l("Some of what you entered is not valid"),
     429: _l("Too many attempts"),
     500: _l("Something went wrong on our side"),
+    503: _l("This service is not available right now"),
 }
 
 

@@ -24,9 +24,10 @@ from flask_login import current_user, login_required
 
 from .. import permissions
 from ..accounts.forms import ConfirmForm
-from ..clock import from_local
+from ..clock import from_local, utcnow
 from ..errors import InvalidInput
 from ..extensions import db
+from ..pdf import render_pdf
 from ..places.models import Household, Place
 from ..proposals.models import Proposal
 from ..web import perform
@@ -244,29 +245,52 @@ def evidence(ballot_id: int, token: str):
     return response
 
 
+def _signed_rows(ballot: Ballot):
+    """Every voter with their vote, for the signed list."""
+    choices = ballot.choices()
+    rows, _total = voting.voters_page(ballot, per_page=10 ** 9)
+    for n, (voter, part) in enumerate(rows, 1):
+        vote = "、".join(choices.get(k, _("Blank")) for k in part.choice.split(",")) if part else ""
+        yield n, voter_label(voter), voter, part, vote
+
+
+def _require_signed_list(ballot: Ballot):
+    if not permissions.can_run_ballot(current_user, ballot) or ballot.secrecy is not Secrecy.named:
+        abort(403)
+    if ballot.state is BallotState.draft:
+        abort(404)
+
+
 @bp.get("/ballots/<int:ballot_id>/signed-list.csv")
 @login_required
 def signed_list(ballot_id: int):
     """The named record for the paper file: every voter, their weight, what they voted,
-    how and when, with a column for a signature."""
+    how and when, with a column for a signature. Never a phone number."""
     ballot = load_ballot(ballot_id)
-    if not permissions.can_run_ballot(current_user, ballot) or ballot.secrecy is not Secrecy.named:
-        abort(403)
-    choices = ballot.choices()
+    _require_signed_list(ballot)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([_("No."), _("Voter"), _("Building"), _("Area (m²)"), _("Vote"), _("How"), _("When"),
                      _("Witness"), _("Signature")])
-    rows, _total = voting.voters_page(ballot, per_page=10 ** 9)
-    for n, (voter, part) in enumerate(rows, 1):
-        vote = "、".join(choices.get(k, k) for k in part.choice.split(",")) if part else ""
-        writer.writerow([n, voter_label(voter), voter.building.full_name if voter.building else "", voter.area,
-                         vote, part.channel.label if part else "", format_datetime(part.at, "short") if part else "",
+    for n, label, voter, part, vote in _signed_rows(ballot):
+        writer.writerow([n, label, voter.building.full_name if voter.building else "", voter.area, vote,
+                         part.channel.label if part else "", format_datetime(part.at, "short") if part else "",
                          part.witness or "" if part else "", ""])
-    filename = f"ballot-{ballot.id}-signed-list.csv"
     # A BOM so that Excel, which most offices open it with, reads the Chinese as UTF-8.
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f"attachment; filename={filename}"})
+                    headers={"Content-Disposition": f"attachment; filename=ballot-{ballot.id}-signed-list.csv"})
+
+
+@bp.get("/ballots/<int:ballot_id>/signed-list.pdf")
+@login_required
+def signed_list_pdf(ballot_id: int):
+    """The same list as an A4 PDF to print, sign and file."""
+    ballot = load_ballot(ballot_id)
+    _require_signed_list(ballot)
+    pdf = render_pdf("voting/signed_list_pdf.html", ballot=ballot, rule=RULES[ballot.rule],
+                     rows=list(_signed_rows(ballot)), locale=str(get_locale()), now=utcnow())
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f"attachment; filename=ballot-{ballot.id}-signed-list.pdf"})
 
 
 @bp.get("/ballots/<int:ballot_id>/box")

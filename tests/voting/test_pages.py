@@ -268,3 +268,27 @@ def test_signed_list_csv_for_the_paper_file(client, auth, tree, people):
     assert response.mimetype == "text/csv" and text.startswith("\ufeff")
     assert "王秀英" in text and "赞成" in text and "90.00" in text
     assert len(text.strip().splitlines()) == 1 + 3   # a line per household of the building
+
+
+def test_signed_list_pdf_prints_the_chinese_record(client, auth, tree, people, tmp_path):
+    from tests.conftest import service_missing
+
+    try:
+        import weasyprint  # noqa: F401
+    except OSError:
+        service_missing("Pango, for PDF export (Debian: libpango-1.0-0 libpangoft2-1.0-0)")
+    from pypdf import PdfReader
+
+    ballot = run_ballot(client, auth, tree.b1, question="是否同意加装电梯？")
+    vote(client, auth, "13900000001", ballot, "yes")
+    close(client, auth, ballot)
+    auth.login("moderator")
+    response = client.get(f"/ballots/{ballot.id}/signed-list.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    (tmp_path / "list.pdf").write_bytes(response.data)
+    text = PdfReader(tmp_path / "list.pdf").pages[0].extract_text()
+    assert "是否同意加装电梯" in text and "王秀英" in text and "签字" in text and "赞成" in text
+    assert "13900000001" not in text   # never a phone number
+    auth.logout()
+    auth.login("13900000001")
+    assert client.get(f"/ballots/{ballot.id}/signed-list.pdf").status_code == 403
