@@ -36,6 +36,10 @@ class Config:
     SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None
     # gevent serves thousands of idle websockets in one process; tests use threading.
     SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "gevent")
+    # SOCKETIO_ALLOWED_ORIGINS: the origins whose pages may open a live-room connection,
+    # comma-separated (https://consult.example.org). Empty: this site's own address only.
+    SOCKETIO_ALLOWED_ORIGINS = [o.strip() for o in os.environ.get("SOCKETIO_ALLOWED_ORIGINS", "").split(",")
+                                if o.strip()] or None
 
     # Language and time: Chinese first, times stored in UTC and shown in Beijing time.
     LANGUAGES = ("zh_Hans", "en")

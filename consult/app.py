@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from config import Config
 
 from .extensions import babel, csrf, db, login_manager, migrate, socketio
+from .meetings import live  # noqa: F401  (the room's handlers, registered with every app's server)
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -63,6 +64,8 @@ def create_app(config_class=Config) -> Flask:
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        # None: only pages of this site (the Host the browser asked for) may connect.
+        cors_allowed_origins=app.config["SOCKETIO_ALLOWED_ORIGINS"],
     )
 
     from . import models  # noqa: F401  (every mapped class, for migrations and FK checks)
@@ -73,6 +76,7 @@ def create_app(config_class=Config) -> Flask:
     from .notifications.views import bp as notifications_bp
     from .proposals.views import bp as proposals_bp
     from .voting.views import bp as voting_bp
+    from .meetings.views import bp as meetings_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
@@ -81,6 +85,7 @@ def create_app(config_class=Config) -> Flask:
     app.register_blueprint(proposals_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(voting_bp)
+    app.register_blueprint(meetings_bp)
 
     from . import cli, web
 

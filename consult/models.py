@@ -20,3 +20,13 @@ from .proposals.models import (  # noqa: F401
 )
 from .notifications.models import Notification  # noqa: F401
 from .voting.models import Ballot, BallotBoxEntry, BallotOption, BallotVoter, Participation  # noqa: F401
+from .meetings.models import (  # noqa: F401
+    AgendaItem,
+    Attendance,
+    Invitee,
+    Meeting,
+    MeetingEvent,
+    RaisedHand,
+    SignedOut,
+    Statement,
+)

@@ -43,9 +43,13 @@ def perform(operation: Callable, *args, **kwargs) -> Outcome:
             value = operation(*args, **kwargs)
     except DomainError as error:
         g.pop("consult_mail_pending", None)
+        g.pop("meeting_events", None)
         flash(error.message, "error")
         return Outcome(False, error=error)
     after_commit()
+    from .meetings.live import broadcast_pending
+
+    broadcast_pending()
     return Outcome(True, value)
 
 

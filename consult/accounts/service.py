@@ -89,6 +89,20 @@ def _check_unique(phone: Optional[str], username: Optional[str], *, exclude: Opt
             raise Conflict(message)
 
 
+def people_by_handle(handles) -> list[User]:
+    """The people named on a list by phone number or username, one per line; any unknown
+    name refuses the whole list."""
+    found, unknown = [], []
+    for handle in (h.strip() for h in handles):
+        if not handle:
+            continue
+        person = find_by_login(handle)
+        (found if person is not None else unknown).append(person or handle)
+    if unknown:
+        raise InvalidInput(_l("Nobody is registered as %(who)s.", who="、".join(unknown)))
+    return found
+
+
 def find_by_login(identifier: str) -> Optional[User]:
     identifier = (identifier or "").strip()
     if not identifier:

@@ -1,12 +1,15 @@
 """Sign-in, registration, the own account, and the administration of people."""
 from __future__ import annotations
 
+import secrets
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, or_, select
 
 from .. import permissions
+from ..database import unit_of_work
 from ..extensions import db
 from ..main.views import _safe_next
 from ..places.models import Household, HouseholdMember, Place, Relation
@@ -35,6 +38,7 @@ def _start_session(user: User) -> None:
     if locale:
         session["locale"] = locale
     login_user(user)
+    session["login_id"] = secrets.token_hex(16)   # names this sign-in, to end its live connections
     session.permanent = False
 
 
@@ -68,6 +72,10 @@ def login():
 def logout():
     ConfirmForm().validate_on_submit() or abort(400)
     locale = session.get("locale")
+    from ..meetings import live
+
+    with unit_of_work():
+        live.sign_out(session.get("login_id"))
     logout_user()
     session.clear()
     if locale:

@@ -96,6 +96,7 @@ class Ballot(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     place_id: Mapped[int] = mapped_column(ForeignKey("places.id"), index=True)
     proposal_id: Mapped[Optional[int]] = mapped_column(ForeignKey("proposals.id"), index=True)
+    meeting_id: Mapped[Optional[int]] = mapped_column(ForeignKey("meetings.id"), index=True)
     question: Mapped[str] = mapped_column(String(200))
     kind: Mapped[BallotKind] = mapped_column(Enum(BallotKind, native_enum=False, length=10),
                                              default=BallotKind.yes_no)

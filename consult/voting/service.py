@@ -175,21 +175,6 @@ def _people_of(ballot: Ballot, voter: Optional[BallotVoter] = None) -> list[int]
     return list(db.session.scalars(direct.union(members)))
 
 
-def people_by_handle(handles: Iterable[str]) -> list[User]:
-    """The attendees named on a sign-in list by phone number or username."""
-    from ..accounts import service as accounts
-
-    found, unknown = [], []
-    for handle in (h.strip() for h in handles):
-        if not handle:
-            continue
-        person = accounts.find_by_login(handle)
-        (found if person is not None else unknown).append(person or handle)
-    if unknown:
-        raise InvalidInput(_l("Nobody is registered as %(who)s.", who="、".join(unknown)))
-    return found
-
-
 # --- casting ---------------------------------------------------------------------------
 
 def marks_of(ballot: Ballot, choice: Marks) -> str:

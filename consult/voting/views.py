@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import permissions
+from ..accounts import service as accounts
 from ..accounts.forms import ConfirmForm
 from ..clock import from_local, utcnow
 from ..errors import InvalidInput
@@ -134,7 +135,7 @@ def open_(ballot_id: int):
     def open_it():
         attendees = []
         if ballot.electorate is Electorate.attendees:
-            attendees = voting.people_by_handle((form.attendees.data or "").splitlines())
+            attendees = accounts.people_by_handle((form.attendees.data or "").splitlines())
         return voting.open_ballot(ballot, actor=current_user, attendees=attendees)
     if perform(open_it).ok:
         flash(_("The ballot is open. Voters have been told."), "success")
