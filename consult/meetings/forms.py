@@ -7,7 +7,7 @@ from .models import MeetingForm, MeetingKind, Quorum
 
 
 class MeetingScheduleForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)],
+    title = StringField(_l("Name of the meeting"), validators=[DataRequired(), Length(max=120)],
                         description=_l("For example: 3号楼加装电梯协商会"))
     kind = SelectField(_l("Kind of meeting"), choices=[(k.value, k.label) for k in MeetingKind])
     form = SelectField(_l("Held"), choices=[(f.value, f.label) for f in MeetingForm])

@@ -89,6 +89,8 @@ def role_in(person: User, meeting: Meeting) -> str:
     if person.id == meeting.moderator_id:
         return Role.moderator.value
     roles = permissions.roles_in(person, meeting.place)
+    if permissions.belongs_to(person, meeting.place):
+        roles.add(Role.resident)
     invitee = db.session.scalar(select(Invitee).where(Invitee.meeting_id == meeting.id,
                                                       Invitee.user_id == person.id))
     if invitee is not None and invitee.organisation is not None:
@@ -296,14 +298,19 @@ def mark_present(meeting: Meeting, person: User, *, actor) -> Attendance:
 
 
 def _attended(meeting: Meeting, person: User, actor, *, in_person: bool) -> None:
+    db.session.flush()
     present, expected = quorum_figures(meeting)
     _event(meeting, "signed_in", actor=actor, user=person.id, name=public_name(person, meeting.place),
-           role=role_in(person, meeting), in_person=in_person, present=present + 1, expected=expected)
+           role=role_in(person, meeting), in_person=in_person, invited=is_invited(person, meeting),
+           present=present, expected=expected)
 
 
 def quorum_figures(meeting: Meeting) -> tuple[int, int]:
-    """(present, expected): signed in, and invited."""
+    """(present, expected): invitees signed in, and invitees. Those who run the meeting
+    without being invited do not count towards the quorum."""
     present = db.session.scalar(select(func.count()).select_from(Attendance)
+                                .join(Invitee, (Invitee.meeting_id == Attendance.meeting_id)
+                                      & (Invitee.user_id == Attendance.user_id))
                                 .where(Attendance.meeting_id == meeting.id))
     expected = db.session.scalar(select(func.count()).select_from(Invitee).where(Invitee.meeting_id == meeting.id))
     return present, expected

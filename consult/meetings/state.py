@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from . import service as meetings
-from .models import Attendance, Meeting, RaisedHand, Statement
+from .models import Attendance, Invitee, Meeting, RaisedHand, Statement
 
 
 def _iso(moment):
@@ -19,7 +19,8 @@ def room_state(meeting: Meeting, viewer) -> dict:
     place = meeting.place
     attendance = db.session.scalars(select(Attendance).where(Attendance.meeting_id == meeting.id)
                                     .order_by(Attendance.at)).all()
-    present, expected = len(attendance), meetings.quorum_figures(meeting)[1]
+    present, expected = meetings.quorum_figures(meeting)
+    invited = set(db.session.scalars(select(Invitee.user_id).where(Invitee.meeting_id == meeting.id)))
     hands = db.session.scalars(select(RaisedHand).where(RaisedHand.meeting_id == meeting.id)
                                .order_by(RaisedHand.at)).all()
     statements = db.session.scalars(select(Statement).where(Statement.meeting_id == meeting.id)
@@ -32,7 +33,8 @@ def room_state(meeting: Meeting, viewer) -> dict:
         "agenda": [{"id": i.id, "position": i.position, "title": i.title, "proposal": i.proposal_id,
                     "decision": i.decision} for i in meeting.agenda],
         "attendance": [{"user": a.user_id, "name": meetings.public_name(a.user, place),
-                        "role": meetings.role_in(a.user, meeting), "in_person": a.in_person} for a in attendance],
+                        "role": meetings.role_in(a.user, meeting), "in_person": a.in_person,
+                        "invited": a.user_id in invited} for a in attendance],
         "present": present,
         "expected": expected,
         "speakers_open": meeting.speakers_open,

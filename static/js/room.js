@@ -71,7 +71,8 @@
     const m = state.meeting;
     switch (ev.kind) {
       case "signed_in":
-        upsert(state.attendance, "user", {user: d.user, name: d.name, role: d.role, in_person: d.in_person});
+        upsert(state.attendance, "user", {user: d.user, name: d.name, role: d.role, in_person: d.in_person,
+          invited: d.invited});
         if (d.user === me.id) me.signed_in = true;
         break;
       case "start": case "pause": case "resume": case "end":
@@ -142,7 +143,7 @@
     const m = state.meeting;
     $("meeting-state").textContent = T["state_" + m.state];
     $("meeting-state").className = "tag meeting-" + m.state;
-    const present = state.attendance.length;
+    const present = state.attendance.filter((a) => a.invited).length;
     const quorum = quorumMet(present, state.expected);
     $("quorum").innerHTML = `${present} ${esc(T.present)} / ${state.expected} ${esc(T.invited)}` +
       (state.meeting.quorum !== "none" ? ` · <strong class="${quorum ? "ok" : "warn"}">${esc(quorum ? T.quorum_met : T.quorum_missing)}</strong>` : "");
