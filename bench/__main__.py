@@ -16,6 +16,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from bench.live_room import table as live_room_table
 from config import TestConfig
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -215,6 +216,17 @@ def bench_voting(tmp: Path, uri: str | None = None) -> dict:
     return figures
 
 
+def _live_room() -> dict:
+    """The live-room figures come from a process of their own: it pins itself to one core
+    and its servers to the other."""
+    import subprocess
+
+    sizes = os.environ.get("BENCH_ROOM_SIZES", "100,500,1000")
+    subprocess.run([sys.executable, "-m", "bench.live_room", "--sizes", sizes], check=True,
+                   stdout=subprocess.DEVNULL)
+    return json.loads((RESULTS / "live_room.json").read_text())
+
+
 def main() -> int:
     results = {"python": platform.python_version(), "machine": platform.machine()}
     with tempfile.TemporaryDirectory() as tmp:
@@ -229,6 +241,7 @@ def main() -> int:
         if pg:
             results["voting"]["postgresql"] = bench_voting(Path(tmp) / "voting-pg", pg)
     results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    results["live_room"] = _live_room()
 
     rows = [
         ("import 5,000 households (CSV, GB18030)", f"{results['import']['import_s']} s",
@@ -250,7 +263,7 @@ def main() -> int:
          f"open snapshot {v['tally']['open_snapshot_s']} s"),
     )] + [
         ("peak resident memory of the run", f"{results['peak_rss_mb']} MB", ""),
-    ]
+    ] + live_room_table(results["live_room"])
     width = max(len(r[0]) for r in rows)
     print(f"{'figure':<{width}}  {'value':>12}  note")
     for name, value, note in rows:

@@ -32,7 +32,13 @@ def roles_in(user: Optional[User], place: Place) -> set[Role]:
 
 
 def has_role(user, place: Place, *roles: Role) -> bool:
-    return bool(roles_in(user, place) & set(roles))
+    """Like ``roles_in`` but looks at households only when residents are asked for: the
+    live room asks at every event whether someone moderates."""
+    if not _signed_in(user):
+        return False
+    if any(grant.role in roles and grant.covers(place) for grant in user.grants):
+        return True
+    return Role.resident in roles and any(place.is_within(m.household.place) for m in user.memberships)
 
 
 def is_administrator(user) -> bool:

@@ -27,7 +27,7 @@ from ..extensions import db, socketio
 from . import service as meetings
 from .models import AgendaItem, Meeting, SignedOut, Statement
 
-TALLY_INTERVAL = 0.2
+TALLY_INTERVAL = 0.1
 
 
 def room(meeting_id: int) -> str:

@@ -115,7 +115,7 @@ def can_enter(user, meeting: Meeting) -> bool:
     """Invitees, the recorder and those who run the meeting; nobody else."""
     if not getattr(user, "is_authenticated", False):
         return False
-    return can_run(user, meeting) or user.id == meeting.recorder_id or is_invited(user, meeting)
+    return user.id == meeting.recorder_id or is_invited(user, meeting) or can_run(user, meeting)
 
 
 def _require_run(actor, meeting: Meeting) -> None:
