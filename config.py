@@ -17,6 +17,15 @@ def _bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _deadlines(text: str) -> dict[str, tuple[int, int]]:
+    deadlines = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        kind, hours = part.split("=")
+        acknowledge, complete = hours.split("/")
+        deadlines[kind.strip()] = (int(acknowledge), int(complete))
+    return deadlines
+
+
 class Config:
     # CONSULT_ENV=production: refuse to start without SECRET_KEY.
     PRODUCTION = os.environ.get("CONSULT_ENV") == "production"
@@ -78,6 +87,25 @@ class Config:
 
     # Days a raised matter may wait for triage before it shows as overdue.
     TRIAGE_DAYS = int(os.environ.get("TRIAGE_DAYS", "3"))
+
+    # Motions (办事): how long each kind of responder has to acknowledge and to complete,
+    # in hours, as "kind=ack/complete,…"; organisation kinds not listed take the defaults.
+    MOTION_DEADLINES = _deadlines(os.environ.get(
+        "MOTION_DEADLINES", "property_company=24/168,owners_committee=48/336,department=24/168,"
+        "social_organisation=48/336"))
+    MOTION_DEFAULT_DEADLINES = (24, 168)
+    # A reminder this many hours before a deadline; an overdue motion goes one level up the
+    # place tree after this grace period, and again after each further one.
+    MOTION_REMIND_HOURS = int(os.environ.get("MOTION_REMIND_HOURS", "4"))
+    MOTION_ESCALATION_GRACE_HOURS = int(os.environ.get("MOTION_ESCALATION_GRACE_HOURS", "48"))
+    # 评事: residents rate a completed motion within this many days; it reopens when at least
+    # MOTION_REOPEN_MIN_RATINGS have rated and the unsatisfied share reaches the threshold,
+    # or at once when the resident who raised the matter is unsatisfied.
+    MOTION_EVALUATION_DAYS = int(os.environ.get("MOTION_EVALUATION_DAYS", "7"))
+    MOTION_REOPEN_SHARE = float(os.environ.get("MOTION_REOPEN_SHARE", "0.3"))
+    MOTION_REOPEN_MIN_RATINGS = int(os.environ.get("MOTION_REOPEN_MIN_RATINGS", "3"))
+    # How often the server looks for deadlines that passed (seconds; 0: only on access).
+    MOTION_FOLLOW_UP_SECONDS = int(os.environ.get("MOTION_FOLLOW_UP_SECONDS", "60"))
 
     # Household import: the largest file accepted.
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", str(40 * 1024 * 1024)))

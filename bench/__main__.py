@@ -237,6 +237,10 @@ def main() -> int:
         results["pages"] = bench_pages(app, imported["community_id"])
         results["proposal_pages"] = bench_proposals(Path(tmp))
         results["voting"] = {"sqlite": bench_voting(Path(tmp) / "voting")}
+        from bench.motions import bench_figures
+
+        (Path(tmp) / "motions").mkdir()
+        results["motion_figures"] = bench_figures(Path(tmp) / "motions", requests=30)
         pg = os.environ.get("CONSULT_BENCH_DATABASE_URL")
         if pg:
             results["voting"]["postgresql"] = bench_voting(Path(tmp) / "voting-pg", pg)
@@ -262,6 +266,10 @@ def main() -> int:
          f"close with breakdown {v['tally']['close_with_breakdown_s']} s, "
          f"open snapshot {v['tally']['open_snapshot_s']} s"),
     )] + [
+        (f"figures of {results['motion_figures']['motions']:,} motions (report)",
+         f"{results['motion_figures']['report']['median_ms']} ms", f"p95 {results['motion_figures']['report']['p95_ms']} ms"),
+        ("… the figures page", f"{(results['motion_figures']['page'] or {}).get('median_ms')} ms",
+         f"p95 {(results['motion_figures']['page'] or {}).get('p95_ms')} ms"),
         ("peak resident memory of the run", f"{results['peak_rss_mb']} MB", ""),
     ] + live_room_table(results["live_room"])
     width = max(len(r[0]) for r in rows)

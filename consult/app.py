@@ -77,6 +77,7 @@ def create_app(config_class=Config) -> Flask:
     from .proposals.views import bp as proposals_bp
     from .voting.views import bp as voting_bp
     from .meetings.views import bp as meetings_bp
+    from .motions.views import bp as motions_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
@@ -86,6 +87,7 @@ def create_app(config_class=Config) -> Flask:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(voting_bp)
     app.register_blueprint(meetings_bp)
+    app.register_blueprint(motions_bp)
 
     from . import cli, web
 

@@ -54,6 +54,13 @@ def init_app(app: Flask) -> None:
             sys.exit(1)
         click.echo(f"{deliver_pending()} messages sent.")
 
+    @app.cli.command("follow-up")
+    def follow_up():
+        """Send due motion reminders and overdue notices, escalate, end rating windows."""
+        from .motions.schedule import run_once
+
+        click.echo(f"{run_once(app)} follow-up steps")
+
     @app.cli.command("create-admin")
     @click.option("--name", required=True)
     @click.option("--username", required=True)

@@ -30,3 +30,4 @@ from .meetings.models import (  # noqa: F401
     SignedOut,
     Statement,
 )
+from .motions.models import Motion, MotionUpdate, Rating, Responder  # noqa: F401

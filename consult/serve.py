@@ -15,6 +15,9 @@ from consult.extensions import socketio  # noqa: E402
 
 def main() -> None:
     app = create_app()
+    from consult.motions import schedule
+
+    schedule.start(app)
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5000"))
     print(f" * Consult on http://{host}:{port}/ (Ctrl+C to stop)", flush=True)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from flask import Flask, flash, g, jsonify, render_template, request
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -107,6 +107,14 @@ def load_user(session_id: str):
     return user
 
 
+def _is_responder(user) -> bool:
+    """A member of an organisation: the property company's staff, a department's."""
+    from .accounts.models import OrganisationMember
+
+    return db.session.scalar(db.select(OrganisationMember.id).where(OrganisationMember.user_id == user.id)
+                             .limit(1)) is not None
+
+
 def init_app(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Please sign in to see this page.")
@@ -138,6 +146,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["mask_phone"] = mask_phone
     app.jinja_env.filters["mask_name"] = mask_name
+    app.jinja_env.filters["percent"] = lambda value: "—" if value is None else format_percent(value, "#,##0.0%")
+    app.jinja_env.filters["hours"] = lambda value: "—" if value is None else format_decimal(round(value, 1))
 
     @app.context_processor
     def helpers():
@@ -145,6 +155,7 @@ def init_app(app: Flask) -> None:
 
         return {
             "unread_messages": unread_count(current_user) if current_user.is_authenticated else 0,
+            "is_responder": current_user.is_authenticated and _is_responder(current_user),
             "permissions": permissions,
             "person_name": person_name,
             "person_phone": person_phone,

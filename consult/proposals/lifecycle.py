@@ -46,7 +46,10 @@ TRANSITIONS: dict[str, Transition] = {t.action: t for t in [
     Transition("deliberate", frozenset({S.accepted, S.reopened}), S.under_deliberation, MODERATORS, False,
                _l("Taken to deliberation")),
     Transition("decide", frozenset({S.under_deliberation}), S.decided, MODERATORS, True, _l("Decided")),
-    Transition("act", frozenset({S.decided}), S.in_action, MODERATORS, False, _l("Handed over for action")),
+    # A decided matter goes to its responders; a small one straight from triage (小事即办),
+    # a reopened one back to them.
+    Transition("act", frozenset({S.decided, S.submitted, S.accepted, S.under_deliberation, S.reopened}),
+               S.in_action, MODERATORS, False, _l("Handed over for action")),
     Transition("complete", frozenset({S.in_action}), S.awaiting_evaluation, MODERATORS, False,
                _l("Done, awaiting evaluation")),
     Transition("close", frozenset({S.awaiting_evaluation, S.answered}), S.closed, MODERATORS, False,

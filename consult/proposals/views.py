@@ -156,6 +156,7 @@ def detail(proposal_id: int):
         can_cosign=permissions.can_cosign(current_user, proposal),
         can_comment=permissions.can_comment(current_user, proposal),
         locale=str(get_locale()), event_label=event_label, ballots=_ballots_of(proposal),
+        motions=_motions_of(proposal),
     )
 
 
@@ -164,6 +165,12 @@ def _ballots_of(proposal):
 
     rows = db.session.scalars(db.select(Ballot).where(Ballot.proposal_id == proposal.id).order_by(Ballot.id))
     return [b for b in rows if permissions.can_view_ballot(current_user, b)]
+
+
+def _motions_of(proposal):
+    from ..motions.models import Motion
+
+    return list(db.session.scalars(db.select(Motion).where(Motion.proposal_id == proposal.id).order_by(Motion.id)))
 
 
 def _back(proposal):

@@ -1,0 +1,210 @@
+"""Motions (办事): what a decision asks an organisation to do, by when, and how the
+residents rated it (评事). Deadlines are naive UTC."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Optional
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..clock import utcnow
+from ..extensions import db
+from ..places.models import Household, Place
+
+if TYPE_CHECKING:
+    from ..accounts.models import Organisation, User
+    from ..proposals.models import Proposal
+
+
+class MotionState(enum.Enum):
+    assigned = "assigned"          # sent to the responder, not yet acknowledged
+    acknowledged = "acknowledged"  # the responder has it (接单)
+    in_progress = "in_progress"    # accepted, wholly or in part, and being done
+    declined = "declined"          # the responder will not do it: the moderator decides
+    completed = "completed"        # done, residents are rating it (评事)
+    reopened = "reopened"          # residents were not satisfied: the moderator decides
+    closed = "closed"
+    withdrawn = "withdrawn"
+
+    @property
+    def label(self):
+        return STATE_LABELS[self]
+
+
+STATE_LABELS = {
+    MotionState.assigned: _l("Waiting to be acknowledged"),
+    MotionState.acknowledged: _l("Acknowledged"),
+    MotionState.in_progress: _l("In progress"),
+    MotionState.declined: _l("Declined by the responder"),
+    MotionState.completed: _l("Completed, being rated"),
+    MotionState.reopened: _l("Reopened"),
+    MotionState.closed: _l("Done"),
+    MotionState.withdrawn: _l("Withdrawn"),
+}
+
+OPEN_STATES = frozenset({MotionState.assigned, MotionState.acknowledged, MotionState.in_progress,
+                         MotionState.declined, MotionState.reopened})
+
+
+class Answer(enum.Enum):
+    accept = "accept"
+    partial = "partial"
+    decline = "decline"
+
+    @property
+    def label(self):
+        return {Answer.accept: _l("Accepted"), Answer.partial: _l("Accepted in part"),
+                Answer.decline: _l("Declined")}[self]
+
+
+class Raters(enum.Enum):
+    """Who rates the outcome: every household of the place, or the households of the
+    resident who raised the matter and of those who co-signed it."""
+    place = "place"
+    proposal = "proposal"
+
+
+class Score(enum.Enum):
+    satisfied = "satisfied"      # 满意
+    basically = "basically"      # 基本满意
+    unsatisfied = "unsatisfied"  # 不满意
+
+    @property
+    def label(self):
+        return {Score.satisfied: _l("Satisfied"), Score.basically: _l("Basically satisfied"),
+                Score.unsatisfied: _l("Not satisfied")}[self]
+
+
+class Motion(db.Model):
+    __tablename__ = "motions"
+    __table_args__ = (Index("ix_motions_place_created", "place_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id"))
+    proposal_id: Mapped[Optional[int]] = mapped_column(ForeignKey("proposals.id"), index=True)
+    meeting_id: Mapped[Optional[int]] = mapped_column(ForeignKey("meetings.id"), index=True)
+    ballot_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ballots.id"))
+    title: Mapped[str] = mapped_column(String(100))
+    body: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[MotionState] = mapped_column(Enum(MotionState, native_enum=False, length=20),
+                                               default=MotionState.assigned, index=True)
+    whistle: Mapped[bool] = mapped_column(default=False)  # 吹哨报到: several departments summoned
+    raters: Mapped[Raters] = mapped_column(Enum(Raters, native_enum=False, length=20), default=Raters.place)
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    complete_by: Mapped[datetime]
+    # The responder's answer
+    answer: Mapped[Optional[Answer]] = mapped_column(Enum(Answer, native_enum=False, length=20))
+    answer_reason: Mapped[Optional[str]] = mapped_column(Text)
+    acknowledged_at: Mapped[Optional[datetime]]       # the first responder to acknowledge
+    completed_at: Mapped[Optional[datetime]]
+    evidence: Mapped[Optional[str]] = mapped_column(Text)
+    closed_at: Mapped[Optional[datetime]]
+    # Seconds from assignment to the first acknowledgement and to completion: the medians
+    # of the figures are taken over these columns.
+    acknowledge_seconds: Mapped[Optional[int]]
+    complete_seconds: Mapped[Optional[int]]
+    # 评事
+    evaluation_round: Mapped[int] = mapped_column(default=0)
+    evaluation_closes_at: Mapped[Optional[datetime]]
+    reopened_count: Mapped[int] = mapped_column(default=0)
+    # More time asked for and not yet decided
+    extension_until: Mapped[Optional[datetime]]
+    extension_reason: Mapped[Optional[str]] = mapped_column(Text)
+    # 查事: follow-up flags, each set once
+    complete_reminded_at: Mapped[Optional[datetime]]
+    overdue_at: Mapped[Optional[datetime]]   # first time any deadline of the motion passed
+    completion_overdue_at: Mapped[Optional[datetime]]
+    escalation_level: Mapped[int] = mapped_column(default=0)
+    escalated_at: Mapped[Optional[datetime]]
+    escalated_to_id: Mapped[Optional[int]] = mapped_column(ForeignKey("places.id"))
+
+    place: Mapped[Place] = relationship(foreign_keys=[place_id])
+    escalated_to: Mapped[Optional[Place]] = relationship(foreign_keys=[escalated_to_id])
+    proposal: Mapped[Optional["Proposal"]] = relationship()
+    created_by: Mapped[Optional["User"]] = relationship()
+    responders: Mapped[list["Responder"]] = relationship(back_populates="motion", order_by="Responder.id",
+                                                         cascade="all, delete-orphan")
+    updates: Mapped[list["MotionUpdate"]] = relationship(back_populates="motion", order_by="MotionUpdate.id",
+                                                         cascade="all, delete-orphan")
+
+    def __repr__(self) -> str:
+        return f"<Motion {self.id} {self.state.value} {self.title!r}>"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    @property
+    def lead(self) -> "Responder":
+        return self.responders[0]
+
+    def is_overdue(self, now: datetime) -> bool:
+        if self.state in (MotionState.assigned, MotionState.acknowledged, MotionState.in_progress):
+            if now > self.complete_by:
+                return True
+            return any(r.acknowledged_at is None and now > r.acknowledge_by for r in self.responders)
+        return False
+
+
+class Responder(db.Model):
+    """An organisation a motion is addressed to (and optionally one of its people). A
+    whistle summons several; each must report (acknowledge) by its own deadline."""
+    __tablename__ = "motion_responders"
+    __table_args__ = (UniqueConstraint("motion_id", "organisation_id", name="uq_motion_responders_motion_org"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    motion_id: Mapped[int] = mapped_column(ForeignKey("motions.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    person_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    acknowledge_by: Mapped[datetime]
+    acknowledged_at: Mapped[Optional[datetime]]
+    acknowledged_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    reminded_at: Mapped[Optional[datetime]]
+    overdue_at: Mapped[Optional[datetime]]
+
+    motion: Mapped[Motion] = relationship(back_populates="responders")
+    organisation: Mapped["Organisation"] = relationship()
+    person: Mapped[Optional["User"]] = relationship(foreign_keys=[person_id])
+
+    @property
+    def in_time(self) -> bool:
+        return self.acknowledged_at is not None and self.acknowledged_at <= self.acknowledge_by
+
+
+class MotionUpdate(db.Model):
+    """One entry of a motion's public record: every action, with its words and photos."""
+    __tablename__ = "motion_updates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    motion_id: Mapped[int] = mapped_column(ForeignKey("motions.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(30))
+    body: Mapped[Optional[str]] = mapped_column(Text)
+    photos: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    motion: Mapped[Motion] = relationship(back_populates="updates")
+    actor: Mapped[Optional["User"]] = relationship()
+
+
+class Rating(db.Model):
+    """评事: one rating per household and evaluation round, enforced by the database."""
+    __tablename__ = "motion_ratings"
+    __table_args__ = (UniqueConstraint("motion_id", "round", "household_id", name="uq_motion_ratings_household"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    motion_id: Mapped[int] = mapped_column(ForeignKey("motions.id"), index=True)
+    round: Mapped[int]
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    score: Mapped[Score] = mapped_column(Enum(Score, native_enum=False, length=20))
+    comment: Mapped[Optional[str]] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    household: Mapped[Household] = relationship()
+    user: Mapped["User"] = relationship()

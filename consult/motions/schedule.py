@@ -1,0 +1,43 @@
+"""The follow-up of motion deadlines in the server process: every
+``MOTION_FOLLOW_UP_SECONDS`` it looks for reminders, overdue notices, escalations and
+ended rating windows. Pages look too (on access), and ``flask --app consult follow-up``
+runs it once, so no cron is needed and none does harm."""
+from __future__ import annotations
+
+import logging
+
+from ..database import unit_of_work
+from ..extensions import db, socketio
+
+log = logging.getLogger(__name__)
+
+
+def run_once(app) -> int:
+    from ..notifications.mail import after_commit
+    from . import service as motions
+
+    with app.app_context():
+        try:
+            if not motions.follow_up_due():
+                return 0
+            with unit_of_work():
+                steps = motions.follow_up()
+            after_commit()
+            return steps
+        finally:
+            db.session.remove()
+
+
+def _loop(app, interval: int) -> None:
+    while True:
+        socketio.sleep(interval)
+        try:
+            run_once(app)
+        except Exception:   # a failed round is logged and the next one tries again
+            log.exception("motion follow-up failed")
+
+
+def start(app) -> None:
+    interval = app.config["MOTION_FOLLOW_UP_SECONDS"]
+    if interval > 0:
+        socketio.start_background_task(_loop, app, interval)

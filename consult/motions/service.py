@@ -1,0 +1,641 @@
+"""Motions: assigning, acknowledging, answering, progress, more time, completion, rating
+(评事), reopening and the follow-up of deadlines (查事). Every action goes through the
+transition table in ``lifecycle`` and leaves an entry on the motion's public record, an
+audit row and notifications, in the caller's transaction."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Iterable, Optional
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from .. import permissions
+from ..accounts.models import Organisation, OrganisationMember, Role, User
+from ..audit import service as audit
+from ..clock import utcnow
+from ..errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
+from ..extensions import db
+from ..notifications import service as notifications
+from ..places.models import Household, HouseholdMember, Place
+from ..proposals.models import CoSignature, Proposal, ProposalState
+from .lifecycle import MODERATOR, RESIDENT, RESPONDER, SYSTEM, TRANSITIONS
+from .models import (
+    Answer,
+    Motion,
+    MotionState,
+    MotionUpdate,
+    Raters,
+    Rating,
+    Responder,
+    Score,
+)
+
+TITLE_MAX, TEXT_MAX = 100, 4000
+PHOTOS_PER_UPDATE = 4
+MODERATORS = (Role.moderator, Role.administrator)
+
+
+# --- who is who -------------------------------------------------------------------------------
+
+def organisations_of(user) -> list[Organisation]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(db.session.scalars(select(Organisation).join(OrganisationMember)
+                                   .where(OrganisationMember.user_id == user.id).order_by(Organisation.id)))
+
+
+def responders_for(user, motion: Motion) -> list[Responder]:
+    """The addressed organisations ``user`` is a member of."""
+    org_ids = {o.id for o in organisations_of(user)}
+    return [r for r in motion.responders if r.organisation_id in org_ids or r.person_id == getattr(user, "id", None)]
+
+
+def is_responder(user, motion: Motion) -> bool:
+    return bool(responders_for(user, motion))
+
+
+def is_lead(user, motion: Motion) -> bool:
+    return motion.lead in responders_for(user, motion)
+
+
+def can_moderate(user, motion: Motion) -> bool:
+    """The moderators of the motion's place, and of the place it was escalated to."""
+    return permissions.has_role(user, motion.escalated_to or motion.place, *MODERATORS) or \
+        permissions.has_role(user, motion.place, *MODERATORS)
+
+
+def can_view(user, motion: Motion) -> bool:
+    """Public within the place: its residents and staff, and the responders."""
+    return permissions.can_view_place(user, motion.place) or is_responder(user, motion)
+
+
+def may(user, motion: Motion, action: str) -> bool:
+    """Would ``action`` be allowed now? For showing the buttons; the services check again."""
+    step = TRANSITIONS[action]
+    if motion.state not in step.sources:
+        return False
+    if RESPONDER in step.actors and is_responder(user, motion):
+        return action in ("acknowledge", "ask_time", "progress") or is_lead(user, motion)
+    if MODERATOR in step.actors and can_moderate(user, motion):
+        return True
+    if RESIDENT in step.actors:
+        return rating_household(user, motion) is not None
+    return False
+
+
+def _step(motion: Motion, action: str, actor, *, lead_only: bool = True):
+    step = TRANSITIONS[action]
+    if motion.state not in step.sources:
+        raise InvalidTransition(_l("This cannot be done while the motion is “%(state)s”.", state=motion.state.label))
+    if actor is None:
+        assert SYSTEM in step.actors, action
+        return step
+    if RESPONDER in step.actors and is_responder(actor, motion):
+        if lead_only and not is_lead(actor, motion):
+            raise NotAllowed(_l("Only the lead responder (%(name)s) can do this.", name=motion.lead.organisation.name))
+        return step
+    if MODERATOR in step.actors and can_moderate(actor, motion):
+        return step
+    raise NotAllowed(_l("You are not allowed to do this."))
+
+
+def _text(value: Optional[str], required: bool, missing=None, limit: int = TEXT_MAX) -> Optional[str]:
+    value = (value or "").strip() or None
+    if required and value is None:
+        raise InvalidInput(missing or _l("Write the reason: the residents will read it."))
+    if value and len(value) > limit:
+        raise InvalidInput(_l("The text is too long (at most %(n)d characters).", n=limit))
+    return value
+
+
+def _record(motion: Motion, action: str, *, actor, body: Optional[str] = None, photos: Iterable[str] = (),
+            **detail) -> MotionUpdate:
+    update = MotionUpdate(motion=motion, action=action, actor_id=getattr(actor, "id", None), body=body,
+                          photos=list(photos), detail=detail, at=utcnow())
+    db.session.add(update)
+    audit.record(f"motion.{action}", motion, actor=actor, place=motion.place, **detail)
+    return update
+
+
+def _responder_people(motion: Motion, responders: Optional[list[Responder]] = None) -> set[int]:
+    ids: set[int] = set()
+    for responder in responders or motion.responders:
+        if responder.person_id:
+            ids.add(responder.person_id)
+        else:
+            ids.update(m.user_id for m in responder.organisation.members)
+    return ids
+
+
+def _moderator_ids(motion: Motion) -> set[int]:
+    return {u.id for u in notifications.moderators_of(motion.escalated_to or motion.place)} | \
+        {u.id for u in notifications.moderators_of(motion.place)}
+
+
+def _tell(user_ids: Iterable[int], kind: str, motion: Motion, *, skip=None, **params) -> None:
+    notifications.notify_ids(user_ids, kind, skip=skip, motion=motion.id, title=motion.title, **params)
+
+
+def _photos(photos: Iterable[bytes], config) -> list[str]:
+    from ..proposals.photos import encode_photo, save_photo
+
+    photos = [p for p in photos if p]
+    if len(photos) > PHOTOS_PER_UPDATE:
+        raise InvalidInput(_l("At most %(n)d photos.", n=PHOTOS_PER_UPDATE))
+    encoded = [encode_photo(p, config=config)[0] for p in photos]   # all checked before any is written
+    return [save_photo(jpeg, config=config) for jpeg in encoded]
+
+
+# --- the proposal follows its motions ---------------------------------------------------------
+
+def _proposal_step(proposal: Optional[Proposal], action: str, reason: Optional[str] = None) -> None:
+    """Move the matter along with its motions. The motions are the authority here, so no
+    role is asked; a matter not in a state the step starts from stays where it is."""
+    from ..proposals import service as proposals
+    from ..proposals.lifecycle import TRANSITIONS as PROPOSAL_STEPS
+
+    if proposal is None:
+        return
+    step = PROPOSAL_STEPS[action]
+    if proposal.state in step.sources:
+        proposals._apply(proposal, step, actor=None, reason=reason[:500] if reason else reason)
+
+
+def _sync_proposal(motion: Motion) -> None:
+    proposal = motion.proposal
+    if proposal is None:
+        return
+    siblings = list(db.session.scalars(select(Motion).where(Motion.proposal_id == proposal.id)))
+    states = {m.state for m in siblings if m.state is not MotionState.withdrawn}
+    if not states:
+        return
+    if states <= {MotionState.completed, MotionState.closed} and MotionState.completed in states:
+        _proposal_step(proposal, "complete")
+    elif states == {MotionState.closed}:
+        if proposal.state is ProposalState.in_action:
+            _proposal_step(proposal, "complete")
+        _proposal_step(proposal, "close")
+
+
+# --- assigning ------------------------------------------------------------------------------
+
+def deadlines_for(organisation: Organisation, config=None) -> tuple[timedelta, timedelta]:
+    config = config or current_app.config
+    acknowledge, complete = config["MOTION_DEADLINES"].get(organisation.kind.value,
+                                                           config["MOTION_DEFAULT_DEADLINES"])
+    return timedelta(hours=acknowledge), timedelta(hours=complete)
+
+
+def eligible_organisations(place: Place) -> list[Organisation]:
+    """The organisations a motion of ``place`` can go to: those of the place, of the places
+    above it (the subdistrict's departments) and below it (a compound's property company)."""
+    return list(db.session.scalars(
+        select(Organisation).join(Place, Place.id == Organisation.place_id)
+        .where(or_(Place.id.in_(place.ancestor_ids), Place.path.startswith(place.path, autoescape=True)))
+        .order_by(Organisation.kind, Organisation.name)))
+
+
+def assign(place: Place, *, actor, title: str, body: str, organisations: list[Organisation],
+           person: Optional[User] = None, proposal: Optional[Proposal] = None, meeting=None, ballot=None,
+           acknowledge_hours: Optional[int] = None, complete_days: Optional[int] = None,
+           raters: Raters = Raters.place, config=None) -> Motion:
+    """A decision becomes a motion addressed to one organisation — or, when the whistle is
+    blown (吹哨报到), to several, each of which must report by its deadline."""
+    permissions.require(permissions.has_role(actor, place, *MODERATORS),
+                        _l("Only a moderator of this place can assign motions."))
+    title = _text(title, True, _l("Say what must be done."), TITLE_MAX)
+    body = _text(body, False) or ""
+    organisations = list(dict.fromkeys(o for o in organisations if o is not None))
+    if not organisations:
+        raise InvalidInput(_l("Choose the organisation that must act."))
+    allowed = {o.id for o in eligible_organisations(place)}
+    if any(o.id not in allowed for o in organisations):
+        raise InvalidInput(_l("This organisation does not serve this place."))
+    if person is not None and not any(m.user_id == person.id for m in organisations[0].members):
+        raise InvalidInput(_l("The person named must be a member of the organisation."))
+    if proposal is not None and proposal.place_id != place.id and not place.is_within(proposal.place) \
+            and not proposal.place.is_within(place):
+        raise InvalidInput(_l("The motion must be for the matter's place."))
+    for value, low, high in ((acknowledge_hours, 1, 24 * 30), (complete_days, 1, 365)):
+        if value is not None and not low <= value <= high:
+            raise InvalidInput(_l("The deadline is out of range."))
+    if raters is Raters.proposal and proposal is None:
+        raters = Raters.place
+    now = utcnow()
+    lead_ack, lead_complete = deadlines_for(organisations[0], config)
+    motion = Motion(place=place, title=title, body=body, proposal=proposal, meeting_id=getattr(meeting, "id", None),
+                    ballot_id=getattr(ballot, "id", None), whistle=len(organisations) > 1, raters=raters,
+                    created_by_id=actor.id, created_at=now,
+                    complete_by=now + (timedelta(days=complete_days) if complete_days else lead_complete))
+    db.session.add(motion)
+    for organisation in organisations:
+        acknowledge = timedelta(hours=acknowledge_hours) if acknowledge_hours else deadlines_for(organisation,
+                                                                                                 config)[0]
+        motion.responders.append(Responder(organisation=organisation, acknowledge_by=now + acknowledge,
+                                           person_id=person.id if person and organisation is organisations[0]
+                                           else None))
+    db.session.flush()
+    _record(motion, "assign", actor=actor, body=body or None,
+            organisations=[o.id for o in organisations], whistle=motion.whistle)
+    if proposal is not None:
+        _proposal_step(proposal, "act", reason=title)
+    _tell(_responder_people(motion), "motion.assigned", motion, skip=actor)
+    return motion
+
+
+# --- the responder --------------------------------------------------------------------------
+
+def _acknowledge(motion: Motion, responders: list[Responder], actor, now: datetime) -> list[Responder]:
+    fresh = [r for r in responders if r.acknowledged_at is None]
+    for responder in fresh:
+        responder.acknowledged_at, responder.acknowledged_by_id = now, actor.id
+    if fresh and motion.acknowledged_at is None:
+        motion.acknowledged_at = now
+        motion.acknowledge_seconds = int((now - motion.created_at).total_seconds())
+    if motion.state is MotionState.assigned and fresh:
+        motion.state = MotionState.acknowledged
+    return fresh
+
+
+def acknowledge(motion: Motion, *, actor) -> Motion:
+    """接单 / 报到: the organisation has the motion."""
+    _step(motion, "acknowledge", actor, lead_only=False)
+    fresh = _acknowledge(motion, responders_for(actor, motion), actor, utcnow())
+    if not fresh:
+        raise InvalidTransition(_l("Your organisation has already acknowledged this motion."))
+    _record(motion, "acknowledge", actor=actor, organisations=[r.organisation_id for r in fresh],
+            in_time=all(r.in_time for r in fresh))
+    if motion.whistle:
+        _tell(_moderator_ids(motion), "motion.reported", motion, skip=actor,
+              organisation=", ".join(r.organisation.name for r in fresh))
+    return motion
+
+
+def answer(motion: Motion, *, actor, answer: Answer, reason: Optional[str] = None) -> Motion:
+    """The lead responder accepts, accepts in part or declines, saying why."""
+    action = {Answer.accept: "accept", Answer.partial: "accept_part", Answer.decline: "decline"}[answer]
+    step = _step(motion, action, actor)
+    reason = _text(reason, step.needs_text)
+    _acknowledge(motion, [motion.lead], actor, utcnow())
+    motion.answer, motion.answer_reason = answer, reason
+    motion.state = step.target
+    _record(motion, action, actor=actor, body=reason)
+    if answer is Answer.decline:
+        _tell(_moderator_ids(motion), "motion.declined", motion, skip=actor)
+    return motion
+
+
+def post_progress(motion: Motion, *, actor, body: str, photos: Iterable[bytes] = (), config=None) -> MotionUpdate:
+    _step(motion, "progress", actor, lead_only=False)
+    body = _text(body, True, _l("Write what has been done."))
+    return _record(motion, "progress", actor=actor, body=body, photos=_photos(photos, config or current_app.config))
+
+
+def ask_time(motion: Motion, *, actor, until: datetime, reason: str) -> Motion:
+    _step(motion, "ask_time", actor, lead_only=False)
+    reason = _text(reason, True)
+    if motion.extension_until is not None:
+        raise Conflict(_l("More time has already been asked for; the moderator has not decided yet."))
+    if until <= motion.complete_by:
+        raise InvalidInput(_l("Ask for a date after the present deadline."))
+    if until > motion.complete_by + timedelta(days=90):
+        raise InvalidInput(_l("Ask for at most 90 more days."))
+    motion.extension_until, motion.extension_reason = until, reason
+    _record(motion, "ask_time", actor=actor, body=reason, until=until.isoformat())
+    _tell(_moderator_ids(motion), "motion.time_asked", motion, skip=actor)
+    return motion
+
+
+def decide_time(motion: Motion, *, actor, grant: bool, reason: Optional[str] = None) -> Motion:
+    action = "grant_time" if grant else "refuse_time"
+    step = _step(motion, action, actor)
+    reason = _text(reason, step.needs_text)
+    if motion.extension_until is None:
+        raise InvalidTransition(_l("No one has asked for more time."))
+    until, previous = motion.extension_until, motion.complete_by
+    if grant:
+        motion.complete_by = until
+        # The new deadline gets its own reminder and its own overdue notice.
+        motion.complete_reminded_at = motion.completion_overdue_at = None
+    motion.extension_until = motion.extension_reason = None
+    _record(motion, action, actor=actor, body=reason, until=until.isoformat(), previous=previous.isoformat())
+    _tell(_responder_people(motion), "motion.time_decided", motion, skip=actor)
+    return motion
+
+
+def complete(motion: Motion, *, actor, evidence: str, photos: Iterable[bytes] = (), config=None) -> Motion:
+    """Done, with evidence; the residents concerned are asked to rate it."""
+    config = config or current_app.config
+    _step(motion, "complete", actor)
+    evidence = _text(evidence, True, _l("Say what was done: the residents will read it."))
+    tokens = _photos(photos, config)
+    now = utcnow()
+    motion.state, motion.completed_at, motion.evidence = MotionState.completed, now, evidence
+    motion.complete_seconds = int((now - motion.created_at).total_seconds())
+    motion.evaluation_round += 1
+    motion.evaluation_closes_at = now + timedelta(days=config["MOTION_EVALUATION_DAYS"])
+    motion.extension_until = motion.extension_reason = None
+    _record(motion, "complete", actor=actor, body=evidence, photos=tokens, in_time=now <= motion.complete_by)
+    _tell(rater_user_ids(motion), "motion.rate", motion, skip=actor)
+    _tell(_moderator_ids(motion), "motion.completed", motion, skip=actor)
+    _sync_proposal(motion)
+    return motion
+
+
+# --- 评事 ------------------------------------------------------------------------------------
+
+def rater_households(motion: Motion):
+    """A select of the ids of the households that rate this motion."""
+    if motion.raters is Raters.proposal and motion.proposal_id is not None:
+        people = select(CoSignature.user_id).where(CoSignature.proposal_id == motion.proposal_id)
+        return select(HouseholdMember.household_id).where(
+            or_(HouseholdMember.user_id == motion.proposal.author_id, HouseholdMember.user_id.in_(people)))
+    return select(Household.id).join(Place).where(Place.path.startswith(motion.place.path, autoescape=True))
+
+
+def rater_user_ids(motion: Motion) -> list[int]:
+    return list(db.session.scalars(select(HouseholdMember.user_id).where(
+        HouseholdMember.household_id.in_(rater_households(motion))).distinct()))
+
+
+def rating_household(user, motion: Motion) -> Optional[Household]:
+    """The household ``user`` would rate for now, or None (not a rater, or already rated)."""
+    if motion.state is not MotionState.completed or not getattr(user, "is_authenticated", False):
+        return None
+    rated = select(Rating.household_id).where(Rating.motion_id == motion.id, Rating.round == motion.evaluation_round)
+    return db.session.scalar(select(Household).join(HouseholdMember).where(
+        HouseholdMember.user_id == user.id, Household.id.in_(rater_households(motion)),
+        Household.id.not_in(rated)).order_by(Household.id).limit(1))
+
+
+def my_rating(user, motion: Motion) -> Optional[Rating]:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    households = select(HouseholdMember.household_id).where(HouseholdMember.user_id == user.id)
+    return db.session.scalar(select(Rating).where(Rating.motion_id == motion.id,
+                                                  Rating.round == motion.evaluation_round,
+                                                  Rating.household_id.in_(households)).limit(1))
+
+
+def rate(motion: Motion, *, actor, score: Score, comment: Optional[str] = None, config=None) -> Rating:
+    """One rating per household and round. Enough unsatisfied ratings — or the resident
+    who raised the matter being unsatisfied — reopen the motion for the moderator."""
+    config = config or current_app.config
+    if motion.state is not MotionState.completed:
+        raise InvalidTransition(_l("This motion is not being rated now."))
+    if utcnow() >= motion.evaluation_closes_at:
+        raise InvalidTransition(_l("The time for rating this motion has ended."))
+    comment = _text(comment, False, limit=1000)
+    household = rating_household(actor, motion)
+    if household is None:
+        if my_rating(actor, motion) is not None:
+            raise Conflict(_l("Your household has already rated this motion."))
+        raise NotAllowed(_l("Only the residents concerned rate this motion."))
+    rating = Rating(motion_id=motion.id, round=motion.evaluation_round, household_id=household.id,
+                    user_id=actor.id, score=score, comment=comment, at=utcnow())
+    try:
+        with db.session.begin_nested():
+            db.session.add(rating)
+    except IntegrityError:
+        raise Conflict(_l("Your household has already rated this motion."))
+    audit.record("motion.rate", motion, actor=actor, place=motion.place)   # never the score: it is public below
+    scores = [s for (s,) in db.session.execute(select(Rating.score).where(
+        Rating.motion_id == motion.id, Rating.round == motion.evaluation_round))]
+    unsatisfied = sum(s is Score.unsatisfied for s in scores)
+    by_author = (score is Score.unsatisfied and motion.proposal is not None
+                 and motion.proposal.author_id == actor.id)
+    if by_author or (len(scores) >= config["MOTION_REOPEN_MIN_RATINGS"]
+                     and unsatisfied / len(scores) >= config["MOTION_REOPEN_SHARE"]):
+        reopen(motion, actor=None, reason=_reopen_reason(by_author, unsatisfied, len(scores)))
+    return rating
+
+
+def _reopen_reason(by_author: bool, unsatisfied: int, total: int) -> str:
+    if by_author:
+        return str(_l("The resident who raised the matter is not satisfied."))
+    return str(_l("%(n)d of %(total)d households are not satisfied.", n=unsatisfied, total=total))
+
+
+def ratings_summary(motion: Motion, round: Optional[int] = None) -> dict:
+    round = motion.evaluation_round if round is None else round
+    rows = db.session.execute(select(Rating.score, db.func.count()).where(
+        Rating.motion_id == motion.id, Rating.round == round).group_by(Rating.score)).all()
+    counts = {score: 0 for score in Score}
+    counts.update(dict(rows))
+    total = sum(counts.values())
+    return {"counts": counts, "total": total,
+            "satisfied_share": (counts[Score.satisfied] + counts[Score.basically]) / total if total else None}
+
+
+def reopen(motion: Motion, *, actor, reason: str) -> Motion:
+    step = _step(motion, "reopen", actor)
+    reason = _text(reason, True)
+    motion.state = step.target
+    motion.reopened_count += 1
+    motion.closed_at = None
+    _record(motion, "reopen", actor=actor, body=reason)
+    _tell(_moderator_ids(motion) | _responder_people(motion), "motion.reopened", motion, skip=actor)
+    if motion.proposal is not None:
+        _proposal_step(motion.proposal, "reopen", reason)
+    return motion
+
+
+# --- the moderator -----------------------------------------------------------------------------
+
+def send_back(motion: Motion, *, actor, reason: str, complete_days: Optional[int] = None) -> Motion:
+    """A reopened or declined motion goes back to its responder with a new deadline."""
+    step = _step(motion, "send_back", actor)
+    reason = _text(reason, True)
+    if complete_days is not None and not 1 <= complete_days <= 365:
+        raise InvalidInput(_l("The deadline is out of range."))
+    now = utcnow()
+    motion.state = step.target
+    motion.complete_by = now + (timedelta(days=complete_days) if complete_days
+                                else deadlines_for(motion.lead.organisation)[1])
+    motion.complete_reminded_at = motion.completion_overdue_at = None
+    _record(motion, "send_back", actor=actor, body=reason, complete_by=motion.complete_by.isoformat())
+    _tell(_responder_people(motion), "motion.sent_back", motion, skip=actor)
+    if motion.proposal is not None:
+        _proposal_step(motion.proposal, "act", reason)
+    return motion
+
+
+def close(motion: Motion, *, actor=None, reason: Optional[str] = None) -> Motion:
+    step = _step(motion, "close", actor)
+    motion.state, motion.closed_at = step.target, utcnow()
+    motion.extension_until = motion.extension_reason = None
+    _record(motion, "close", actor=actor, body=_text(reason, False))
+    _sync_proposal(motion)
+    return motion
+
+
+def withdraw(motion: Motion, *, actor, reason: str) -> Motion:
+    step = _step(motion, "withdraw", actor)
+    reason = _text(reason, True)
+    motion.state, motion.closed_at = step.target, utcnow()
+    _record(motion, "withdraw", actor=actor, body=reason)
+    _tell(_responder_people(motion), "motion.withdrawn", motion, skip=actor)
+    _sync_proposal(motion)
+    return motion
+
+
+def escalate(motion: Motion, *, actor=None, reason: str) -> Motion:
+    """One level up the place tree: the moderators there are told and may act on it."""
+    _step(motion, "escalate", actor)
+    reason = _text(reason, True)
+    ids = motion.place.ancestor_ids
+    level = motion.escalation_level + 1
+    if level >= len(ids):
+        raise InvalidTransition(_l("There is no level above to escalate to."))
+    motion.escalation_level, motion.escalated_at = level, utcnow()
+    motion.escalated_to = db.session.get(Place, ids[-1 - level])
+    _record(motion, "escalate", actor=actor, body=reason, to=motion.escalated_to.id)
+    _tell({u.id for u in notifications.moderators_of(motion.escalated_to)}, "motion.escalated", motion, skip=actor,
+          place=motion.escalated_to.name)
+    return motion
+
+
+# --- 查事: the follow-up of deadlines ---------------------------------------------------------
+
+PENDING = (MotionState.assigned, MotionState.acknowledged, MotionState.in_progress)
+
+
+def follow_up(now: Optional[datetime] = None, config=None) -> int:
+    """Reminders before deadlines, overdue notices after them, escalation one level up
+    after each grace period, and the end of rating windows. Each step is flagged on the
+    row, so running this again (every minute, or on access) repeats nothing. Returns the
+    number of steps taken."""
+    config = config or current_app.config
+    now = now or utcnow()
+    remind = timedelta(hours=config["MOTION_REMIND_HOURS"])
+    grace = timedelta(hours=config["MOTION_ESCALATION_GRACE_HOURS"])
+    steps = 0
+    responders = db.session.scalars(select(Responder).join(Motion).where(
+        Motion.state.in_(PENDING), Responder.acknowledged_at.is_(None),
+        or_(Responder.reminded_at.is_(None), Responder.overdue_at.is_(None)),
+        Responder.acknowledge_by <= now + remind))
+    for responder in responders:
+        motion = responder.motion
+        if now > responder.acknowledge_by and responder.overdue_at is None:
+            responder.overdue_at = now
+            motion.overdue_at = motion.overdue_at or now
+            _record(motion, "overdue", actor=None, deadline="acknowledge", organisation=responder.organisation_id)
+            _tell(_responder_people(motion, [responder]) | _moderator_ids(motion), "motion.overdue", motion)
+            steps += 1
+        elif responder.reminded_at is None and now <= responder.acknowledge_by:
+            responder.reminded_at = now
+            _record(motion, "remind", actor=None, deadline="acknowledge", organisation=responder.organisation_id)
+            _tell(_responder_people(motion, [responder]), "motion.reminder", motion)
+            steps += 1
+    motions = db.session.scalars(select(Motion).where(
+        Motion.state.in_(PENDING), or_(Motion.complete_reminded_at.is_(None), Motion.completion_overdue_at.is_(None)),
+        Motion.complete_by <= now + remind))
+    for motion in motions:
+        if now > motion.complete_by and motion.completion_overdue_at is None:
+            motion.completion_overdue_at = now
+            motion.overdue_at = motion.overdue_at or now
+            _record(motion, "overdue", actor=None, deadline="complete")
+            _tell(_responder_people(motion) | _moderator_ids(motion), "motion.overdue", motion)
+            steps += 1
+        elif motion.complete_reminded_at is None and now <= motion.complete_by:
+            motion.complete_reminded_at = now
+            _record(motion, "remind", actor=None, deadline="complete")
+            _tell(_responder_people(motion), "motion.reminder", motion)
+            steps += 1
+    for motion in db.session.scalars(_late(now, grace)):
+        if motion.escalation_level + 1 < len(motion.place.ancestor_ids):
+            escalate(motion, actor=None, reason=str(_l("A deadline passed %(hours)d hours ago.",
+                                                       hours=config["MOTION_ESCALATION_GRACE_HOURS"])))
+            steps += 1
+        else:
+            motion.escalated_at = now   # at the top already: looked at again after another grace period
+    ended = db.session.scalars(select(Motion).where(Motion.state == MotionState.completed,
+                                                    Motion.evaluation_closes_at <= now))
+    for motion in ended:
+        close(motion, actor=None, reason=str(_l("The time for rating has ended.")))
+        steps += 1
+    return steps
+
+
+def _late(now: datetime, grace: timedelta):
+    """Motions still late a grace period after a deadline passed, and not escalated within
+    the last grace period."""
+    unacknowledged = select(Responder.id).where(Responder.motion_id == Motion.id, Responder.acknowledged_at.is_(None),
+                                                Responder.acknowledge_by < now - grace)
+    return select(Motion).where(
+        Motion.state.in_(PENDING), Motion.overdue_at <= now - grace,
+        or_(Motion.escalated_at.is_(None), Motion.escalated_at <= now - grace),
+        or_(Motion.complete_by < now - grace, unacknowledged.exists()))
+
+
+def follow_up_due(now: Optional[datetime] = None, config=None) -> bool:
+    """Is there anything for ``follow_up`` to do? A read, so that pages look first and
+    write only when something is due."""
+    config = config or current_app.config
+    now = now or utcnow()
+    remind = timedelta(hours=config["MOTION_REMIND_HOURS"])
+    grace = timedelta(hours=config["MOTION_ESCALATION_GRACE_HOURS"])
+    checks = [
+        select(Responder.id).join(Motion).where(
+            Motion.state.in_(PENDING), Responder.acknowledged_at.is_(None),
+            or_(Responder.reminded_at.is_(None), (Responder.overdue_at.is_(None) & (Responder.acknowledge_by < now))),
+            Responder.acknowledge_by <= now + remind),
+        select(Motion.id).where(
+            Motion.state.in_(PENDING),
+            or_(Motion.complete_reminded_at.is_(None),
+                (Motion.completion_overdue_at.is_(None) & (Motion.complete_by < now))),
+            Motion.complete_by <= now + remind),
+        _late(now, grace).with_only_columns(Motion.id),
+        select(Motion.id).where(Motion.state == MotionState.completed, Motion.evaluation_closes_at <= now),
+    ]
+    return any(db.session.scalar(check.limit(1)) is not None for check in checks)
+
+
+# --- finding ----------------------------------------------------------------------------------
+
+def motions_in(place: Place, *, state: Optional[MotionState] = None, open_only: bool = False,
+               page: int = 1, per_page: int = 50):
+    query = select(Motion).join(Place, Place.id == Motion.place_id).where(
+        Place.path.startswith(place.path, autoescape=True))
+    if state is not None:
+        query = query.where(Motion.state == state)
+    if open_only:
+        query = query.where(Motion.state.in_([s.value for s in MotionState if s in PENDING]))
+    return db.paginate(query.order_by(Motion.id.desc()), page=page, per_page=per_page, error_out=False)
+
+
+DESK_TABS = ("new", "due_soon", "overdue", "open", "done")
+
+
+def desk(organisation: Organisation, tab: str, *, place: Optional[Place] = None, now: Optional[datetime] = None,
+         due_soon_hours: int = 48) -> list[Motion]:
+    """A responder organisation's queue."""
+    now = now or utcnow()
+    query = select(Motion).join(Responder).where(Responder.organisation_id == organisation.id)
+    if place is not None:
+        query = query.join(Place, Place.id == Motion.place_id).where(Place.path.startswith(place.path,
+                                                                                        autoescape=True))
+    if tab == "new":
+        query = query.where(Motion.state.in_(PENDING), Responder.acknowledged_at.is_(None)).order_by(
+            Responder.acknowledge_by)
+    elif tab == "due_soon":
+        query = query.where(Motion.state.in_(PENDING), Motion.complete_by >= now,
+                            Motion.complete_by <= now + timedelta(hours=due_soon_hours)).order_by(Motion.complete_by)
+    elif tab == "overdue":
+        query = query.where(Motion.state.in_(PENDING), or_(
+            Motion.complete_by < now, (Responder.acknowledged_at.is_(None) & (Responder.acknowledge_by < now)))
+        ).order_by(Motion.complete_by)
+    elif tab == "done":
+        query = query.where(Motion.state.in_([MotionState.completed, MotionState.closed,
+                                              MotionState.withdrawn])).order_by(Motion.id.desc())
+    else:
+        query = query.where(Motion.state.in_(list(PENDING) + [MotionState.declined, MotionState.reopened])) \
+            .order_by(Motion.complete_by)
+    return list(db.session.scalars(query.limit(200)))
+
+
+def desk_counts(organisation: Organisation, *, place: Optional[Place] = None, now: Optional[datetime] = None) -> dict:
+    return {tab: len(desk(organisation, tab, place=place, now=now)) for tab in DESK_TABS}

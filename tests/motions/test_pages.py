@@ -1,0 +1,81 @@
+"""Motion pages over HTTP: assigning, the desk of each organisation, acting, rating, the
+figures page and its CSV."""
+import csv
+import io
+
+import pytest
+from sqlalchemy import select
+
+from consult import clock
+from consult.motions.models import Motion, MotionState
+
+from .test_service import T0, area, organisation, stopped_clock  # noqa: F401
+
+
+def login(client, auth, user):
+    auth.logout()
+    auth.login(user.phone)
+
+
+def assign_by_page(client, auth, area, **extra):
+    login(client, auth, area.moderator)
+    page = client.get(f"/places/{area.tree.b1.id}/motions/new")
+    assert page.status_code == 200 and "富成物业" in page.get_data(as_text=True)
+    data = {"title": "修复1号楼电梯", "body": "电梯停运", "lead": str(area.company.id), "raters": "place", **extra}
+    return client.post_form(f"/places/{area.tree.b1.id}/motions/new", data)
+
+
+def test_moderator_assigns_and_the_responder_works_it_through(client, auth, area):
+    response = assign_by_page(client, auth, area)
+    assert response.status_code == 302
+    motion = Motion.query.one()
+    login(client, auth, area.manager)
+    desk = client.get("/desk").get_data(as_text=True)
+    assert "修复1号楼电梯" in desk
+    assert client.post_form(f"/motions/{motion.id}/acknowledge").status_code == 302
+    client.post_form(f"/motions/{motion.id}/answer", {"answer": "accept"})
+    clock.advance(days=1)
+    client.post_form(f"/motions/{motion.id}/complete", {"body": "已更换控制板"})
+    assert Motion.query.one().state is MotionState.completed
+    login(client, auth, area.residents[0])
+    page = client.get(f"/motions/{motion.id}").get_data(as_text=True)
+    assert "已更换控制板" in page and 'name="score"' in page
+    client.post_form(f"/motions/{motion.id}/rate", {"score": "satisfied", "body": "很好"})
+    page = client.get(f"/motions/{motion.id}").get_data(as_text=True)
+    assert 'id="my-rating"' in page and 'name="score"' not in page
+    again = client.post_form(f"/motions/{motion.id}/rate", {"score": "unsatisfied"}, follow_redirects=True)
+    assert "已经评价" in again.get_data(as_text=True) or "already rated" in again.get_data(as_text=True)
+
+
+def test_bad_input_is_refused_on_the_page_and_nothing_is_written(client, auth, area):
+    response = assign_by_page(client, auth, area, title="")
+    assert response.status_code == 422
+    response = assign_by_page(client, auth, area, lead="999999")
+    assert response.status_code == 422
+    assert Motion.query.count() == 0
+
+
+def test_another_company_cannot_open_the_desk_or_act(client, auth, area):
+    assign_by_page(client, auth, area)
+    motion = Motion.query.one()
+    login(client, auth, area.rival)
+    assert client.get(f"/desk?org={area.company.id}").status_code == 403
+    assert "修复1号楼电梯" not in client.get("/desk").get_data(as_text=True)
+    client.post_form(f"/motions/{motion.id}/acknowledge")
+    assert Motion.query.one().state is MotionState.assigned
+    login(client, auth, area.residents[0])
+    assert client.get("/desk").status_code == 403
+
+
+def test_figures_page_and_csv(client, auth, area):
+    assign_by_page(client, auth, area)
+    page = client.get(f"/places/{area.tree.north.id}/figures?start=2026-03-01&end=2026-03-31")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and '<svg' in text and "<script" not in text.split("<svg", 1)[1].split("</svg>")[0]
+    assert 'id="fig-received">1<' in text
+    rows = list(csv.reader(io.StringIO(client.get(
+        f"/places/{area.tree.north.id}/figures.csv?start=2026-03-01&end=2026-03-31").get_data(as_text=True)
+        .lstrip("\ufeff"))))
+    assert rows[1][2] == "1" and rows[1][0] in ("合计", "Total")
+    assert any(r[1] == "富成物业" for r in rows)
+    assert client.get(f"/places/{area.tree.north.id}/figures?start=garbage").status_code == 200
