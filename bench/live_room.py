@@ -48,7 +48,7 @@ def _ms(seconds):
 
 def build_database(path: Path, n: int):
     """A meeting in session with ``n`` invitees already signed in, and their session cookies."""
-    from sqlalchemy import insert, select
+    from sqlalchemy import insert
 
     from config import TestConfig
     from consult import create_app

@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import threading
 
-from flask import current_app, request, session
+from flask import current_app, session
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import emit, join_room
-from sqlalchemy import select
 
 from ..accounts.models import User
 from ..database import unit_of_work

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, insert, select, update
 
 from .. import permissions
-from ..accounts.models import Organisation, OrganisationMember, Role, User
+from ..accounts.models import Organisation, Role, User
 from ..audit import service as audit
 from ..clock import utcnow
 from ..errors import Conflict, InvalidInput, InvalidTransition, NotAllowed

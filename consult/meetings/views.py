@@ -21,7 +21,7 @@ from ..proposals.models import Proposal, ProposalState
 from ..web import perform
 from . import service as meetings
 from .forms import CancelForm, MeetingScheduleForm, RescheduleForm
-from .models import Attendance, Invitee, Meeting, MeetingForm, MeetingKind, MeetingState, Quorum, RaisedHand, Statement
+from .models import Invitee, Meeting, MeetingForm, MeetingKind, MeetingState, Quorum
 from .state import room_state
 
 bp = Blueprint("meetings", __name__)

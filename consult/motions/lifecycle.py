@@ -15,6 +15,8 @@ from .models import MotionState as S
 RESPONDER, MODERATOR, RESIDENT, SYSTEM = "responder", "moderator", "resident", "system"
 
 WORKING = frozenset({S.acknowledged, S.in_progress})
+# Any organisation addressed may take these; the others are the lead responder's alone.
+ANY_RESPONDER = frozenset({"acknowledge", "progress", "ask_time"})
 
 
 @dataclass(frozen=True)

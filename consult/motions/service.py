@@ -21,7 +21,7 @@ from ..extensions import db
 from ..notifications import service as notifications
 from ..places.models import Household, HouseholdMember, Place
 from ..proposals.models import CoSignature, Proposal, ProposalState
-from .lifecycle import MODERATOR, RESIDENT, RESPONDER, SYSTEM, TRANSITIONS
+from .lifecycle import ANY_RESPONDER, MODERATOR, RESIDENT, RESPONDER, SYSTEM, TRANSITIONS
 from .models import (
     Answer,
     Motion,
@@ -77,8 +77,10 @@ def may(user, motion: Motion, action: str) -> bool:
     step = TRANSITIONS[action]
     if motion.state not in step.sources:
         return False
+    if action == "acknowledge":
+        return any(r.acknowledged_at is None for r in responders_for(user, motion))
     if RESPONDER in step.actors and is_responder(user, motion):
-        return action in ("acknowledge", "ask_time", "progress") or is_lead(user, motion)
+        return action in ANY_RESPONDER or is_lead(user, motion)
     if MODERATOR in step.actors and can_moderate(user, motion):
         return True
     if RESIDENT in step.actors:
@@ -86,7 +88,7 @@ def may(user, motion: Motion, action: str) -> bool:
     return False
 
 
-def _step(motion: Motion, action: str, actor, *, lead_only: bool = True):
+def _step(motion: Motion, action: str, actor):
     step = TRANSITIONS[action]
     if motion.state not in step.sources:
         raise InvalidTransition(_l("This cannot be done while the motion is “%(state)s”.", state=motion.state.label))
@@ -94,7 +96,7 @@ def _step(motion: Motion, action: str, actor, *, lead_only: bool = True):
         assert SYSTEM in step.actors, action
         return step
     if RESPONDER in step.actors and is_responder(actor, motion):
-        if lead_only and not is_lead(actor, motion):
+        if action not in ANY_RESPONDER and not is_lead(actor, motion):
             raise NotAllowed(_l("Only the lead responder (%(name)s) can do this.", name=motion.lead.organisation.name))
         return step
     if MODERATOR in step.actors and can_moderate(actor, motion):
@@ -262,7 +264,7 @@ def _acknowledge(motion: Motion, responders: list[Responder], actor, now: dateti
 
 def acknowledge(motion: Motion, *, actor) -> Motion:
     """接单 / 报到: the organisation has the motion."""
-    _step(motion, "acknowledge", actor, lead_only=False)
+    _step(motion, "acknowledge", actor)
     fresh = _acknowledge(motion, responders_for(actor, motion), actor, utcnow())
     if not fresh:
         raise InvalidTransition(_l("Your organisation has already acknowledged this motion."))
@@ -289,13 +291,13 @@ def answer(motion: Motion, *, actor, answer: Answer, reason: Optional[str] = Non
 
 
 def post_progress(motion: Motion, *, actor, body: str, photos: Iterable[bytes] = (), config=None) -> MotionUpdate:
-    _step(motion, "progress", actor, lead_only=False)
+    _step(motion, "progress", actor)
     body = _text(body, True, _l("Write what has been done."))
     return _record(motion, "progress", actor=actor, body=body, photos=_photos(photos, config or current_app.config))
 
 
 def ask_time(motion: Motion, *, actor, until: datetime, reason: str) -> Motion:
-    _step(motion, "ask_time", actor, lead_only=False)
+    _step(motion, "ask_time", actor)
     reason = _text(reason, True)
     if motion.extension_until is not None:
         raise Conflict(_l("More time has already been asked for; the moderator has not decided yet."))
@@ -513,11 +515,7 @@ def follow_up(now: Optional[datetime] = None, config=None) -> int:
     remind = timedelta(hours=config["MOTION_REMIND_HOURS"])
     grace = timedelta(hours=config["MOTION_ESCALATION_GRACE_HOURS"])
     steps = 0
-    responders = db.session.scalars(select(Responder).join(Motion).where(
-        Motion.state.in_(PENDING), Responder.acknowledged_at.is_(None),
-        or_(Responder.reminded_at.is_(None), Responder.overdue_at.is_(None)),
-        Responder.acknowledge_by <= now + remind))
-    for responder in responders:
+    for responder in db.session.scalars(_due_responders(now, remind)):
         motion = responder.motion
         if now > responder.acknowledge_by and responder.overdue_at is None:
             responder.overdue_at = now
@@ -530,10 +528,7 @@ def follow_up(now: Optional[datetime] = None, config=None) -> int:
             _record(motion, "remind", actor=None, deadline="acknowledge", organisation=responder.organisation_id)
             _tell(_responder_people(motion, [responder]), "motion.reminder", motion)
             steps += 1
-    motions = db.session.scalars(select(Motion).where(
-        Motion.state.in_(PENDING), or_(Motion.complete_reminded_at.is_(None), Motion.completion_overdue_at.is_(None)),
-        Motion.complete_by <= now + remind))
-    for motion in motions:
+    for motion in db.session.scalars(_due_completions(now, remind)):
         if now > motion.complete_by and motion.completion_overdue_at is None:
             motion.completion_overdue_at = now
             motion.overdue_at = motion.overdue_at or now
@@ -552,12 +547,27 @@ def follow_up(now: Optional[datetime] = None, config=None) -> int:
             steps += 1
         else:
             motion.escalated_at = now   # at the top already: looked at again after another grace period
-    ended = db.session.scalars(select(Motion).where(Motion.state == MotionState.completed,
-                                                    Motion.evaluation_closes_at <= now))
-    for motion in ended:
+    for motion in db.session.scalars(_rating_ended(now)):
         close(motion, actor=None, reason=str(_l("The time for rating has ended.")))
         steps += 1
     return steps
+
+
+def _due_responders(now: datetime, remind: timedelta):
+    """Acknowledgements whose reminder is due, or whose deadline passed unnoticed."""
+    return select(Responder).join(Motion).where(
+        Motion.state.in_(PENDING), Responder.acknowledged_at.is_(None), Responder.acknowledge_by <= now + remind,
+        or_(Responder.reminded_at.is_(None), Responder.overdue_at.is_(None) & (Responder.acknowledge_by < now)))
+
+
+def _due_completions(now: datetime, remind: timedelta):
+    return select(Motion).where(
+        Motion.state.in_(PENDING), Motion.complete_by <= now + remind,
+        or_(Motion.complete_reminded_at.is_(None), Motion.completion_overdue_at.is_(None) & (Motion.complete_by < now)))
+
+
+def _rating_ended(now: datetime):
+    return select(Motion).where(Motion.state == MotionState.completed, Motion.evaluation_closes_at <= now)
 
 
 def _late(now: datetime, grace: timedelta):
@@ -578,19 +588,7 @@ def follow_up_due(now: Optional[datetime] = None, config=None) -> bool:
     now = now or utcnow()
     remind = timedelta(hours=config["MOTION_REMIND_HOURS"])
     grace = timedelta(hours=config["MOTION_ESCALATION_GRACE_HOURS"])
-    checks = [
-        select(Responder.id).join(Motion).where(
-            Motion.state.in_(PENDING), Responder.acknowledged_at.is_(None),
-            or_(Responder.reminded_at.is_(None), (Responder.overdue_at.is_(None) & (Responder.acknowledge_by < now))),
-            Responder.acknowledge_by <= now + remind),
-        select(Motion.id).where(
-            Motion.state.in_(PENDING),
-            or_(Motion.complete_reminded_at.is_(None),
-                (Motion.completion_overdue_at.is_(None) & (Motion.complete_by < now))),
-            Motion.complete_by <= now + remind),
-        _late(now, grace).with_only_columns(Motion.id),
-        select(Motion.id).where(Motion.state == MotionState.completed, Motion.evaluation_closes_at <= now),
-    ]
+    checks = [_due_responders(now, remind), _due_completions(now, remind), _late(now, grace), _rating_ended(now)]
     return any(db.session.scalar(check.limit(1)) is not None for check in checks)
 
 

@@ -152,8 +152,6 @@ def detail(motion_id: int):
     motion = _motion(motion_id)
     _follow_up()
     actions = {a: motions.may(current_user, motion, a) for a in motions.TRANSITIONS}
-    mine = [r.organisation_id for r in motions.responders_for(current_user, motion) if r.acknowledged_at is None]
-    actions["acknowledge"] = actions["acknowledge"] and bool(mine)
     return render_template(
         "motions/detail.html", motion=motion, actions=actions, action_label=action_label, now=utcnow(),
         summary=motions.ratings_summary(motion), my_rating=motions.my_rating(current_user, motion),
@@ -189,9 +187,8 @@ def acknowledge(motion_id: int):
 @bp.post("/motions/<int:motion_id>/answer")
 @login_required
 def answer(motion_id: int):
-    return _act(motion_id, AnswerForm, lambda m, f: motions.answer(
-        m, actor=current_user, answer=Answer(f.answer.data) if f.answer.data in {a.value for a in Answer}
-        else Answer.accept, reason=f.body.data))
+    return _act(motion_id, AnswerForm, lambda m, f: motions.answer(m, actor=current_user, answer=Answer(f.answer.data),
+                                                                   reason=f.body.data))
 
 
 @bp.post("/motions/<int:motion_id>/progress")

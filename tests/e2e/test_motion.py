@@ -32,7 +32,7 @@ def property_company(e2e_database):
     from consult.extensions import db
     from consult.places.models import Place
     from tests.conftest import config_for
-    from tests.motions.test_service import organisation
+    from tests.motions.support import organisation
 
     app = create_app(config_for(f"sqlite:///{e2e_database[0]}"))
     with app.app_context():

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.conftest import PASSWORD, REQUIRE_SERVICES, config_for, migrate_to_head, service_missing
+from tests.conftest import PASSWORD, config_for, migrate_to_head, service_missing
 from tests.live import LiveServer, sign_in
 
 REDIS_URL = os.environ.get("CONSULT_TEST_REDIS_URL")

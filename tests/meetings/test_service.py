@@ -5,7 +5,6 @@ import pytest
 from sqlalchemy import func, select
 
 from consult.clock import utcnow
-from consult.database import unit_of_work
 from consult.errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
 from consult.extensions import db
 from consult.meetings import service as meetings

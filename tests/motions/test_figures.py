@@ -23,7 +23,7 @@ from consult.motions import figures
 from consult.motions import service as motions
 from consult.motions.models import Answer, MotionState, Score
 
-from .test_service import T0, area, assign, do, organisation, stopped_clock  # noqa: F401
+from .support import T0, assign, do
 
 
 def rate(motion, who, score):

@@ -3,13 +3,8 @@ figures page and its CSV."""
 import csv
 import io
 
-import pytest
-from sqlalchemy import select
-
 from consult import clock
 from consult.motions.models import Motion, MotionState
-
-from .test_service import T0, area, organisation, stopped_clock  # noqa: F401
 
 
 def login(client, auth, user):

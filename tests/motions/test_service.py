@@ -1,13 +1,13 @@
 """Motions through their whole loop, with the clock moved by hand: assignment, whistle,
 acknowledgement, answers, more time, completion, rating, reopening, follow-up and
 escalation."""
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from consult import clock
-from consult.accounts.models import Organisation, OrganisationKind, OrganisationMember, Role
+from consult.accounts.models import OrganisationKind
 from consult.audit.models import AuditEntry
 from consult.database import unit_of_work
 from consult.errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
@@ -18,52 +18,7 @@ from consult.notifications.models import Notification
 from consult.proposals import service as proposals
 from consult.proposals.models import Category, ProposalState
 
-T0 = datetime(2026, 3, 2, 1, 0)   # 09:00 in Shanghai
-
-
-@pytest.fixture(autouse=True)
-def stopped_clock():
-    clock.set_now(T0)
-    yield
-    clock.set_now(None)
-
-
-def organisation(place, kind, name, *members):
-    org = Organisation(place=place, kind=kind, name=name)
-    db.session.add(org)
-    for person in members:
-        db.session.add(OrganisationMember(organisation=org, user=person))
-    db.session.commit()
-    return org
-
-
-@pytest.fixture
-def area(tree, make_user, make_household):
-    moderator = make_user("李书记", role=Role.moderator, place=tree.fc)
-    manager = make_user("物业赵经理", role=Role.property_manager, place=tree.north)
-    rival = make_user("另一物业", role=Role.property_manager, place=tree.north)
-    officer = make_user("城管孙科长", role=Role.department_rep, place=tree.sub)
-    police = make_user("派出所民警", role=Role.department_rep, place=tree.sub)
-    company = organisation(tree.north, OrganisationKind.property_company, "富成物业", manager)
-    other = organisation(tree.north, OrganisationKind.property_company, "另一家物业", rival)
-    enforcement = organisation(tree.sub, OrganisationKind.department, "城管执法队", officer)
-    station = organisation(tree.sub, OrganisationKind.department, "派出所", police)
-    homes = [make_household(tree.e1, f"{i}01") for i in range(1, 6)]
-    residents = [make_user(f"居民{i}", household=h) for i, h in enumerate(homes)]
-    return type("Area", (), dict(moderator=moderator, manager=manager, rival=rival, officer=officer, police=police,
-                                 company=company, other=other, enforcement=enforcement, station=station,
-                                 homes=homes, residents=residents, tree=tree))
-
-
-def do(operation, *args, **kwargs):
-    with unit_of_work():
-        return operation(*args, **kwargs)
-
-
-def assign(area, place=None, orgs=None, **kw):
-    return do(motions.assign, place or area.tree.b1, actor=area.moderator, title="修复1号楼电梯",
-              body="电梯停运三天，需维修并说明原因", organisations=orgs or [area.company], **kw)
-
+from .support import T0, assign, do, organisation
 
 def test_assign_sets_deadlines_per_organisation_kind_and_notifies(area):
     motion = assign(area)
