@@ -268,8 +268,10 @@ def main() -> int:
     )] + [
         (f"figures of {results['motion_figures']['motions']:,} motions (report)",
          f"{results['motion_figures']['report']['median_ms']} ms", f"p95 {results['motion_figures']['report']['p95_ms']} ms"),
-        ("… the figures page", f"{(results['motion_figures']['page'] or {}).get('median_ms')} ms",
+        ("… the figures page, counted at each view", f"{(results['motion_figures']['page'] or {}).get('median_ms')} ms",
          f"p95 {(results['motion_figures']['page'] or {}).get('p95_ms')} ms"),
+        ("… the figures page, kept five minutes", f"{(results['motion_figures']['page_kept'] or {}).get('median_ms')} ms",
+         f"p95 {(results['motion_figures']['page_kept'] or {}).get('p95_ms')} ms"),
         ("peak resident memory of the run", f"{results['peak_rss_mb']} MB", ""),
     ] + live_room_table(results["live_room"])
     width = max(len(r[0]) for r in rows)

@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config
 
-from .extensions import babel, csrf, db, login_manager, migrate, socketio
+from .extensions import babel, cache, csrf, db, login_manager, migrate, socketio
 from .meetings import live  # noqa: F401  (the room's handlers, registered with every app's server)
 
 
@@ -55,6 +55,7 @@ def create_app(config_class=Config) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(root / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    cache.init_app(app)
     login_manager.init_app(app)
 
     from . import i18n

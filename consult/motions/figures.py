@@ -6,7 +6,8 @@ Definitions (also written on the page):
 * received — motions assigned in the period (withdrawn ones left out);
 * response rate — responders that acknowledged by their deadline / responders addressed;
 * completion rate — motions completed / received;
-* resolution rate — motions completed and closed without ever being reopened / completed;
+* resolution rate — motions closed without ever being reopened / motions whose rating has
+  ended (closed, or reopened at least once); those still being rated for the first time wait;
 * satisfaction rate — (满意 + 基本满意) / ratings given;
 * overdue — motions that missed a deadline (to acknowledge or to complete) at least once;
 * median time to acknowledge / to complete — from assignment, over the motions that did.
@@ -15,16 +16,21 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Optional
+from typing import Callable, NamedTuple, Optional, TypeVar
 
-from sqlalchemy import case, func, select
+from flask import current_app
+
+from sqlalchemy import and_, case, func, literal, or_, select
 
 from ..accounts.models import Organisation
-from ..extensions import db
+from ..clock import utcnow
+from ..extensions import cache, db
 from ..places.models import Place
 from .models import Motion, MotionState, Rating, Responder, Score
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -34,24 +40,19 @@ class Figures:
     responded_in_time: int = 0
     completed: int = 0
     resolved: int = 0
+    settled: int = 0
     ratings: int = 0
     satisfied: int = 0
     overdue: int = 0
-    acknowledge_seconds: list[int] = field(default_factory=list)
-    complete_seconds: list[int] = field(default_factory=list)
+    median_acknowledge_hours: Optional[float] = None
+    median_complete_hours: Optional[float] = None
 
-    def count_motion(self, completed_at, state, reopened, overdue_at, acknowledge_seconds, complete_seconds) -> None:
-        self.received += 1
-        if completed_at is not None:
-            self.completed += 1
-            if state is MotionState.closed and not reopened:
-                self.resolved += 1
-        if overdue_at is not None:
-            self.overdue += 1
-        if acknowledge_seconds is not None:
-            self.acknowledge_seconds.append(acknowledge_seconds)
-        if complete_seconds is not None:
-            self.complete_seconds.append(complete_seconds)
+    def add(self, received: int, completed: int, resolved: int, settled: int, overdue: int) -> None:
+        self.received += received
+        self.completed += completed
+        self.resolved += resolved
+        self.settled += settled
+        self.overdue += overdue
 
     @staticmethod
     def _rate(part: int, whole: int) -> Optional[float]:
@@ -67,19 +68,17 @@ class Figures:
 
     @property
     def resolution_rate(self):
-        return self._rate(self.resolved, self.completed)
+        return self._rate(self.resolved, self.settled)
 
     @property
     def satisfaction_rate(self):
         return self._rate(self.satisfied, self.ratings)
 
-    @property
-    def median_acknowledge_hours(self):
-        return statistics.median(self.acknowledge_seconds) / 3600 if self.acknowledge_seconds else None
-
-    @property
-    def median_complete_hours(self):
-        return statistics.median(self.complete_seconds) / 3600 if self.complete_seconds else None
+    def take_medians(self, acknowledge_seconds: list[int], complete_seconds: list[int]) -> None:
+        if acknowledge_seconds:
+            self.median_acknowledge_hours = statistics.median(acknowledge_seconds) / 3600
+        if complete_seconds:
+            self.median_complete_hours = statistics.median(complete_seconds) / 3600
 
     def as_dict(self) -> dict:
         return {"received": self.received, "response_rate": self.response_rate,
@@ -88,90 +87,153 @@ class Figures:
                 "median_acknowledge_hours": self.median_acknowledge_hours,
                 "median_complete_hours": self.median_complete_hours,
                 "responders": self.responders, "responded_in_time": self.responded_in_time,
-                "completed": self.completed, "resolved": self.resolved, "ratings": self.ratings,
+                "completed": self.completed, "settled": self.settled, "resolved": self.resolved, "ratings": self.ratings,
                 "satisfied": self.satisfied}
+
+
+class Named(NamedTuple):
+    """A place or an organisation as the report names it: plain values, so that a report
+    can be kept in a cache shared by several processes."""
+    id: int
+    name: str
 
 
 @dataclass
 class Report:
-    place: Place
+    place: Named
     start: datetime
     end: datetime
     total: Figures
-    places: list[tuple[Place, Figures]]
+    places: list[tuple[Named, Figures]]
     own: Figures          # motions of the place itself, not of a place below
-    organisations: list[tuple[Organisation, Figures]]
+    organisations: list[tuple[Named, Figures]]
     months: list[tuple[str, Figures]]
+    computed_at: datetime
 
 
-def _in_period(place: Place, start: datetime, end: datetime):
-    return (Place.path.startswith(place.path, autoescape=True), Motion.created_at >= start, Motion.created_at < end,
-            Motion.state != MotionState.withdrawn)
+def report_key(place: Place, start: datetime, end: datetime, utc_offset: timedelta) -> str:
+    return f"figures:{place.id}:{start.isoformat()}:{end.isoformat()}:{int(utc_offset.total_seconds())}"
+
+
+def kept(key: str, compute: Callable[[], T]) -> T:
+    """What ``compute`` returns, computed at most once per FIGURES_CACHE_SECONDS for the
+    same key: a year of a subdistrict's motions is too much to add up at every view."""
+    seconds = current_app.config["FIGURES_CACHE_SECONDS"]
+    if not seconds:
+        return compute()
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, timeout=seconds)
+    return found
+
+
+RESOLVED = and_(Motion.state == MotionState.closed, Motion.reopened_count == 0)
+# Completed and rated to the end: closed, or reopened at least once.
+SETTLED = and_(Motion.completed_at.is_not(None), or_(Motion.state != MotionState.completed, Motion.reopened_count > 0))
+IN_TIME = Responder.acknowledged_at <= Responder.acknowledge_by
+SATISFIED = Rating.score != Score.unsatisfied
+
+
+def _sum(condition):
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _months(start: datetime, end: datetime, utc_offset: timedelta) -> tuple[list[str], list[datetime]]:
+    """The local months the period touches, and the UTC instants at which each after the
+    first begins."""
+    local = start + utc_offset
+    year, month = local.year, local.month
+    labels, boundaries = [f"{year:04d}-{month:02d}"], []
+    while True:
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        begins = datetime(year, month, 1) - utc_offset
+        if begins >= end:
+            return labels, boundaries
+        labels.append(f"{year:04d}-{month:02d}")
+        boundaries.append(begins)
 
 
 def report(place: Place, start: datetime, end: datetime, *, utc_offset: timedelta = timedelta(hours=8)) -> Report:
     """Every figure for ``place`` and below, per child place, per organisation and per month
-    (months in local time, ``utc_offset`` from UTC)."""
-    where = _in_period(place, start, end)
-    children = list(db.session.scalars(select(Place).where(Place.parent_id == place.id).order_by(Place.name)))
+    (months in local time, ``utc_offset`` from UTC).
+
+    Counts are summed by the database, grouped by place and month, and rolled up to the
+    child places here; the medians need every duration, which one narrow query brings."""
+    labels, boundaries = _months(start, end, utc_offset)
+    month = case(*((Motion.created_at < at, n) for n, at in enumerate(boundaries)), else_=len(boundaries)) \
+        if boundaries else literal(0)
+    below = select(Place.id).where(Place.path.startswith(place.path, autoescape=True)).scalar_subquery()
+    scope = (Motion.place_id.in_(below), Motion.created_at >= start, Motion.created_at < end,
+             Motion.state != MotionState.withdrawn)
+    children = db.session.execute(select(Place.id, Place.name).where(Place.parent_id == place.id).order_by(Place.name)).all()
     depth = len(place.ancestor_ids)
+    child_of = {place_id: (int(parts[depth]) if len(parts) > depth else None)
+                for place_id, parts in ((i, p.strip("/").split("/")) for i, p in db.session.execute(
+                    select(Place.id, Place.path).where(Place.path.startswith(place.path, autoescape=True))))}
 
-    def child_of(path: str) -> Optional[int]:
-        parts = path.strip("/").split("/")
-        return int(parts[depth]) if len(parts) > depth else None
+    total, by_child, by_month, by_org = Figures(), defaultdict(Figures), defaultdict(Figures), defaultdict(Figures)
 
-    total, by_child, by_month = Figures(), defaultdict(Figures), defaultdict(Figures)
-    motion_keys: dict[int, tuple[Optional[int], str]] = {}
-    rows = db.session.execute(
-        select(Motion.id, Place.path, Motion.created_at, Motion.completed_at, Motion.state, Motion.reopened_count,
-               Motion.overdue_at, Motion.acknowledge_seconds, Motion.complete_seconds)
-        .join(Place, Place.id == Motion.place_id).where(*where))
-    for motion_id, path, created, completed_at, state, reopened, overdue_at, ack_s, done_s in rows:
-        key = (child_of(path), (created + utc_offset).strftime("%Y-%m"))
-        motion_keys[motion_id] = key
-        for figures in (total, by_child[key[0]], by_month[key[1]]):
-            figures.count_motion(completed_at, state, reopened, overdue_at, ack_s, done_s)
+    def targets(place_id, n):
+        return total, by_child[child_of[place_id]], by_month[labels[n]]
 
-    by_org: dict[int, Figures] = defaultdict(Figures)
-    responder_rows = db.session.execute(
-        select(Responder.motion_id, Responder.organisation_id,
-               case((Responder.acknowledged_at <= Responder.acknowledge_by, 1), else_=0))
-        .join(Motion, Motion.id == Responder.motion_id).join(Place, Place.id == Motion.place_id).where(*where))
-    org_motions: dict[int, set[int]] = defaultdict(set)
-    for motion_id, org_id, in_time in responder_rows:
-        child, month = motion_keys.get(motion_id, (None, None))
-        org_motions[org_id].add(motion_id)
-        for figures in (total, by_child[child], by_month[month], by_org[org_id]):
-            figures.responders += 1
+    for place_id, n, received, completed, resolved, settled, overdue in db.session.execute(
+            select(Motion.place_id, month, func.count(), func.count(Motion.completed_at), _sum(RESOLVED),
+                   _sum(SETTLED), func.count(Motion.overdue_at)).where(*scope).group_by(Motion.place_id, month)):
+        for figures in targets(place_id, n):
+            figures.add(received, completed, resolved, settled, overdue)
+    for org_id, received, completed, resolved, settled, overdue in db.session.execute(
+            select(Responder.organisation_id, func.count(), func.count(Motion.completed_at), _sum(RESOLVED),
+                   _sum(SETTLED), func.count(Motion.overdue_at))
+            .join(Motion, Motion.id == Responder.motion_id).where(*scope).group_by(Responder.organisation_id)):
+        by_org[org_id].add(received, completed, resolved, settled, overdue)
+
+    for place_id, n, org_id, addressed, in_time in db.session.execute(
+            select(Motion.place_id, month, Responder.organisation_id, func.count(), _sum(IN_TIME))
+            .join(Motion, Motion.id == Responder.motion_id).where(*scope)
+            .group_by(Motion.place_id, month, Responder.organisation_id)):
+        for figures in (*targets(place_id, n), by_org[org_id]):
+            figures.responders += addressed
             figures.responded_in_time += in_time
 
-    rating_rows = db.session.execute(
-        select(Rating.motion_id, func.count(), func.sum(case((Rating.score != Score.unsatisfied, 1), else_=0)))
-        .join(Motion, Motion.id == Rating.motion_id).join(Place, Place.id == Motion.place_id).where(*where)
-        .group_by(Rating.motion_id))
-    ratings = {motion_id: (n, int(good or 0)) for motion_id, n, good in rating_rows}
-    for motion_id, (n, good) in ratings.items():
-        child, month = motion_keys.get(motion_id, (None, None))
-        for figures in (total, by_child[child], by_month[month]):
-            figures.ratings += n
+    for place_id, n, given, good in db.session.execute(
+            select(Motion.place_id, month, func.count(), _sum(SATISFIED))
+            .join(Motion, Motion.id == Rating.motion_id).where(*scope).group_by(Motion.place_id, month)):
+        for figures in targets(place_id, n):
+            figures.ratings += given
             figures.satisfied += good
+    # The ratings of an organisation are those of the motions addressed to it.
+    for org_id, given, good in db.session.execute(
+            select(Responder.organisation_id, func.count(), _sum(SATISFIED))
+            .join(Motion, Motion.id == Rating.motion_id).join(Responder, Responder.motion_id == Motion.id)
+            .where(*scope).group_by(Responder.organisation_id)):
+        by_org[org_id].ratings += given
+        by_org[org_id].satisfied += good
 
-    if org_motions:
-        # The motion figures of an organisation are those of the motions addressed to it.
-        motion_rows = db.session.execute(
-            select(Responder.organisation_id, Motion.completed_at, Motion.state, Motion.reopened_count,
-                   Motion.overdue_at, Motion.acknowledge_seconds, Motion.complete_seconds, Motion.id)
-            .join(Motion, Motion.id == Responder.motion_id).join(Place, Place.id == Motion.place_id).where(*where))
-        for org_id, completed_at, state, reopened, overdue_at, ack_s, done_s, motion_id in motion_rows:
-            figures = by_org[org_id]
-            figures.count_motion(completed_at, state, reopened, overdue_at, ack_s, done_s)
-            n, good = ratings.get(motion_id, (0, 0))
-            figures.ratings += n
-            figures.satisfied += good
-    organisations = {o.id: o for o in db.session.scalars(select(Organisation).where(
-        Organisation.id.in_(list(by_org))))} if by_org else {}
+    durations: dict[int, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
+    counted: set[int] = set()
+    for motion_id, place_id, n, org_id, acknowledge, complete in db.session.execute(
+            select(Motion.id, Motion.place_id, month, Responder.organisation_id, Motion.acknowledge_seconds,
+                   Motion.complete_seconds).join(Responder, Responder.motion_id == Motion.id)
+            .where(*scope, or_(Motion.acknowledge_seconds.is_not(None), Motion.complete_seconds.is_not(None)))):
+        owners = (by_org[org_id],)
+        if motion_id not in counted:   # a whistle's motion has several responders
+            counted.add(motion_id)
+            owners += targets(place_id, n)
+        for figures in owners:
+            acknowledged, completed = durations[id(figures)]
+            if acknowledge is not None:
+                acknowledged.append(acknowledge)
+            if complete is not None:
+                completed.append(complete)
+    for figures in (total, *by_child.values(), *by_month.values(), *by_org.values()):
+        figures.take_medians(*durations.get(id(figures), ([], [])))
+
+    names = dict(db.session.execute(select(Organisation.id, Organisation.name).where(
+        Organisation.id.in_(list(by_org)))).all()) if by_org else {}
     return Report(
-        place=place, start=start, end=end, total=total,
-        places=[(child, by_child.get(child.id, Figures())) for child in children], own=by_child.get(None, Figures()),
-        organisations=sorted(((organisations[i], f) for i, f in by_org.items()), key=lambda p: p[0].name),
-        months=sorted(by_month.items()))
+        place=Named(place.id, place.name), start=start, end=end, total=total,
+        places=[(Named(child.id, child.name), by_child.get(child.id, Figures())) for child in children],
+        own=by_child.get(None, Figures()),
+        organisations=sorted(((Named(i, names[i]), f) for i, f in by_org.items()), key=lambda p: p[0].name),
+        months=sorted(by_month.items()), computed_at=utcnow())

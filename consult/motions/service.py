@@ -115,6 +115,11 @@ def _text(value: Optional[str], required: bool, missing=None, limit: int = TEXT_
 
 def _record(motion: Motion, action: str, *, actor, body: Optional[str] = None, photos: Iterable[str] = (),
             **detail) -> MotionUpdate:
+    if actor is not None and "organisations" not in detail:
+        # The record names the organisation a responder speaks for, not only the person.
+        speaking_for = [r.organisation_id for r in responders_for(actor, motion)]
+        if speaking_for:
+            detail["organisations"] = speaking_for
     update = MotionUpdate(motion=motion, action=action, actor_id=getattr(actor, "id", None), body=body,
                           photos=list(photos), detail=detail, at=utcnow())
     db.session.add(update)
@@ -554,16 +559,19 @@ def follow_up(now: Optional[datetime] = None, config=None) -> int:
 
 
 def _due_responders(now: datetime, remind: timedelta):
-    """Acknowledgements whose reminder is due, or whose deadline passed unnoticed."""
+    """Acknowledgements whose deadline passed unnoticed, or is near with no reminder yet
+    (a deadline that passed before any reminder gets the overdue notice alone)."""
     return select(Responder).join(Motion).where(
-        Motion.state.in_(PENDING), Responder.acknowledged_at.is_(None), Responder.acknowledge_by <= now + remind,
-        or_(Responder.reminded_at.is_(None), Responder.overdue_at.is_(None) & (Responder.acknowledge_by < now)))
+        Motion.state.in_(PENDING), Responder.acknowledged_at.is_(None),
+        or_(Responder.overdue_at.is_(None) & (Responder.acknowledge_by < now),
+            Responder.reminded_at.is_(None) & Responder.acknowledge_by.between(now, now + remind)))
 
 
 def _due_completions(now: datetime, remind: timedelta):
     return select(Motion).where(
-        Motion.state.in_(PENDING), Motion.complete_by <= now + remind,
-        or_(Motion.complete_reminded_at.is_(None), Motion.completion_overdue_at.is_(None) & (Motion.complete_by < now)))
+        Motion.state.in_(PENDING),
+        or_(Motion.completion_overdue_at.is_(None) & (Motion.complete_by < now),
+            Motion.complete_reminded_at.is_(None) & Motion.complete_by.between(now, now + remind)))
 
 
 def _rating_ended(now: datetime):

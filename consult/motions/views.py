@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, datetime, time, timedelta, timezone
+from time import monotonic
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -19,6 +20,7 @@ from flask import (
     send_from_directory,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -41,7 +43,14 @@ bp = Blueprint("motions", __name__)
 
 def _follow_up() -> None:
     """Deadlines are followed up on access too, so that nothing waits for the server's
-    background loop (or for a server that has none)."""
+    background loop (or for a server that has none); at most once in
+    MOTION_FOLLOW_UP_ON_ACCESS_SECONDS per process."""
+    every = current_app.config["MOTION_FOLLOW_UP_ON_ACCESS_SECONDS"]
+    looked = current_app.extensions.setdefault("consult.follow_up", {"at": None})
+    now = monotonic()
+    if every and looked["at"] is not None and now - looked["at"] < every:
+        return
+    looked["at"] = now
     if motions.follow_up_due():
         perform(motions.follow_up)
 
@@ -262,6 +271,9 @@ def photo(motion_id: int, token: str):
 
 # --- figures ---------------------------------------------------------------------------------
 
+LONGEST_PERIOD = timedelta(days=5 * 366)
+
+
 def _period():
     """The chosen period as local dates (both included), and as UTC bounds."""
     form = PeriodForm(request.args)
@@ -271,6 +283,7 @@ def _period():
     start_day = form.start.data or (end_day - timedelta(days=364))
     if start_day > end_day:
         start_day, end_day = end_day, start_day
+    start_day = max(start_day, end_day - LONGEST_PERIOD)
     zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     start = datetime.combine(start_day, time.min, zone).astimezone(timezone.utc).replace(tzinfo=None)
     return form, start_day, end_day, start, _end_of_local_day(end_day)
@@ -294,14 +307,17 @@ def figures_page(place_id: int):
     place = _figures_place(place_id)
     _follow_up()
     form, start_day, end_day, start, end = _period()
-    report = figures.report(place, start, end, utc_offset=_offset())
+    key = figures.report_key(place, start, end, _offset())
+    report = figures.kept(key, lambda: figures.report(place, start, end, utc_offset=_offset()))
+    chart = figures.kept(f"{key}:chart:{get_locale()}", lambda: charts.monthly(report))
     period = {"start": start_day.isoformat(), "end": end_day.isoformat()}
     place_rows = [(_("%(place)s itself", place=place.name), report.own, None)] if report.own.received else []
     place_rows += [(child.name, f, url_for("motions.figures_page", place_id=child.id, **period))
                    for child, f in report.places]
     org_rows = [(organisation.name, f, None) for organisation, f in report.organisations]
     return render_template("motions/figures.html", place=place, report=report, form=form, start_day=start_day,
-                           end_day=end_day, chart=charts.monthly(report), place_rows=place_rows, org_rows=org_rows)
+                           end_day=end_day, chart=chart, place_rows=place_rows, org_rows=org_rows,
+                           cache_minutes=current_app.config["FIGURES_CACHE_SECONDS"] // 60)
 
 
 @bp.get("/places/<int:place_id>/figures.csv")
@@ -309,11 +325,13 @@ def figures_page(place_id: int):
 def figures_csv(place_id: int):
     place = _figures_place(place_id)
     _form, start_day, end_day, start, end = _period()
-    report = figures.report(place, start, end, utc_offset=_offset())
+    report = figures.kept(figures.report_key(place, start, end, _offset()),
+                          lambda: figures.report(place, start, end, utc_offset=_offset()))
     out = io.StringIO()
     writer = csv.writer(out)
     columns = ["received", "response_rate", "completion_rate", "resolution_rate", "satisfaction_rate", "overdue",
                "median_acknowledge_hours", "median_complete_hours", "responders", "responded_in_time", "completed",
+               "settled",
                "resolved", "ratings", "satisfied"]
     writer.writerow([_("Kind"), _("Name")] + columns)
 

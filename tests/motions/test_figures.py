@@ -98,3 +98,18 @@ def test_the_period_decides_which_motions_count(fortnight):
     assert before.total.received == 1 and before.total.overdue == 1   # M0, never acknowledged
     empty = figures.report(fortnight.tree.jm, T0 - timedelta(days=60), T0 + timedelta(days=30))
     assert empty.total.received == 0 and empty.total.response_rate is None
+
+
+def test_a_motion_still_being_rated_waits_for_the_resolution_rate(area):
+    motion = assign(area)
+    do(motions.answer, motion, actor=area.manager, answer=Answer.accept)
+    do(motions.complete, motion, actor=area.manager, evidence="修好了")
+    rate(motion, area.residents[0], Score.satisfied)
+    period = (T0 - timedelta(days=1), T0 + timedelta(days=30))
+    being_rated = figures.report(area.tree.north, *period).total
+    assert (being_rated.completed, being_rated.settled, being_rated.resolution_rate) == (1, 0, None)
+    clock.advance(days=8)
+    motions.follow_up()
+    assert motion.state is MotionState.closed
+    closed = figures.report(area.tree.north, *period).total
+    assert (closed.settled, closed.resolved, closed.resolution_rate) == (1, 1, 1.0)

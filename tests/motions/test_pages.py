@@ -6,6 +6,8 @@ import io
 from consult import clock
 from consult.motions.models import Motion, MotionState
 
+from .support import assign
+
 
 def login(client, auth, user):
     auth.logout()
@@ -35,6 +37,8 @@ def test_moderator_assigns_and_the_responder_works_it_through(client, auth, area
     login(client, auth, area.residents[0])
     page = client.get(f"/motions/{motion.id}").get_data(as_text=True)
     assert "已更换控制板" in page and 'name="score"' in page
+    record = page.split('class="timeline"', 1)[1]
+    assert record.count("富成物业") >= 3   # acknowledged, accepted, completed: by the company
     client.post_form(f"/motions/{motion.id}/rate", {"score": "satisfied", "body": "很好"})
     page = client.get(f"/motions/{motion.id}").get_data(as_text=True)
     assert 'id="my-rating"' in page and 'name="score"' not in page
@@ -74,3 +78,25 @@ def test_figures_page_and_csv(client, auth, area):
     assert rows[1][2] == "1" and rows[1][0] in ("合计", "Total")
     assert any(r[1] == "富成物业" for r in rows)
     assert client.get(f"/places/{area.tree.north.id}/figures?start=garbage").status_code == 200
+
+
+def test_figures_are_kept_for_the_configured_time(app, client, auth, area):
+    from consult.extensions import cache
+
+    app.config["FIGURES_CACHE_SECONDS"] = 300
+    cache.clear()
+    login(client, auth, area.moderator)
+    url = f"/places/{area.tree.north.id}/figures?start=2026-03-01&end=2026-03-31"
+    first = client.get(url).get_data(as_text=True)
+    assert 'id="fig-received">0<' in first and ("5 分钟" in first or "5 minutes" in first)
+    assign(area)
+    assert 'id="fig-received">0<' in client.get(url).get_data(as_text=True)   # still the kept count
+    assert 'id="fig-received">1<' in client.get(url.replace("03-31", "03-30")).get_data(as_text=True)
+    cache.clear()
+    assert 'id="fig-received">1<' in client.get(url).get_data(as_text=True)
+
+
+def test_the_figures_period_is_at_most_five_years(client, auth, area):
+    login(client, auth, area.moderator)
+    text = client.get(f"/places/{area.tree.north.id}/figures?start=1900-01-01&end=2026-03-31").get_data(as_text=True)
+    assert 'name="start" value="2021-03-27"' in text

@@ -197,6 +197,15 @@ def test_the_author_unsatisfied_reopens_at_once_and_the_matter_follows(area, tre
     assert proposal.state is ProposalState.in_action
 
 
+def test_a_deadline_missed_before_any_reminder_is_noted_once_and_then_rests(area):
+    motion = assign(area)
+    clock.advance(days=8)            # both deadlines passed while nothing looked
+    assert motions.follow_up() == 2
+    assert motion.lead.overdue_at is not None and motion.completion_overdue_at is not None
+    assert motion.lead.reminded_at is None and motion.complete_reminded_at is None
+    assert not motions.follow_up_due() and motions.follow_up() == 0
+
+
 def test_reminder_overdue_and_escalation_up_the_tree_without_repeats(area):
     motion = assign(area)            # building 1 → compound → community → subdistrict
     clock.advance(hours=20)          # 4 h before the acknowledgement deadline
