@@ -520,7 +520,9 @@ def follow_up(now: Optional[datetime] = None, config=None) -> int:
     remind = timedelta(hours=config["MOTION_REMIND_HOURS"])
     grace = timedelta(hours=config["MOTION_ESCALATION_GRACE_HOURS"])
     steps = 0
-    for responder in db.session.scalars(_due_responders(now, remind)):
+    # Rows another process is following up right now are skipped (PostgreSQL): it flags
+    # them, so nothing is sent twice. SQLite runs writing transactions one at a time.
+    for responder in db.session.scalars(_due_responders(now, remind).with_for_update(skip_locked=True, of=Responder)):
         motion = responder.motion
         if now > responder.acknowledge_by and responder.overdue_at is None:
             responder.overdue_at = now
@@ -533,7 +535,7 @@ def follow_up(now: Optional[datetime] = None, config=None) -> int:
             _record(motion, "remind", actor=None, deadline="acknowledge", organisation=responder.organisation_id)
             _tell(_responder_people(motion, [responder]), "motion.reminder", motion)
             steps += 1
-    for motion in db.session.scalars(_due_completions(now, remind)):
+    for motion in db.session.scalars(_due_completions(now, remind).with_for_update(skip_locked=True, of=Motion)):
         if now > motion.complete_by and motion.completion_overdue_at is None:
             motion.completion_overdue_at = now
             motion.overdue_at = motion.overdue_at or now
@@ -545,14 +547,14 @@ def follow_up(now: Optional[datetime] = None, config=None) -> int:
             _record(motion, "remind", actor=None, deadline="complete")
             _tell(_responder_people(motion), "motion.reminder", motion)
             steps += 1
-    for motion in db.session.scalars(_late(now, grace)):
+    for motion in db.session.scalars(_late(now, grace).with_for_update(skip_locked=True, of=Motion)):
         if motion.escalation_level + 1 < len(motion.place.ancestor_ids):
             escalate(motion, actor=None, reason=str(_l("A deadline passed %(hours)d hours ago.",
                                                        hours=config["MOTION_ESCALATION_GRACE_HOURS"])))
             steps += 1
         else:
             motion.escalated_at = now   # at the top already: looked at again after another grace period
-    for motion in db.session.scalars(_rating_ended(now)):
+    for motion in db.session.scalars(_rating_ended(now).with_for_update(skip_locked=True, of=Motion)):
         close(motion, actor=None, reason=str(_l("The time for rating has ended.")))
         steps += 1
     return steps

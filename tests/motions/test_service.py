@@ -1,6 +1,7 @@
 """Motions through their whole loop, with the clock moved by hand: assignment, whistle,
 acknowledgement, answers, more time, completion, rating, reopening, follow-up and
 escalation."""
+import threading
 from datetime import timedelta
 
 import pytest
@@ -204,6 +205,36 @@ def test_a_deadline_missed_before_any_reminder_is_noted_once_and_then_rests(area
     assert motion.lead.overdue_at is not None and motion.completion_overdue_at is not None
     assert motion.lead.reminded_at is None and motion.complete_reminded_at is None
     assert not motions.follow_up_due() and motions.follow_up() == 0
+
+
+def test_two_processes_following_up_at_once_remind_only_once(app, area):
+    """One server's follow-up holds its transaction open; another's, running meanwhile,
+    must not remind the same responder again (PostgreSQL skips the locked rows, SQLite
+    runs the second writer after the first)."""
+    motion = assign(area)
+    clock.advance(hours=20)
+    first_done, second_done, steps = threading.Event(), threading.Event(), {}
+
+    def first():
+        with app.app_context():
+            with unit_of_work():
+                steps["first"] = motions.follow_up()
+                first_done.set()
+                second_done.wait(timeout=2)     # still holding its rows
+            db.session.remove()
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert first_done.wait(timeout=10)
+    with unit_of_work():
+        steps["second"] = motions.follow_up()
+    second_done.set()
+    thread.join()
+    assert steps == {"first": 1, "second": 0}
+    db.session.expire_all()
+    reminders = db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.kind == "motion.reminder"))
+    assert reminders == len(motions._responder_people(motion)) > 0
+    assert motion.lead.reminded_at is not None
 
 
 def test_reminder_overdue_and_escalation_up_the_tree_without_repeats(area):
