@@ -20,12 +20,12 @@ install: $(VENV)/.installed
 
 # Compiled catalogues are built, not committed.
 translations: install
-	$(BIN)/pybabel -q compile --use-fuzzy -d consult/translations
+	$(BIN)/pybabel -q compile -d consult/translations
 
 # After changing user-visible strings: extract them and merge into the catalogues.
 messages: install
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o consult/translations/messages.pot .
-	$(BIN)/pybabel -q update -i consult/translations/messages.pot -d consult/translations
+	$(BIN)/pybabel -q update --no-fuzzy-matching -i consult/translations/messages.pot -d consult/translations
 
 run: translations
 	$(BIN)/flask db upgrade

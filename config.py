@@ -117,6 +117,14 @@ class Config:
     CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL") or None
     CACHE_KEY_PREFIX = "consult:"
 
+    # Signed minutes are published to the residents for this many days (公示) before they
+    # are archived; objections must be answered first.
+    MINUTES_PUBLICITY_DAYS = int(os.environ.get("MINUTES_PUBLICITY_DAYS", "7"))
+
+    # Logs on standard error: "json" (one JSON line per record and per request) or "plain"
+    # (Flask's default).
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
+
     # Household import: the largest file accepted.
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", str(40 * 1024 * 1024)))
 

@@ -241,9 +241,19 @@ def main() -> int:
 
         (Path(tmp) / "motions").mkdir()
         results["motion_figures"] = bench_figures(Path(tmp) / "motions", requests=30)
+        from bench.minutes import bench_archive
+
+        (Path(tmp) / "minutes").mkdir()
+        results["archive"] = bench_archive(Path(tmp) / "minutes")
+        from bench.search import bench_search
+
+        (Path(tmp) / "search").mkdir()
+        results["search"] = {"sqlite": bench_search(Path(tmp) / "search")}
         pg = os.environ.get("CONSULT_BENCH_DATABASE_URL")
         if pg:
             results["voting"]["postgresql"] = bench_voting(Path(tmp) / "voting-pg", pg)
+            (Path(tmp) / "search-pg").mkdir()
+            results["search"]["postgresql"] = bench_search(Path(tmp) / "search-pg", pg)
     results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     results["live_room"] = _live_room()
 
@@ -272,8 +282,18 @@ def main() -> int:
          f"p95 {(results['motion_figures']['page'] or {}).get('p95_ms')} ms"),
         ("… the figures page, kept five minutes", f"{(results['motion_figures']['page_kept'] or {}).get('median_ms')} ms",
          f"p95 {(results['motion_figures']['page_kept'] or {}).get('p95_ms')} ms"),
+        ("archive of 1,000 meetings: zip export", f"{results['archive']['export_s']} s",
+         f"{results['archive']['zip_files']} files, {results['archive']['zip_mb']} MB"),
+        ("… drafting / signing one meeting's minutes", f"{results['archive']['draft_ms_median']} ms",
+         f"{results['archive']['sign_ms_median']} ms"),
+        ("… one minutes PDF / the archive page of a year", f"{results['archive']['one_pdf_s']} s",
+         f"{results['archive']['archive_page_ms_median']} ms"),
         ("peak resident memory of the run", f"{results['peak_rss_mb']} MB", ""),
-    ] + live_room_table(results["live_room"])
+    ] + live_room_table(results["live_room"]) + [
+        (f"search of 100k documents, {what} ({engine})", f"{v[key]['median_ms']} ms", f"p95 {v[key]['p95_ms']} ms")
+        for engine, v in results["search"].items()
+        for key, what in (("page_two_character_words", "page, two-character words"),
+                          ("page_rarer_terms", "page, rarer terms"))]
     width = max(len(r[0]) for r in rows)
     print(f"{'figure':<{width}}  {'value':>12}  note")
     for name, value, note in rows:

@@ -79,6 +79,9 @@ def create_app(config_class=Config) -> Flask:
     from .voting.views import bp as voting_bp
     from .meetings.views import bp as meetings_bp
     from .motions.views import bp as motions_bp
+    from .search.views import bp as search_bp  # also installs the search index upkeep
+    from .minutes import searching  # noqa: F401  (signed minutes in the search)
+    from .minutes.views import bp as minutes_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
@@ -89,9 +92,13 @@ def create_app(config_class=Config) -> Flask:
     app.register_blueprint(voting_bp)
     app.register_blueprint(meetings_bp)
     app.register_blueprint(motions_bp)
+    app.register_blueprint(search_bp)
+    app.register_blueprint(minutes_bp)
 
-    from . import cli, web
+    from . import cli, headers, logs, web
 
     web.init_app(app)
+    headers.init_app(app)
+    logs.init_app(app)
     cli.init_app(app)
     return app

@@ -61,6 +61,45 @@ def init_app(app: Flask) -> None:
 
         click.echo(f"{run_once(app)} follow-up steps")
 
+    @app.cli.command("backup")
+    @click.argument("target", type=click.Path(dir_okay=False, writable=True))
+    def backup_command(target: str):
+        """Write the database and the uploads to TARGET (.tar.gz)."""
+        from pathlib import Path
+
+        from .backup import backup
+
+        manifest = backup(Path(target))
+        click.echo(f"{target}: {manifest['engine']} database, {len(manifest['files']) - 1} uploaded files")
+
+    @app.cli.command("restore")
+    @click.argument("source", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--force", is_flag=True, help="Replace a database that is not empty.")
+    def restore_command(source: str, force: bool):
+        """Put the backup SOURCE in place of the database and the uploads."""
+        from pathlib import Path
+
+        from .backup import restore
+
+        try:
+            manifest = restore(Path(source), force=force)
+        except DomainError as error:
+            _fail(error)
+        click.echo(f"restored the backup of {manifest['created_at']} ({manifest['engine']})")
+
+    @app.cli.command("stats")
+    @click.option("--depth", default=2, show_default=True, help="Levels of the place tree to show.")
+    def stats(depth: int):
+        """Counts per place: households, residents, proposals, meetings, ballots, motions."""
+        from .stats import COLUMNS, counts
+
+        rows = counts(depth)
+        names = ["  " * (len(p.path.strip("/").split("/")) - 1) + p.name for p, _ in rows]
+        width = max([len(n) for n in names] + [5])
+        click.echo(f"{'place':<{width}}  " + "  ".join(f"{c:>12}" for c in COLUMNS))
+        for name, (_place, values) in zip(names, rows):
+            click.echo(f"{name:<{width}}  " + "  ".join(f"{values[c]:>12}" for c in COLUMNS))
+
     @app.cli.command("create-admin")
     @click.option("--name", required=True)
     @click.option("--username", required=True)

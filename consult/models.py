@@ -31,3 +31,4 @@ from .meetings.models import (  # noqa: F401
     Statement,
 )
 from .motions.models import Motion, MotionUpdate, Rating, Responder  # noqa: F401
+from .minutes.models import Minutes, MinutesVersion, Remark, Signature, Signer  # noqa: F401

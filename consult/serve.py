@@ -21,7 +21,7 @@ def main() -> None:
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5000"))
     print(f" * Consult on http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
-    socketio.run(app, host=host, port=port, log_output=True)
+    socketio.run(app, host=host, port=port, log_output=app.config["LOG_FORMAT"] != "json")
 
 
 if __name__ == "__main__":

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from flask import Flask, flash, g, jsonify, render_template, request
+from flask import Flask, flash, g, jsonify, redirect, render_template, request
 from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from . import permissions
@@ -51,6 +52,19 @@ def perform(operation: Callable, *args, **kwargs) -> Outcome:
 
     broadcast_pending()
     return Outcome(True, value)
+
+
+def form_action(target, form, operation: Callable, back: str):
+    """A button's POST on a record's page: check the form, run ``operation(target, form)``
+    as one transaction, say how it went and go back to the page."""
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+        return redirect(back), 303
+    if perform(operation, target, form).ok:
+        flash(_l("Saved."), "success")
+    return redirect(back)
 
 
 def wants_json() -> bool:
@@ -135,6 +149,21 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         return render_error(error.code or 500, None, f"http_{error.code}")
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unreachable(error):
+        """The database is restarting or out of reach: say so, and let the pool's
+        pre-ping reconnect by itself on a later request."""
+        db.session.rollback()
+        # The page is drawn as for a visitor: loading the signed-in user needs the database.
+        g._login_user = login_manager.anonymous_user()
+        app.logger.warning("database unreachable: %s", type(error.orig).__name__ if error.orig else error)
+        response = render_error(503, _l("The service is briefly unavailable. Please try again in a minute."),
+                                "database_unavailable")
+        response = app.make_response(response)
+        response.headers["Retry-After"] = "30"
+        return response
 
     @app.errorhandler(500)
     def server_error(error):

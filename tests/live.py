@@ -28,7 +28,9 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = database.with_name(f"{database.stem}-{name}-{self.port}.log").open("a")
         env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "HOST": "127.0.0.1",
-               "PORT": str(self.port), "SECRET_KEY": "e2e-secret", "SOCKETIO_MESSAGE_QUEUE": message_queue}
+               "PORT": str(self.port), "SECRET_KEY": "e2e-secret", "SOCKETIO_MESSAGE_QUEUE": message_queue,
+               # Browser tests look at the figures change within seconds, not five minutes.
+               "FIGURES_CACHE_SECONDS": "0"}
         self.process = subprocess.Popen([sys.executable, "-m", "consult.serve"], cwd=ROOT, env=env,
                                         stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30

@@ -46,3 +46,15 @@ def test_create_admin_short_password_refused(runner):
                            input="short\nshort\n")
     assert result.exit_code == 1
     assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_stats_counts_each_place_with_the_places_below(runner, tree, make_household, make_user):
+    make_user("王秀英", household=make_household(tree.e1, "101"))
+    make_user("张建国", household=make_household(tree.e2, "201"))
+    make_user("李四", household=make_household(tree.jb, "301"))
+    result = runner.invoke(args=["stats", "--depth", "3"])
+    assert result.exit_code == 0, result.output
+    rows = {line.split()[0]: line.split()[1:] for line in result.output.splitlines()[1:]}
+    assert rows["大屯街道"][:2] == ["3", "3"] and rows["富成花园社区"][:2] == ["2", "2"]
+    assert rows["嘉铭园社区"][:2] == ["1", "1"] and rows["富成花园北区"][:2] == ["2", "2"]
+    assert "1号楼" not in rows                             # four levels down: not asked for

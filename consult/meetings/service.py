@@ -343,6 +343,10 @@ def change_state(meeting: Meeting, step: str, *, actor) -> Meeting:
         db.session.execute(delete(RaisedHand).where(RaisedHand.meeting_id == meeting.id))
     audit.record(f"meeting.{step}", meeting, actor=actor, place=meeting.place)
     _event(meeting, step, actor=actor, state=target.value, item=meeting.current_item_id)
+    if step == "end":
+        from ..minutes import service as minutes
+
+        minutes.start(meeting, actor=actor)
     return meeting
 
 

@@ -120,7 +120,14 @@ def detail(meeting_id: int):
                            can_enter=meetings.can_enter(current_user, meeting), present=present, expected=expected,
                            confirm=ConfirmForm(), reschedule_form=form, cancel_form=CancelForm(),
                            invitees=meeting.invitees if run else [], MeetingState=MeetingState,
-                           public_name=meetings.public_name)
+                           public_name=meetings.public_name, minutes=_visible_minutes(meeting))
+
+
+def _visible_minutes(meeting: Meeting):
+    from ..minutes import service as minutes
+
+    found = minutes.minutes_of(meeting)
+    return found if found is not None and minutes.can_view(current_user, found) else None
 
 
 @bp.post("/meetings/<int:meeting_id>/respond")

@@ -1,6 +1,6 @@
 """The follow-up of motion deadlines in the server process: every
-``MOTION_FOLLOW_UP_SECONDS`` it looks for reminders, overdue notices, escalations and
-ended rating windows. Pages look too (on access), and ``flask --app consult follow-up``
+``MOTION_FOLLOW_UP_SECONDS`` it looks for reminders, overdue notices, escalations, ended
+rating windows and minutes whose publicity period has ended. Pages look too (on access), and ``flask --app consult follow-up``
 runs it once, so no cron is needed and none does harm."""
 from __future__ import annotations
 
@@ -13,15 +13,19 @@ log = logging.getLogger(__name__)
 
 
 def run_once(app) -> int:
+    from ..minutes import service as minutes
     from ..notifications.mail import after_commit
     from . import service as motions
 
     with app.app_context():
         try:
-            if not motions.follow_up_due():
-                return 0
-            with unit_of_work():
-                steps = motions.follow_up()
+            steps = 0
+            if motions.follow_up_due():
+                with unit_of_work():
+                    steps += motions.follow_up()
+            if minutes.archive_is_due():
+                with unit_of_work():
+                    steps += minutes.archive_due()
             after_commit()
             return steps
         finally:

@@ -30,7 +30,7 @@ from ..clock import utcnow
 from ..extensions import db
 from ..places.models import Place
 from ..proposals.models import Proposal
-from ..web import perform
+from ..web import form_action, perform
 from . import charts, figures
 from . import service as motions
 from .forms import AnswerForm, AssignForm, CompleteForm, PeriodForm, ProgressForm, RateForm, SendBackForm, TextForm, \
@@ -175,16 +175,8 @@ def _photos(field) -> list[bytes]:
 
 def _act(motion_id: int, form_class, operation):
     motion = _motion(motion_id)
-    form = form_class() if form_class else TextForm()
-    if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for error in errors:
-                flash(error, "error")
-        return _back(motion), 303
-    outcome = perform(operation, motion, form)
-    if outcome.ok:
-        flash(_("Saved."), "success")
-    return _back(motion)
+    return form_action(motion, form_class() if form_class else TextForm(), operation,
+                       url_for("motions.detail", motion_id=motion.id))
 
 
 @bp.post("/motions/<int:motion_id>/acknowledge")

@@ -36,6 +36,13 @@ MESSAGES = {
     "motion.escalated": _l("A motion was escalated to %(place)s: “%(title)s”"),
     "motion.reminder": _l("A deadline of the motion “%(title)s” is near"),
     "motion.overdue": _l("A deadline of the motion “%(title)s” has passed"),
+    "minutes.draft": _l("The minutes of “%(title)s” are drafted: check and edit them"),
+    "minutes.sign": _l("The minutes of “%(title)s” wait for your signature"),
+    "minutes.returned": _l("The minutes of “%(title)s” were sent back to the draft"),
+    "minutes.published": _l("The minutes of “%(title)s” are published: comment or object within the period"),
+    "minutes.corrected": _l("The minutes of “%(title)s” were corrected"),
+    "minutes.objection": _l("An objection was raised to the minutes of “%(title)s”"),
+    "minutes.answered": _l("Your remark on the minutes of “%(title)s” was answered"),
 }
 
 

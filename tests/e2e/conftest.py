@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import config_for, migrate_to_head, service_missing
 from tests.live import LiveServer
@@ -124,3 +125,12 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def sign_in(page, login, password):
+    """Sign in through the login page, as a person would."""
+    page.goto("/login")
+    page.get_by_label("手机号或用户名").fill(login)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("button", name="退出登录")).to_be_visible()

@@ -3,17 +3,9 @@ an elderly owner's signed paper ballot; everyone reads the explained result."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import PHONE, screenshot
+from tests.e2e.conftest import PHONE, screenshot, sign_in
 
 pytestmark = pytest.mark.e2e
-
-
-def sign_in(page, login, password):
-    page.goto("/login")
-    page.get_by_label("手机号或用户名").fill(login)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("button", name="退出登录")).to_be_visible()
 
 
 def test_building_ballot_online_and_on_paper(browser, live_server, phone_page, tmp_path):

@@ -5,17 +5,9 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import PHONE, screenshot
+from tests.e2e.conftest import PHONE, screenshot, sign_in
 
 pytestmark = pytest.mark.e2e
-
-
-def sign_in(page, login, password):
-    page.goto("/login")
-    page.get_by_label("手机号或用户名").fill(login)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("button", name="退出登录")).to_be_visible()
 
 
 def test_council_with_floor_and_live_tally(browser, live_server, phone_page):

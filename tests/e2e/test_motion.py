@@ -5,19 +5,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import PHONE, screenshot
+from tests.e2e.conftest import PHONE, screenshot, sign_in
 
 pytestmark = pytest.mark.e2e
 
 TITLE = "修复3号楼2单元电梯"
-
-
-def sign_in(page, login, password):
-    page.goto("/login")
-    page.get_by_label("手机号或用户名").fill(login)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("button", name="退出登录")).to_be_visible()
 
 
 @pytest.fixture(scope="module")

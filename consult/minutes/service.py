@@ -1,0 +1,344 @@
+"""The rules of minutes: who writes, who signs, what freezes, when residents may object,
+when the minutes are archived, and how a correction is made."""
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import re
+from datetime import datetime, timedelta
+from typing import Iterable, Optional
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from .. import permissions
+from ..audit import service as audit
+from ..accounts.models import User
+from ..clock import utcnow
+from ..errors import InvalidInput, InvalidTransition, NotAllowed
+from ..extensions import db
+from ..meetings import service as meetings
+from ..meetings.models import Attendance, Meeting, MeetingState
+from ..notifications import service as notifications
+from . import draft
+from .models import Minutes, MinutesState, MinutesVersion, Remark, RemarkKind, Signature, Signer, SignerRole, \
+    StatementDetail
+
+TITLE_MAX = 200
+BODY_MAX = 100_000
+REMARK_MAX = 2000
+# Mainland mobile numbers, also written with spaces or dashes: never in published minutes.
+PHONE = re.compile(r"(?<!\d)1[3-9]\d(?:[\s-]?\d){8}(?!\d)")
+
+
+# --- who may do what -------------------------------------------------------------------------
+
+def is_writer(user, minutes: Minutes) -> bool:
+    """The meeting's recorder, or a moderator of its place."""
+    meeting = minutes.meeting
+    return bool(getattr(user, "is_authenticated", False)) and (
+        user.id == meeting.recorder_id or meetings.can_run(user, meeting))
+
+
+def is_signer(user, minutes: Minutes) -> bool:
+    return any(s.user_id == getattr(user, "id", None) for s in minutes.signers)
+
+
+def can_view(user, minutes: Minutes) -> bool:
+    """Published minutes are for everyone who may see the place; a draft only for those
+    who write or sign it."""
+    if minutes.current is not None:
+        return permissions.can_view_place(user, minutes.place)
+    return is_writer(user, minutes) or is_signer(user, minutes)
+
+
+def can_remark(user, minutes: Minutes) -> bool:
+    return (minutes.state is MinutesState.publicity and bool(getattr(user, "is_authenticated", False))
+            and (permissions.belongs_to(user, minutes.place) or meetings.can_enter(user, minutes.meeting)))
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise NotAllowed(_l("You may not do this with these minutes."))
+
+
+# --- text -------------------------------------------------------------------------------------
+
+def mask_phones(text: str) -> str:
+    return PHONE.sub(lambda m: (digits := re.sub(r"\D", "", m.group()))[:3] + "****" + digits[-4:], text)
+
+
+def _clean(text: Optional[str], limit: int, message) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput(message)
+    if len(text) > limit:
+        raise InvalidInput(_l("This is too long: at most %(n)d characters.", n=limit))
+    return mask_phones(text)
+
+
+# --- drafting -----------------------------------------------------------------------------------
+
+def minutes_of(meeting: Meeting) -> Optional[Minutes]:
+    return db.session.scalar(select(Minutes).where(Minutes.meeting_id == meeting.id))
+
+
+def start(meeting: Meeting, *, actor=None) -> Minutes:
+    """The draft, written when the meeting ends. The moderator signs; representatives are
+    named by the recorder or the moderator."""
+    existing = minutes_of(meeting)
+    if existing is not None:
+        return existing
+    if meeting.state is not MeetingState.ended:
+        raise InvalidTransition(_l("Minutes are drafted when the meeting has ended."))
+    minutes = Minutes(meeting=meeting, place_id=meeting.place_id, state=MinutesState.draft)
+    title, body = draft.write(meeting, StatementDetail.summary)
+    minutes.versions.append(MinutesVersion(number=1, title=title[:TITLE_MAX], body=mask_phones(body),
+                                           created_by_id=getattr(actor, "id", None)))
+    minutes.signers.append(Signer(user_id=meeting.moderator_id, role=SignerRole.moderator))
+    db.session.add(minutes)
+    db.session.flush()
+    audit.record("minutes.draft", minutes, actor=actor, place=meeting.place, meeting=meeting.id)
+    writers = {meeting.moderator_id} | ({meeting.recorder_id} if meeting.recorder_id else set())
+    notifications.notify_ids(writers, "minutes.draft", minutes=minutes.id, title=meeting.title)
+    return minutes
+
+
+def _editable(minutes: Minutes) -> MinutesVersion:
+    version = minutes.latest
+    if minutes.state is not MinutesState.draft or version.frozen:
+        raise InvalidTransition(_l("Only a draft can be changed: signed minutes are corrected by a new version."))
+    return version
+
+
+def redraft(minutes: Minutes, *, actor, statements: StatementDetail) -> MinutesVersion:
+    """Write the draft again from the event log, with statements summarised or in full.
+    The recorder's edits to this version are replaced."""
+    _require(is_writer(actor, minutes))
+    version = _editable(minutes)
+    if version.number != 1:
+        raise InvalidTransition(_l("A correction is edited by hand."))
+    minutes.statements = statements
+    title, body = draft.write(minutes.meeting, statements)
+    version.title, version.body, version.updated_at = title[:TITLE_MAX], mask_phones(body), utcnow()
+    audit.record("minutes.redraft", minutes, actor=actor, place=minutes.place, statements=statements.value)
+    return version
+
+
+def edit(minutes: Minutes, *, actor, title: str, body: str) -> MinutesVersion:
+    _require(is_writer(actor, minutes))
+    version = _editable(minutes)
+    version.title = _clean(title, TITLE_MAX, _l("Give the minutes a title."))
+    version.body = _clean(body, BODY_MAX, _l("The minutes are empty."))
+    version.updated_at = utcnow()
+    audit.record("minutes.edit", minutes, actor=actor, place=minutes.place, version=version.number)
+    return version
+
+
+def attendees(minutes: Minutes) -> list[User]:
+    return list(db.session.scalars(select(User).join(Attendance, Attendance.user_id == User.id)
+                                   .where(Attendance.meeting_id == minutes.meeting_id).order_by(Attendance.at)))
+
+
+def name_representatives(minutes: Minutes, *, actor, people: Iterable[User]) -> list[Signer]:
+    """The representatives who sign with the moderator: people who attended."""
+    _require(is_writer(actor, minutes))
+    _editable(minutes)
+    present = {u.id for u in attendees(minutes)}
+    chosen = {p.id for p in people}
+    if chosen - present:
+        raise InvalidInput(_l("Representatives are chosen among those who attended."))
+    chosen.discard(minutes.meeting.moderator_id)
+    for signer in [s for s in minutes.signers if s.role is SignerRole.representative and s.user_id not in chosen]:
+        minutes.signers.remove(signer)
+    known = {s.user_id for s in minutes.signers}
+    for user_id in sorted(chosen - known):
+        minutes.signers.append(Signer(user_id=user_id, role=SignerRole.representative))
+    audit.record("minutes.representatives", minutes, actor=actor, place=minutes.place, people=sorted(chosen))
+    return minutes.signers
+
+
+# --- signing ----------------------------------------------------------------------------------
+
+def submit(minutes: Minutes, *, actor) -> Minutes:
+    """The recorder hands the draft to the signers."""
+    _require(is_writer(actor, minutes))
+    _editable(minutes)
+    minutes.state = MinutesState.signing
+    audit.record("minutes.submit", minutes, actor=actor, place=minutes.place, version=minutes.latest.number)
+    notifications.notify_ids([s.user_id for s in minutes.signers], "minutes.sign", skip=actor, minutes=minutes.id,
+                             title=minutes.meeting.title)
+    return minutes
+
+
+def return_to_draft(minutes: Minutes, *, actor, reason: str) -> Minutes:
+    """A signer (or the recorder) sends the draft back; signatures given so far lapse."""
+    _require(is_signer(actor, minutes) or is_writer(actor, minutes))
+    if minutes.state is not MinutesState.signing:
+        raise InvalidTransition(_l("Only minutes waiting for signatures can be sent back."))
+    reason = _clean(reason, REMARK_MAX, _l("Say what should change."))
+    version = minutes.latest
+    for signature in list(version.signatures):
+        version.signatures.remove(signature)
+    minutes.state = MinutesState.draft
+    audit.record("minutes.return", minutes, actor=actor, place=minutes.place, reason=reason)
+    notifications.notify_ids(_writer_ids(minutes), "minutes.returned", skip=actor, minutes=minutes.id,
+                             title=minutes.meeting.title)
+    return minutes
+
+
+def _writer_ids(minutes: Minutes) -> set[int]:
+    meeting = minutes.meeting
+    return {meeting.moderator_id} | ({meeting.recorder_id} if meeting.recorder_id else set())
+
+
+def sign(minutes: Minutes, *, actor) -> Minutes:
+    if minutes.state is not MinutesState.signing:
+        raise InvalidTransition(_l("These minutes are not waiting for signatures."))
+    signer = next((s for s in minutes.signers if s.user_id == getattr(actor, "id", None)), None)
+    _require(signer is not None)
+    version = minutes.latest
+    if any(s.user_id == actor.id for s in version.signatures):
+        raise InvalidTransition(_l("You have already signed."))
+    version.signatures.append(Signature(user_id=actor.id, role=signer.role, at=utcnow()))
+    audit.record("minutes.sign", minutes, actor=actor, place=minutes.place, version=version.number)
+    if {s.user_id for s in version.signatures} >= {s.user_id for s in minutes.signers}:
+        _freeze(minutes, version)
+    return minutes
+
+
+def canonical(version: MinutesVersion) -> str:
+    """The content a signature covers, as one text: what the hash is taken of."""
+    minutes = version.minutes
+    content = {
+        "minutes": minutes.id, "meeting": minutes.meeting_id, "place": minutes.place.full_name,
+        "version": version.number, "title": version.title, "body": version.body, "reason": version.reason,
+        "signatures": [{"user": s.user_id, "role": s.role.value, "at": s.at.isoformat(timespec="seconds") + "Z"}
+                       for s in sorted(version.signatures, key=lambda s: (s.at, s.user_id))],
+    }
+    return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def verify(version: MinutesVersion) -> bool:
+    """The stored hash matches both the stored canonical text and the version as it is now."""
+    return (version.sha256 is not None and version.canonical is not None
+            and sha256(version.canonical) == version.sha256 and canonical(version) == version.canonical)
+
+
+def _freeze(minutes: Minutes, version: MinutesVersion) -> None:
+    now = utcnow()
+    version.canonical = canonical(version)
+    version.sha256 = sha256(version.canonical)
+    version.signed_at = now
+    first = version.number == 1
+    if first:
+        days = current_app.config["MINUTES_PUBLICITY_DAYS"]
+        minutes.state, minutes.published_at = MinutesState.publicity, now
+        minutes.publicity_ends_at = now + timedelta(days=days)
+        readers = {u.id for u in meetings.residents_of(minutes.place)} | {a.id for a in attendees(minutes)}
+        notifications.notify_ids(readers, "minutes.published", minutes=minutes.id, title=minutes.meeting.title)
+    else:
+        minutes.state = MinutesState.archived if minutes.archived_at else MinutesState.publicity
+        notifications.notify_ids({a.id for a in attendees(minutes)} | _writer_ids(minutes), "minutes.corrected",
+                                 minutes=minutes.id, title=minutes.meeting.title)
+    audit.record("minutes.signed", minutes, actor=None, place=minutes.place, version=version.number,
+                 sha256=version.sha256)
+
+
+# --- publicity (公示) ---------------------------------------------------------------------------
+
+def remark(minutes: Minutes, *, actor, kind: RemarkKind, body: str) -> Remark:
+    if minutes.state is not MinutesState.publicity:
+        raise InvalidTransition(_l("Comments and objections are taken during the publicity period."))
+    _require(can_remark(actor, minutes))
+    entry = Remark(minutes=minutes, version=minutes.current, kind=kind, author_id=actor.id,
+                   body=_clean(body, REMARK_MAX, _l("Write your comment.")), at=utcnow())
+    db.session.add(entry)
+    audit.record(f"minutes.{kind.value}", minutes, actor=actor, place=minutes.place)
+    if kind is RemarkKind.objection:
+        notifications.notify_ids(_writer_ids(minutes), "minutes.objection", skip=actor, minutes=minutes.id,
+                                 title=minutes.meeting.title)
+    return entry
+
+
+def answer(remark: Remark, *, actor, body: str) -> Remark:
+    minutes = remark.minutes
+    _require(meetings.can_run(actor, minutes.meeting))
+    if remark.answer is not None:
+        raise InvalidTransition(_l("This has been answered already."))
+    remark.answer = _clean(body, REMARK_MAX, _l("Write the answer."))
+    remark.answered_by_id, remark.answered_at = actor.id, utcnow()
+    audit.record("minutes.answer", minutes, actor=actor, place=minutes.place, remark=remark.id)
+    notifications.notify_ids([remark.author_id], "minutes.answered", skip=actor, minutes=minutes.id,
+                             title=minutes.meeting.title)
+    return remark
+
+
+def open_objections(minutes: Minutes) -> list[Remark]:
+    return [r for r in minutes.remarks if r.kind is RemarkKind.objection and r.answer is None]
+
+
+def _archive_due(now: datetime):
+    return select(Minutes).where(Minutes.state == MinutesState.publicity, Minutes.publicity_ends_at <= now)
+
+
+def archive_due(now: Optional[datetime] = None) -> int:
+    """Minutes whose publicity period has ended, and whose objections are all answered, go
+    into the archive. Run by the server's follow-up loop and on access."""
+    now = now or utcnow()
+    done = 0
+    for minutes in db.session.scalars(_archive_due(now)):
+        if open_objections(minutes):
+            continue
+        minutes.state, minutes.archived_at = MinutesState.archived, now
+        audit.record("minutes.archive", minutes, actor=None, place=minutes.place)
+        done += 1
+    return done
+
+
+def archive_is_due(now: Optional[datetime] = None) -> bool:
+    return db.session.scalar(_archive_due(now or utcnow()).limit(1)) is not None
+
+
+# --- corrections -------------------------------------------------------------------------------
+
+def correct(minutes: Minutes, *, actor, reason: str) -> MinutesVersion:
+    """A new version of signed minutes, with the reason; it is edited, then signed by the
+    same signers, and gets its own hash. Earlier versions stay as they are."""
+    _require(is_writer(actor, minutes))
+    if minutes.state not in (MinutesState.publicity, MinutesState.archived):
+        raise InvalidTransition(_l("Only signed minutes are corrected."))
+    reason = _clean(reason, REMARK_MAX, _l("Say why the minutes are corrected."))
+    before = minutes.current
+    version = MinutesVersion(number=minutes.latest.number + 1, title=before.title, body=before.body, reason=reason,
+                             created_by_id=actor.id)
+    minutes.versions.append(version)
+    minutes.state = MinutesState.draft
+    audit.record("minutes.correct", minutes, actor=actor, place=minutes.place, version=version.number)
+    return version
+
+
+def previous(version: MinutesVersion) -> Optional[MinutesVersion]:
+    earlier = [v for v in version.minutes.versions if v.number < version.number and v.frozen]
+    return earlier[-1] if earlier else None
+
+
+def diff(old: MinutesVersion, new: MinutesVersion) -> list[tuple[str, str]]:
+    """Line by line: ("same" | "removed" | "added", line)."""
+    out: list[tuple[str, str]] = []
+    a, b = old.body.splitlines(), new.body.splitlines()
+    if old.title != new.title:
+        out += [("removed", old.title), ("added", new.title)]
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if op == "equal":
+            out += [("same", line) for line in a[i1:i2]]
+        else:
+            out += [("removed", line) for line in a[i1:i2]] + [("added", line) for line in b[j1:j2]]
+    return out
+

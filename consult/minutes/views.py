@@ -1,0 +1,197 @@
+"""Minutes pages: reading, editing the draft, signing, remarks in the publicity period,
+corrections with their differences, PDF and Markdown; and the place's archive."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..accounts.models import User
+from ..extensions import db
+from ..meetings.models import Meeting
+from ..web import form_action, perform
+from . import archive
+from . import service as minutes_service
+from .forms import EditForm, ReasonForm, RedraftForm, RemarkForm
+from .models import Minutes, MinutesState, Remark, RemarkKind, StatementDetail
+
+bp = Blueprint("minutes", __name__)
+
+
+def _archive_on_access() -> None:
+    if minutes_service.archive_is_due():
+        perform(minutes_service.archive_due)
+
+
+def _minutes(minutes_id: int) -> Minutes:
+    _archive_on_access()
+    minutes = db.session.get(Minutes, minutes_id) or abort(404)
+    if not minutes_service.can_view(current_user, minutes):
+        abort(404)
+    return minutes
+
+
+def _act(minutes_id: int, form_class, operation):
+    minutes = _minutes(minutes_id)
+    return form_action(minutes, form_class() if form_class else ReasonForm(), operation,
+                       url_for("minutes.detail", minutes_id=minutes.id))
+
+
+@bp.get("/meetings/<int:meeting_id>/minutes")
+@login_required
+def of_meeting(meeting_id: int):
+    meeting = db.session.get(Meeting, meeting_id) or abort(404)
+    minutes = minutes_service.minutes_of(meeting) or abort(404)
+    return redirect(url_for("minutes.detail", minutes_id=minutes.id))
+
+
+@bp.get("/minutes/<int:minutes_id>")
+@login_required
+def detail(minutes_id: int):
+    minutes = _minutes(minutes_id)
+    writer = minutes_service.is_writer(current_user, minutes)
+    signer = minutes_service.is_signer(current_user, minutes)
+    latest, current = minutes.latest, minutes.current
+    shown = latest if (writer or signer) and not latest.frozen else current
+    edit_form = EditForm(title=latest.title, body=latest.body)
+    signed_ids = {s.user_id for s in latest.signatures}
+    return render_template(
+        "minutes/detail.html", minutes=minutes, meeting=minutes.meeting, shown=shown, current=current,
+        latest=latest, writer=writer, signer=signer, run=minutes_service.meetings.can_run(current_user, minutes.meeting),
+        has_signed=current_user.id in signed_ids, signed_ids=signed_ids, edit_form=edit_form,
+        redraft_form=RedraftForm(statements=minutes.statements.value), reason_form=ReasonForm(),
+        remark_form=RemarkForm(), can_remark=minutes_service.can_remark(current_user, minutes),
+        attendees=minutes_service.attendees(minutes) if writer and minutes.state is MinutesState.draft else [],
+        open_objections=minutes_service.open_objections(minutes), verified=current and minutes_service.verify(current),
+        MinutesState=MinutesState, public_name=minutes_service.meetings.public_name)
+
+
+@bp.post("/minutes/<int:minutes_id>/edit")
+@login_required
+def edit(minutes_id: int):
+    return _act(minutes_id, EditForm, lambda m, f: minutes_service.edit(m, actor=current_user, title=f.title.data,
+                                                                        body=f.body.data))
+
+
+@bp.post("/minutes/<int:minutes_id>/redraft")
+@login_required
+def redraft(minutes_id: int):
+    return _act(minutes_id, RedraftForm, lambda m, f: minutes_service.redraft(
+        m, actor=current_user, statements=StatementDetail(f.statements.data)))
+
+
+@bp.post("/minutes/<int:minutes_id>/representatives")
+@login_required
+def representatives(minutes_id: int):
+    ids = [int(i) for i in request.form.getlist("people") if i.isdigit()]
+    people = list(db.session.scalars(select(User).where(User.id.in_(ids)))) if ids else []
+    return _act(minutes_id, None, lambda m, f: minutes_service.name_representatives(m, actor=current_user,
+                                                                                    people=people))
+
+
+@bp.post("/minutes/<int:minutes_id>/<any(submit, sign):action>")
+@login_required
+def step(minutes_id: int, action: str):
+    operation = {"submit": minutes_service.submit, "sign": minutes_service.sign}[action]
+    response = _act(minutes_id, None, lambda m, f: operation(m, actor=current_user))
+    if action == "sign":
+        # The last signature freezes the version: its PDF is made now, once, so that the
+        # archive's export only reads files.
+        minutes = db.session.get(Minutes, minutes_id)
+        if minutes is not None and minutes.latest.frozen:
+            archive.keep_pdf(minutes.latest)
+    return response
+
+
+@bp.post("/minutes/<int:minutes_id>/return")
+@login_required
+def return_to_draft(minutes_id: int):
+    return _act(minutes_id, None, lambda m, f: minutes_service.return_to_draft(m, actor=current_user,
+                                                                               reason=f.body.data))
+
+
+@bp.post("/minutes/<int:minutes_id>/correct")
+@login_required
+def correct(minutes_id: int):
+    return _act(minutes_id, None, lambda m, f: minutes_service.correct(m, actor=current_user, reason=f.body.data))
+
+
+@bp.post("/minutes/<int:minutes_id>/remarks")
+@login_required
+def remark(minutes_id: int):
+    return _act(minutes_id, RemarkForm, lambda m, f: minutes_service.remark(
+        m, actor=current_user, kind=RemarkKind(f.kind.data), body=f.body.data))
+
+
+@bp.post("/minutes/<int:minutes_id>/remarks/<int:remark_id>/answer")
+@login_required
+def answer(minutes_id: int, remark_id: int):
+    def answer_it(m, f):
+        entry = db.session.get(Remark, remark_id)
+        if entry is None or entry.minutes_id != m.id:
+            abort(404)
+        return minutes_service.answer(entry, actor=current_user, body=f.body.data)
+    return _act(minutes_id, None, answer_it)
+
+
+def _version(minutes: Minutes, number: int):
+    version = next((v for v in minutes.versions if v.number == number), None)
+    if version is None or not (version.frozen or minutes_service.is_writer(current_user, minutes)
+                               or minutes_service.is_signer(current_user, minutes)):
+        abort(404)
+    return version
+
+
+@bp.get("/minutes/<int:minutes_id>/versions/<int:number>")
+@login_required
+def version(minutes_id: int, number: int):
+    minutes = _minutes(minutes_id)
+    shown = _version(minutes, number)
+    before = minutes_service.previous(shown)
+    return render_template("minutes/version.html", minutes=minutes, shown=shown, before=before,
+                           changes=minutes_service.diff(before, shown) if before else None,
+                           verified=shown.frozen and minutes_service.verify(shown))
+
+
+@bp.get("/minutes/<int:minutes_id>/versions/<int:number>.<any(pdf, md):kind>")
+@login_required
+def download(minutes_id: int, number: int, kind: str):
+    minutes = _minutes(minutes_id)
+    shown = _version(minutes, number)
+    stem = f"minutes-{minutes.id}-v{shown.number}"
+    if kind == "md":
+        return Response(archive.markdown(shown), mimetype="text/markdown; charset=utf-8",
+                        headers={"Content-Disposition": f"attachment; filename={stem}.md"})
+    return Response(archive.pdf(shown), mimetype="application/pdf",
+                    headers={"Content-Disposition": f"attachment; filename={stem}.pdf"})
+
+
+@bp.get("/places/<int:place_id>/archive")
+@login_required
+def place_archive(place_id: int):
+    place = archive.viewable_place(place_id)
+    _archive_on_access()
+    year = request.args.get("year", type=int)
+    years = archive.years(place)
+    if year not in years:
+        year = years[0] if years else None
+    entries = archive.timeline(place, year) if year else []
+    return render_template("minutes/archive.html", place=place, year=year, years=years, entries=entries)
+
+
+@bp.get("/places/<int:place_id>/archive.zip")
+@login_required
+def place_archive_zip(place_id: int):
+    place = archive.viewable_place(place_id)
+    path = archive.export_zip(place, current_app.config)
+    return Response(_stream(path), mimetype="application/zip",
+                    headers={"Content-Disposition": f"attachment; filename=archive-{place.id}.zip"})
+
+
+def _stream(path):
+    try:
+        with open(path, "rb") as handle:
+            while chunk := handle.read(256 * 1024):
+                yield chunk
+    finally:
+        path.unlink(missing_ok=True)
