@@ -43,6 +43,10 @@ class Config:
     # SOCKETIO_MESSAGE_QUEUE: redis://127.0.0.1:6379/0 when several server processes
     # must share live rooms. Empty: a single process.
     SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None
+    # Connections to it per process, at most: a burst of handlers waits for a free one
+    # (up to REDIS_POOL_TIMEOUT seconds) instead of opening connections without end.
+    REDIS_POOL_SIZE = int(os.environ.get("REDIS_POOL_SIZE", "50"))
+    REDIS_POOL_TIMEOUT = int(os.environ.get("REDIS_POOL_TIMEOUT", "10"))
     # gevent serves thousands of idle websockets in one process; tests use threading.
     SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "gevent")
     # SOCKETIO_ALLOWED_ORIGINS: the origins whose pages may open a live-room connection,

@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config
 
+from . import messaging
 from .extensions import babel, cache, csrf, db, login_manager, migrate, socketio
 from .meetings import live  # noqa: F401  (the room's handlers, registered with every app's server)
 
@@ -67,6 +68,7 @@ def create_app(config_class=Config) -> Flask:
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
         # None: only pages of this site (the Host the browser asked for) may connect.
         cors_allowed_origins=app.config["SOCKETIO_ALLOWED_ORIGINS"],
+        **messaging.client_manager(app.config),
     )
 
     from . import models  # noqa: F401  (every mapped class, for migrations and FK checks)

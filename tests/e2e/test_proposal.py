@@ -28,8 +28,8 @@ def test_raise_triage_and_see_the_timeline(browser, live_server, phone_page, tmp
     expect(resident.locator(".prose strong")).to_have_text("一周")
     expect(resident.locator(".photos img")).to_have_count(1)
     resident.locator(".photos img").scroll_into_view_if_needed()
-    resident.wait_for_function("document.querySelector('.photos img').naturalWidth > 0")
-    assert resident.locator(".photos img").evaluate("img => img.naturalWidth") == 1200
+    # Waits for the photo to load (no string evaluated in the page: the CSP forbids eval).
+    expect(resident.locator(".photos img")).to_have_js_property("naturalWidth", 1200)
     url = resident.url
 
     context = browser.new_context(viewport=PHONE, base_url=live_server.url)
