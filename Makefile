@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := consult
 
-.PHONY: run test bench install translations messages demo clean
+.PHONY: run test bench install translations messages demo clean stack stack-down
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,14 @@ test: translations
 
 bench: translations
 	$(BIN)/python -m bench
+
+# The full stack on 127.0.0.1: PostgreSQL, Redis, STACK_PROCESSES gunicorn processes (2)
+# and nginx on STACK_PORT (8080), with the demo area; everything in instance/stack.
+stack: translations
+	$(BIN)/python -m consult.stack up
+
+stack-down:
+	$(BIN)/python -m consult.stack down
 
 clean:
 	rm -rf $(VENV) .pytest_cache

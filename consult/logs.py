@@ -10,7 +10,6 @@ import time
 from datetime import datetime, timezone
 
 from flask import Flask, g, request
-from flask_login import current_user
 
 requests_log = logging.getLogger("consult.requests")
 
@@ -41,7 +40,9 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def log_request(response):
         started_at = g.get("request_started")
-        user = current_user.id if current_user and current_user.is_authenticated else None
+        # The user this request already loaded, if any: logging must not query the
+        # database (it may be the very thing that is down).
+        user = getattr(g.get("_login_user"), "id", None)
         requests_log.info("request", extra={"fields": {
             "method": request.method, "path": request.path, "status": response.status_code,
             "ms": round((time.perf_counter() - started_at) * 1000, 1) if started_at else None,

@@ -14,6 +14,7 @@ from decimal import Decimal
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from config import TestConfig
 from consult import create_app
@@ -236,3 +237,23 @@ def make_user(app):
 def admin(make_user):
     """An installation-wide administrator."""
     return make_user("管理员", username="admin", role=Role.administrator)
+
+
+@pytest.fixture
+def empty_database(tmp_path):
+    """The URL of an empty database of the engine under test, dropped afterwards."""
+    if not PG_URL:
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    url = make_url(PG_URL)
+    name = f"{url.database}_empty"
+    server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    server.dispose()
+    yield url.set(database=name).render_as_string(hide_password=False)
+    server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    server.dispose()

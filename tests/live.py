@@ -72,3 +72,43 @@ def sign_in(base_url: str, login: str, password: str):
     response = http.post(f"{base_url}/login", data={"identifier": login, "password": password, "csrf_token": token})
     assert response.ok and "退出登录" in response.text, "sign-in failed"
     return http
+
+
+def council(uri: str) -> int:
+    """A circle council of building 1 in the (migrated, empty) database at ``uri``: a
+    moderator and a resident who sign in with the test password; the meeting's id."""
+    from datetime import timedelta
+
+    from consult import create_app
+    from consult.accounts.models import Role, RoleGrant, User
+    from consult.accounts.passwords import hash_password
+    from consult.clock import utcnow
+    from consult.database import unit_of_work
+    from consult.extensions import db
+    from consult.meetings import service as meetings
+    from consult.meetings.models import MeetingForm, MeetingKind
+    from consult.places import service as places
+    from consult.places.models import PlaceKind, Relation
+    from tests.conftest import PASSWORD, config_for
+
+    app = create_app(config_for(uri))
+    with app.app_context(), app.test_request_context():
+        with unit_of_work():
+            admin = User(name="管理员", username="admin")
+            moderator = User(name="李书记", username="moderator", password_hash=hash_password(PASSWORD))
+            resident = User(name="王秀英", phone="13900000001", password_hash=hash_password(PASSWORD))
+            db.session.add_all([admin, moderator, resident, RoleGrant(user=admin, role=Role.administrator)])
+            db.session.flush()
+            sub = places.create_place(None, PlaceKind.subdistrict, "大屯街道", actor=admin)
+            community = places.create_place(sub, PlaceKind.community, "富成花园社区", actor=admin)
+            building = places.create_place(community, PlaceKind.building, "1号楼", actor=admin)
+            db.session.add(RoleGrant(user=moderator, role=Role.moderator, place=community))
+            places.attach_member(places.add_household(building, "101", "88.00", actor=admin), resident,
+                                 Relation.owner, actor=admin)
+            db.session.flush()
+            meeting = meetings.schedule(building, actor=moderator, title="1号楼协商会", kind=MeetingKind.circle,
+                                        form=MeetingForm.online, starts_at=utcnow() + timedelta(hours=1),
+                                        invite_residents=True, free_items=["加装电梯", "停车"])
+        meeting_id = meeting.id
+        db.engine.dispose()
+    return meeting_id

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, inspect, select, text
-from sqlalchemy.engine import make_url
 
 from consult import create_app
 from consult.backup import backup, restore
@@ -16,7 +15,7 @@ from consult.extensions import db
 from consult.proposals import service as proposals
 from consult.proposals.models import Category
 
-from .conftest import PG_URL, config_for
+from .conftest import config_for
 
 
 def rows_of(uri: str) -> dict[str, list]:
@@ -28,26 +27,6 @@ def rows_of(uri: str) -> dict[str, list]:
             out[table].sort()
     engine.dispose()
     return out
-
-
-@pytest.fixture
-def target_uri(tmp_path):
-    """An empty database of the same engine."""
-    if not PG_URL:
-        yield f"sqlite:///{tmp_path / 'restored.db'}"
-        return
-    url = make_url(PG_URL)
-    name = f"{url.database}_restore"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    yield url.set(database=name).render_as_string(hide_password=False)
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 @pytest.fixture
@@ -63,7 +42,7 @@ def populated(app, tree, make_user, make_household):
     return app
 
 
-def test_a_backup_restores_into_an_empty_database_exactly(populated, target_uri, tmp_path):
+def test_a_backup_restores_into_an_empty_database_exactly(populated, empty_database, tmp_path):
     source_uri = populated.config["SQLALCHEMY_DATABASE_URI"]
     archive = tmp_path / "consult-backup.tar.gz"
     manifest = backup(archive)
@@ -71,19 +50,19 @@ def test_a_backup_restores_into_an_empty_database_exactly(populated, target_uri,
     before = rows_of(source_uri)
     assert before["proposals"] and before["audit_entries"]
 
-    target = create_app(config_for(target_uri, UPLOAD_DIR=str(tmp_path / "restored-uploads")))
+    target = create_app(config_for(empty_database, UPLOAD_DIR=str(tmp_path / "restored-uploads")))
     with target.app_context():
         restore(archive)
-        assert rows_of(target_uri) == before
+        assert rows_of(empty_database) == before
         assert (tmp_path / "restored-uploads" / "photos" / "a.jpg").read_bytes() == b"\xff\xd8photo\xff\xd9"
         with pytest.raises(Conflict):
             restore(archive)                      # it is not empty any more
         restore(archive, force=True)
-        assert rows_of(target_uri) == before
+        assert rows_of(empty_database) == before
         db.engine.dispose()
 
 
-def test_a_damaged_backup_is_refused(populated, target_uri, tmp_path):
+def test_a_damaged_backup_is_refused(populated, empty_database, tmp_path):
     archive = tmp_path / "consult-backup.tar.gz"
     backup(archive)
     damaged = tmp_path / "damaged.tar.gz"
@@ -94,7 +73,7 @@ def test_a_damaged_backup_is_refused(populated, target_uri, tmp_path):
                 data = data.replace(b"photo", b"PHOTO")
             member.size = len(data)
             bad.addfile(member, io.BytesIO(data))
-    target = create_app(config_for(target_uri, UPLOAD_DIR=str(tmp_path / "restored-uploads")))
+    target = create_app(config_for(empty_database, UPLOAD_DIR=str(tmp_path / "restored-uploads")))
     with target.app_context():
         with pytest.raises(InvalidInput):
             restore(damaged)
