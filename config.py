@@ -51,6 +51,12 @@ class Config:
     SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "gevent")
     # SOCKETIO_ALLOWED_ORIGINS: the origins whose pages may open a live-room connection,
     # comma-separated (https://consult.example.org). Empty: this site's own address only.
+    # SERVER_NAME: the site's host (and port), e.g. consult.example.org, for links built
+    # outside a request. TRUSTED_HOSTS: the Host names requests may carry, comma-separated;
+    # any other is refused with 400 (set it in production). Empty: any.
+    SERVER_NAME = os.environ.get("SERVER_NAME") or None
+    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
+    TRUSTED_HOSTS = [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()] or None
     SOCKETIO_ALLOWED_ORIGINS = [o.strip() for o in os.environ.get("SOCKETIO_ALLOWED_ORIGINS", "").split(",")
                                 if o.strip()] or None
 

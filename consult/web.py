@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from . import permissions
 from .accounts.models import User
@@ -145,6 +145,11 @@ def init_app(app: Flask) -> None:
         return render_error(
             400, _l("The form had expired or was sent from elsewhere. Please go back, reload the page and try again."),
             "csrf_failed")
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error):
+        # A Host not in TRUSTED_HOSTS: no page can be built for it (no URLs), so plain text.
+        return app.response_class("400 Bad Request: this host is not served here.\n", 400, mimetype="text/plain")
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -53,3 +53,14 @@ def test_an_unreachable_database_gives_a_clear_503_and_no_trace(tmp_path):
     assert api.status_code == 503
     json_page = client.post("/login", data={"identifier": "x", "password": "x"}, headers={"Accept": "application/json"})
     assert json_page.status_code == 503 and json_page.get_json()["error"]["code"] == "database_unavailable"
+
+
+def test_trusted_hosts_refuse_other_hosts(tmp_path):
+    from consult import create_app
+    from tests.conftest import config_for
+
+    app = create_app(config_for(f"sqlite:///{tmp_path / 'x.db'}", TRUSTED_HOSTS=["consult.example.org"],
+                                UPLOAD_DIR=str(tmp_path)))
+    client = app.test_client()
+    assert client.get("/healthz", base_url="http://consult.example.org").status_code == 200
+    assert client.get("/healthz", base_url="http://elsewhere.example").status_code == 400
