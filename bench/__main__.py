@@ -132,20 +132,49 @@ def bench_pages(app, community_id: int, requests: int = 200) -> dict:
     return figures
 
 
+def insert_proposals(count: int, rng: random.Random) -> None:
+    """``count`` proposals raised by residents of the demo area over the last minutes,
+    inserted in bulk with their "raised" events (in the caller's app context)."""
+    from sqlalchemy import insert, select
+
+    from consult.clock import utcnow
+    from consult.extensions import db
+    from consult.places.models import HouseholdMember, Place
+    from consult.proposals.models import Category, Proposal, ProposalEvent
+
+    members = db.session.execute(select(HouseholdMember.user_id, Place.id).join(
+        HouseholdMember.household).join(Place)).all()
+    categories = db.session.scalars(select(Category.id)).all()
+    now = utcnow()
+    for offset in range(0, count, 10_000):
+        rows = []
+        for i in range(offset, min(offset + 10_000, count)):
+            user_id, place_id = rng.choice(members)
+            created = now - timedelta(minutes=i)
+            rows.append({"place_id": place_id, "title": f"议题 {i} 楼道灯不亮", "body": "电梯**停运**",
+                         "category_id": rng.choice(categories), "tier": "home", "state": "submitted",
+                         "author_id": user_id, "cosign_count": rng.randint(0, 30),
+                         "created_at": created, "updated_at": created})
+        db.session.execute(insert(Proposal), rows)
+    db.session.execute(insert(ProposalEvent).from_select(
+        ["proposal_id", "at", "actor_id", "action", "to_state", "detail"],
+        select(Proposal.id, Proposal.created_at, Proposal.author_id, db.literal("raise"),
+               db.literal("submitted"), db.literal({}, ProposalEvent.detail.type))))
+
+
 def bench_proposals(tmp: Path, count: int = 100_000, requests: int = 200) -> dict:
     """List and detail pages with ``count`` proposals spread over the demo area."""
     import statistics
 
-    from sqlalchemy import insert, select
+    from sqlalchemy import select
 
     from consult.accounts.models import User
     from consult.accounts.passwords import hash_password
-    from consult.clock import utcnow
     from consult.database import unit_of_work
     from consult.demo import build_demo
     from consult.extensions import db
-    from consult.places.models import HouseholdMember, Place, PlaceKind
-    from consult.proposals.models import Category, Proposal, ProposalEvent
+    from consult.places.models import Place, PlaceKind
+    from consult.proposals.models import Proposal
 
     (tmp / "proposals").mkdir()
     app = _app(tmp / "proposals")
@@ -153,25 +182,8 @@ def bench_proposals(tmp: Path, count: int = 100_000, requests: int = 200) -> dic
     with app.app_context():
         with unit_of_work():
             build_demo()
-        members = db.session.execute(select(HouseholdMember.user_id, Place.id).join(
-            HouseholdMember.household).join(Place)).all()
-        categories = db.session.scalars(select(Category.id)).all()
-        now = utcnow()
         start = time.perf_counter()
-        for offset in range(0, count, 10_000):
-            rows = []
-            for i in range(offset, min(offset + 10_000, count)):
-                user_id, place_id = rng.choice(members)
-                created = now - timedelta(minutes=i)
-                rows.append({"place_id": place_id, "title": f"议题 {i} 楼道灯不亮", "body": "电梯**停运**",
-                             "category_id": rng.choice(categories), "tier": "home", "state": "submitted",
-                             "author_id": user_id, "cosign_count": rng.randint(0, 30),
-                             "created_at": created, "updated_at": created})
-            db.session.execute(insert(Proposal), rows)
-        db.session.execute(insert(ProposalEvent).from_select(
-            ["proposal_id", "at", "actor_id", "action", "to_state", "detail"],
-            select(Proposal.id, Proposal.created_at, Proposal.author_id, db.literal("raise"),
-                   db.literal("submitted"), db.literal("{}"))))
+        insert_proposals(count, rng)
         db.session.commit()
         loaded = time.perf_counter() - start
         resident = db.session.scalar(select(User).where(User.username == "resident"))

@@ -46,8 +46,9 @@ def _ms(seconds):
 
 # --- the database and the sessions -----------------------------------------------------------
 
-def build_database(path: Path, n: int):
-    """A meeting in session with ``n`` invitees already signed in, and their session cookies."""
+def build_database(path: Path | str, n: int, secret: str = SECRET):
+    """A meeting in session with ``n`` invitees already signed in, and their session cookies
+    signed with ``secret``. ``path`` is a SQLite file, or a database URL (PostgreSQL)."""
     from sqlalchemy import insert
 
     from config import TestConfig
@@ -70,8 +71,8 @@ def build_database(path: Path, n: int):
     from consult.places.models import Household, HouseholdMember, PlaceKind
     from flask_migrate import upgrade
 
-    config = type("LiveBenchConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
-                                                     "SECRET_KEY": SECRET})
+    uri = path if isinstance(path, str) else f"sqlite:///{path}"
+    config = type("LiveBenchConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": secret})
     app = create_app(config)
     with app.app_context():
         upgrade()
