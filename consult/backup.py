@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -101,10 +100,14 @@ def restore(source: Path, *, force: bool = False) -> dict:
     uploads = Path(current_app.config["UPLOAD_DIR"])
     if not force and not _is_empty():
         raise Conflict(_l("This database is not empty: restoring would replace it. Use --force to replace it."))
-    with tempfile.TemporaryDirectory() as work, tarfile.open(source, "r:gz") as archive:
+    with tempfile.TemporaryDirectory() as work:
         work = Path(work)
-        archive.extractall(work, filter="data")
-        manifest = json.loads((work / "manifest.json").read_text("utf-8"))
+        try:
+            with tarfile.open(source, "r:gz") as archive:
+                archive.extractall(work, filter="data")
+            manifest = json.loads((work / "manifest.json").read_text("utf-8"))
+        except (OSError, tarfile.TarError, ValueError) as error:
+            raise InvalidInput(_l("This is not a backup of this version of Consult.")) from error
         if manifest.get("format") != FORMAT:
             raise InvalidInput(_l("This is not a backup of this version of Consult."))
         if manifest["engine"] != url.get_backend_name():
@@ -118,20 +121,27 @@ def restore(source: Path, *, force: bool = False) -> dict:
             backup_db = sqlite3.connect(work / "database.sqlite")
             live = sqlite3.connect(url.database)
             with live:
-                backup_db.backup(live)
+                backup_db.backup(live)    # all pages in one step: one write transaction
             live.close()
             backup_db.close()
         else:
-            with db.engine.begin() as connection:
-                connection.execute(text("DROP SCHEMA public CASCADE"))
-                connection.execute(text("CREATE SCHEMA public"))
-            db.engine.dispose()
-            subprocess.run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "--dbname", _libpq(url),
-                            str(work / "database.dump")], check=True, capture_output=True)
-        if uploads.exists():
-            shutil.rmtree(uploads)
+            # The old schema goes and the backup comes in one transaction: a restore that
+            # fails half-way leaves the database as it was.
+            script = subprocess.run(["pg_restore", "--no-owner", "--no-privileges", "--file", "-",
+                                     str(work / "database.dump")], check=True, capture_output=True).stdout
+            subprocess.run(["psql", "--quiet", "--single-transaction", "--set", "ON_ERROR_STOP=1", "--file", "-",
+                            _libpq(url)], input=b"DROP SCHEMA public CASCADE;\nCREATE SCHEMA public;\n" + script,
+                           check=True, capture_output=True)
+        # The uploads are swapped whole, so that no mixture of old and new files is left.
+        incoming = uploads.with_name(uploads.name + ".restoring")
+        shutil.rmtree(incoming, ignore_errors=True)
         if (work / "uploads").exists():
-            shutil.copytree(work / "uploads", uploads)
+            shutil.copytree(work / "uploads", incoming)
         else:
-            os.makedirs(uploads, exist_ok=True)
+            incoming.mkdir(parents=True)
+        outgoing = uploads.with_name(uploads.name + ".replaced")
+        if uploads.exists():
+            uploads.rename(outgoing)
+        incoming.rename(uploads)
+        shutil.rmtree(outgoing, ignore_errors=True)
     return manifest

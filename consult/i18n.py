@@ -1,6 +1,9 @@
 """Language and time zone selection."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
 from flask import current_app, has_request_context, session
 from flask_login import current_user
 
@@ -20,3 +23,8 @@ def select_locale() -> str:
 
 def select_timezone() -> str:
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def local_offset() -> timedelta:
+    """How far the site's time zone is from UTC now (Beijing: 8 hours)."""
+    return datetime.now(ZoneInfo(select_timezone())).utcoffset() or timedelta(0)

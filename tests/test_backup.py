@@ -80,6 +80,16 @@ def test_a_damaged_backup_is_refused(populated, empty_database, tmp_path):
         db.engine.dispose()
 
 
+def test_a_file_that_is_no_backup_is_refused(populated, empty_database, tmp_path):
+    stray = tmp_path / "photo.tar.gz"
+    stray.write_bytes(b"\xff\xd8 not a backup")
+    target = create_app(config_for(empty_database, UPLOAD_DIR=str(tmp_path / "restored-uploads")))
+    with target.app_context():
+        with pytest.raises(InvalidInput):
+            restore(stray)
+        db.engine.dispose()
+
+
 def test_the_commands(populated, runner, tmp_path):
     archive = tmp_path / "b.tar.gz"
     result = runner.invoke(args=["backup", str(archive)])

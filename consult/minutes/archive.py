@@ -10,7 +10,7 @@ import os
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Optional
 
@@ -22,6 +22,8 @@ from sqlalchemy.orm import selectinload
 from .. import permissions
 from ..clock import utcnow
 from ..extensions import db
+from ..meetings import service as meetings
+from ..i18n import local_offset
 from ..meetings.models import Meeting, MeetingState
 from ..motions.models import Motion, MotionState, Responder
 from ..pdf import render_pdf
@@ -40,20 +42,13 @@ def viewable_place(place_id: int) -> Place:
     return place
 
 
-def _offset() -> timedelta:
-    from zoneinfo import ZoneInfo
-
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    return datetime.now(zone).utcoffset() or timedelta(0)
-
-
 def _below(place: Place):
     return select(Place.id).where(Place.path.startswith(place.path, autoescape=True)).scalar_subquery()
 
 
 def years(place: Place) -> list[int]:
     """The local years in which something happened here, newest first."""
-    below, shift = _below(place), _offset()
+    below, shift = _below(place), local_offset()
     moments = union_all(
         select(Meeting.ended_at.label("at")).where(Meeting.place_id.in_(below), Meeting.ended_at.is_not(None)),
         select(Ballot.closed_at.label("at")).where(Ballot.place_id.in_(below), Ballot.closed_at.is_not(None)),
@@ -79,20 +74,20 @@ class Entry:
 def timeline(place: Place, year: int) -> list[Entry]:
     """Everything that ended (meetings, ballots) or was handed over (motions) in the local
     ``year``, newest first; ballots and motions of a meeting are shown with it."""
-    shift = _offset()
+    shift = local_offset()
     start, end = datetime(year, 1, 1) - shift, datetime(year + 1, 1, 1) - shift
     below = _below(place)
     entries: list[Entry] = []
-    meetings = list(db.session.scalars(
+    ended = list(db.session.scalars(
         select(Meeting).where(Meeting.place_id.in_(below), Meeting.state == MeetingState.ended,
                               Meeting.ended_at >= start, Meeting.ended_at < end)
         .options(selectinload(Meeting.place), selectinload(Meeting.moderator), selectinload(Meeting.agenda))
         .order_by(Meeting.ended_at.desc()).limit(TIMELINE_LIMIT)))
-    ids = [m.id for m in meetings]
+    ids = [m.id for m in ended]
     minutes = {m.meeting_id: m for m in db.session.scalars(
         select(Minutes).where(Minutes.meeting_id.in_(ids)).options(selectinload(Minutes.versions)))} if ids else {}
     by_meeting: dict[int, Entry] = {}
-    for meeting in meetings:
+    for meeting in ended:
         entry = Entry("meeting", meeting.ended_at, meeting.place, meeting.title, meeting, minutes.get(meeting.id))
         by_meeting[meeting.id] = entry
         entries.append(entry)
@@ -120,17 +115,16 @@ def timeline(place: Place, year: int) -> list[Entry]:
 
 def markdown(version: MinutesVersion) -> str:
     """The minutes as a Markdown file: the text, then what makes it a record."""
-    from flask_babel import force_locale
     from flask_babel import gettext as _
 
     minutes = version.minutes
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+    with _default_locale():
         lines = [f"# {version.title}", "", version.body.rstrip(), "", "---", ""]
         lines.append("- " + _("Place") + f"：{minutes.place.full_name}")
         correction = "（" + _("Correction:") + f" {version.reason}）" if version.reason else ""
         lines.append("- " + _("Version") + f"：{version.number}{correction}")
         for signature in version.signatures:
-            lines.append(f"- {signature.role.label}：{minutes_service.meetings.public_name(signature.user, minutes.place)}"
+            lines.append(f"- {signature.role.label}：{meetings.public_name(signature.user, minutes.place)}"
                          f"，{signature.at.isoformat(timespec='minutes')}Z")
         if version.sha256:
             lines.append(f"- SHA-256：`{version.sha256}`")
@@ -150,7 +144,7 @@ def pdf(version: MinutesVersion) -> bytes:
         with _default_locale():
             return render_pdf("minutes/pdf.html", version=version, minutes=version.minutes,
                               body=render_markdown(version.body),
-                              public_name=minutes_service.meetings.public_name)
+                              public_name=meetings.public_name)
     if not version.frozen:
         return render()
     path = _pdf_dir(current_app.config) / f"{version.sha256}.pdf"
@@ -188,7 +182,7 @@ def _iso(moment: Optional[datetime]) -> Optional[str]:
 
 
 def _meeting_record(meeting: Meeting, minutes: Optional[Minutes]) -> dict:
-    name = minutes_service.meetings.public_name
+    name = meetings.public_name
     return {
         "id": meeting.id, "place": meeting.place.full_name, "title": meeting.title, "kind": meeting.kind.value,
         "form": meeting.form.value, "started_at": _iso(meeting.started_at), "ended_at": _iso(meeting.ended_at),
@@ -252,17 +246,17 @@ def export_zip(place: Place, config) -> Path:
         return json.dumps(value, ensure_ascii=False, indent=1).encode("utf-8")
 
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        meetings = []
+        records = []
         for meeting in _batches(select(Meeting).where(Meeting.place_id.in_(below),
                                                       Meeting.state == MeetingState.ended)):
             minutes = minutes_service.minutes_of(meeting)
-            meetings.append(_meeting_record(meeting, minutes))
+            records.append(_meeting_record(meeting, minutes))
             for version in (minutes.versions if minutes else []):
                 if version.frozen:
                     stem = f"minutes/meeting-{meeting.id}-v{version.number}"
                     put(archive, f"{stem}.pdf", pdf(version))
                     put(archive, f"{stem}.md", markdown(version).encode("utf-8"))
-        put(archive, "meetings.json", dump(meetings))
+        put(archive, "meetings.json", dump(records))
         put(archive, "ballots.json", dump([_ballot_record(b) for b in _batches(
             select(Ballot).where(Ballot.place_id.in_(below), Ballot.state == BallotState.closed))]))
         put(archive, "motions.json", dump([_motion_record(m) for m in _batches(

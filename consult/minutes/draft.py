@@ -89,7 +89,7 @@ def _body(meeting: Meeting, detail: StatementDetail) -> str:
     out.append("- " + _("Signed in: %(n)d; invited: %(m)d, of whom present: %(p)d.", n=len(signed), m=expected,
                         p=present))
     out.append("- " + _("Quorum") + f"：{meeting.quorum.label}" + (
-        "" if meeting.quorum.value == "none" else "，" + (_("reached") if _quorum_reached(meeting, present, expected)
+        "" if meeting.quorum.value == "none" else "，" + (_("reached") if meeting.quorum.met(present, expected)
                                                          else _("not reached"))))
     by_role = Counter(_role_label(d.get("role", "")) for d in signed.values())
     if by_role:
@@ -145,14 +145,6 @@ def _body(meeting: Meeting, detail: StatementDetail) -> str:
         out.append(f"- {format_time(e.at, 'HH:mm:ss')} {_describe(e, names, statements, ballots)}")
     out.append("")
     return "\n".join(out)
-
-
-def _quorum_reached(meeting: Meeting, present: int, expected: int) -> bool:
-    if meeting.quorum.value == "half":
-        return present * 2 > expected
-    if meeting.quorum.value == "two_thirds":
-        return present * 3 >= expected * 2
-    return True
 
 
 def _statement_lines(statements: list[Statement], names: dict[int, str], detail: StatementDetail) -> list[str]:

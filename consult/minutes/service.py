@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-import re
 from datetime import datetime, timedelta
 from typing import Iterable, Optional
 
@@ -22,6 +21,7 @@ from ..extensions import db
 from ..meetings import service as meetings
 from ..meetings.models import Attendance, Meeting, MeetingState
 from ..notifications import service as notifications
+from ..privacy import mask_mobiles
 from . import draft
 from .models import Minutes, MinutesState, MinutesVersion, Remark, RemarkKind, Signature, Signer, SignerRole, \
     StatementDetail
@@ -29,8 +29,6 @@ from .models import Minutes, MinutesState, MinutesVersion, Remark, RemarkKind, S
 TITLE_MAX = 200
 BODY_MAX = 100_000
 REMARK_MAX = 2000
-# Mainland mobile numbers, also written with spaces or dashes: never in published minutes.
-PHONE = re.compile(r"(?<!\d)1[3-9]\d(?:[\s-]?\d){8}(?!\d)")
 
 
 # --- who may do what -------------------------------------------------------------------------
@@ -66,17 +64,13 @@ def _require(allowed: bool) -> None:
 
 # --- text -------------------------------------------------------------------------------------
 
-def mask_phones(text: str) -> str:
-    return PHONE.sub(lambda m: (digits := re.sub(r"\D", "", m.group()))[:3] + "****" + digits[-4:], text)
-
-
 def _clean(text: Optional[str], limit: int, message) -> str:
     text = (text or "").strip()
     if not text:
         raise InvalidInput(message)
     if len(text) > limit:
         raise InvalidInput(_l("This is too long: at most %(n)d characters.", n=limit))
-    return mask_phones(text)
+    return mask_mobiles(text)   # phone numbers never stand in minutes
 
 
 # --- drafting -----------------------------------------------------------------------------------
@@ -95,7 +89,7 @@ def start(meeting: Meeting, *, actor=None) -> Minutes:
         raise InvalidTransition(_l("Minutes are drafted when the meeting has ended."))
     minutes = Minutes(meeting=meeting, place_id=meeting.place_id, state=MinutesState.draft)
     title, body = draft.write(meeting, StatementDetail.summary)
-    minutes.versions.append(MinutesVersion(number=1, title=title[:TITLE_MAX], body=mask_phones(body),
+    minutes.versions.append(MinutesVersion(number=1, title=title[:TITLE_MAX], body=mask_mobiles(body),
                                            created_by_id=getattr(actor, "id", None)))
     minutes.signers.append(Signer(user_id=meeting.moderator_id, role=SignerRole.moderator))
     db.session.add(minutes)
@@ -122,7 +116,7 @@ def redraft(minutes: Minutes, *, actor, statements: StatementDetail) -> MinutesV
         raise InvalidTransition(_l("A correction is edited by hand."))
     minutes.statements = statements
     title, body = draft.write(minutes.meeting, statements)
-    version.title, version.body, version.updated_at = title[:TITLE_MAX], mask_phones(body), utcnow()
+    version.title, version.body, version.updated_at = title[:TITLE_MAX], mask_mobiles(body), utcnow()
     audit.record("minutes.redraft", minutes, actor=actor, place=minutes.place, statements=statements.value)
     return version
 

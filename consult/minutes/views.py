@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from ..accounts.models import User
 from ..extensions import db
+from ..meetings import service as meetings
 from ..meetings.models import Meeting
 from ..web import form_action, perform
 from . import archive
@@ -57,13 +58,13 @@ def detail(minutes_id: int):
     signed_ids = {s.user_id for s in latest.signatures}
     return render_template(
         "minutes/detail.html", minutes=minutes, meeting=minutes.meeting, shown=shown, current=current,
-        latest=latest, writer=writer, signer=signer, run=minutes_service.meetings.can_run(current_user, minutes.meeting),
+        latest=latest, writer=writer, signer=signer, run=meetings.can_run(current_user, minutes.meeting),
         has_signed=current_user.id in signed_ids, signed_ids=signed_ids, edit_form=edit_form,
         redraft_form=RedraftForm(statements=minutes.statements.value), reason_form=ReasonForm(),
         remark_form=RemarkForm(), can_remark=minutes_service.can_remark(current_user, minutes),
         attendees=minutes_service.attendees(minutes) if writer and minutes.state is MinutesState.draft else [],
         open_objections=minutes_service.open_objections(minutes), verified=current and minutes_service.verify(current),
-        MinutesState=MinutesState, public_name=minutes_service.meetings.public_name)
+        MinutesState=MinutesState, public_name=meetings.public_name)
 
 
 @bp.post("/minutes/<int:minutes_id>/edit")

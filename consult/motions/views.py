@@ -28,6 +28,7 @@ from .. import permissions
 from ..accounts import service as accounts
 from ..clock import utcnow
 from ..extensions import db
+from ..i18n import local_offset
 from ..places.models import Place
 from ..proposals.models import Proposal
 from ..web import form_action, perform
@@ -270,7 +271,7 @@ def _period():
     """The chosen period as local dates (both included), and as UTC bounds."""
     form = PeriodForm(request.args)
     form.validate()
-    today = (utcnow() + _offset()).date()
+    today = (utcnow() + local_offset()).date()
     end_day = form.end.data or today
     start_day = form.start.data or (end_day - timedelta(days=364))
     if start_day > end_day:
@@ -281,16 +282,18 @@ def _period():
     return form, start_day, end_day, start, _end_of_local_day(end_day)
 
 
-def _offset() -> timedelta:
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    return datetime.now(zone).utcoffset() or timedelta(0)
-
-
 def _figures_place(place_id: int) -> Place:
     place = db.session.get(Place, place_id) or abort(404)
     if not permissions.can_view_place(current_user, place):
         abort(404)
     return place
+
+
+def _report(place: Place, start: datetime, end: datetime) -> tuple[str, figures.Report]:
+    """The figures of ``place`` for the period, as kept in the cache, and their key."""
+    offset = local_offset()
+    key = figures.report_key(place, start, end, offset)
+    return key, figures.kept(key, lambda: figures.report(place, start, end, utc_offset=offset))
 
 
 @bp.get("/places/<int:place_id>/figures")
@@ -299,8 +302,7 @@ def figures_page(place_id: int):
     place = _figures_place(place_id)
     _follow_up()
     form, start_day, end_day, start, end = _period()
-    key = figures.report_key(place, start, end, _offset())
-    report = figures.kept(key, lambda: figures.report(place, start, end, utc_offset=_offset()))
+    key, report = _report(place, start, end)
     chart = figures.kept(f"{key}:chart:{get_locale()}", lambda: charts.monthly(report))
     period = {"start": start_day.isoformat(), "end": end_day.isoformat()}
     place_rows = [(_("%(place)s itself", place=place.name), report.own, None)] if report.own.received else []
@@ -317,14 +319,12 @@ def figures_page(place_id: int):
 def figures_csv(place_id: int):
     place = _figures_place(place_id)
     _form, start_day, end_day, start, end = _period()
-    report = figures.kept(figures.report_key(place, start, end, _offset()),
-                          lambda: figures.report(place, start, end, utc_offset=_offset()))
+    _key, report = _report(place, start, end)
     out = io.StringIO()
     writer = csv.writer(out)
     columns = ["received", "response_rate", "completion_rate", "resolution_rate", "satisfaction_rate", "overdue",
                "median_acknowledge_hours", "median_complete_hours", "responders", "responded_in_time", "completed",
-               "settled",
-               "resolved", "ratings", "satisfied"]
+               "settled", "resolved", "ratings", "satisfied"]
     writer.writerow([_("Kind"), _("Name")] + columns)
 
     def row(kind, name, f):
