@@ -1,10 +1,14 @@
-"""Time. Stored as naive UTC everywhere; shown in Asia/Shanghai by Flask-Babel.
+"""Time. Stored as naive UTC everywhere; shown in the site's zone (Asia/Shanghai) by Flask-Babel.
 
 Deadlines are computed from ``utcnow()``; tests move it with ``travel_to`` instead of
-sleeping."""
+sleeping. Every conversion between the site's local time and UTC goes through the functions
+at the end of this module, which use ``zoneinfo``: a pytz zone attached with
+``replace(tzinfo=...)`` takes the zone's local mean time (+08:06 for Shanghai).
+"""
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Optional
+from zoneinfo import ZoneInfo
 
 _fixed: Optional[datetime] = None
 
@@ -38,8 +42,44 @@ def travel_to(moment: datetime):
         set_now(previous)
 
 
-def from_local(moment: datetime) -> datetime:
-    """A naive time entered on a page, in the installation's time zone, as naive UTC."""
-    from flask_babel import get_timezone
+def site_zone() -> ZoneInfo:
+    """The installation's time zone (``BABEL_DEFAULT_TIMEZONE``), in which people type and read times."""
+    from flask import current_app
 
-    return moment.replace(tzinfo=get_timezone()).astimezone(timezone.utc).replace(tzinfo=None)
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+class NonexistentTime(ValueError):
+    """A local time skipped when the clocks move forward (daylight saving)."""
+
+
+def from_local(moment: datetime) -> datetime:
+    """A naive time typed in the site's zone, as naive UTC. A time that the zone skips
+    (clocks moved forward) raises ``NonexistentTime``; of a time that occurs twice (clocks
+    moved back) the first is taken."""
+    zone = site_zone()
+    aware = moment.replace(tzinfo=zone)
+    utc = aware.astimezone(timezone.utc)
+    if utc.astimezone(zone).replace(tzinfo=None) != moment:
+        raise NonexistentTime(moment)
+    return utc.replace(tzinfo=None)
+
+
+def to_local(moment: datetime) -> datetime:
+    """A naive UTC time as naive local time in the site's zone (to fill a form with)."""
+    return moment.replace(tzinfo=timezone.utc).astimezone(site_zone()).replace(tzinfo=None)
+
+
+def local_today() -> date:
+    return to_local(utcnow()).date()
+
+
+def start_of_local_day(day: date) -> datetime:
+    """Local midnight at the start of ``day``, as naive UTC."""
+    return datetime.combine(day, time.min, site_zone()).astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def end_of_local_day(day: date) -> datetime:
+    """The end of ``day`` (local midnight after it), as naive UTC: a deadline "until 16
+    December" lasts all of the 16th and is shown as 16 December 24:00."""
+    return start_of_local_day(day + timedelta(days=1))

@@ -1,11 +1,13 @@
 """Language and time zone selection."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, time, timedelta
 
 from flask import current_app, has_request_context, session
+from flask_babel import format_date, format_datetime
 from flask_login import current_user
+
+from .clock import to_local
 
 
 def select_locale() -> str:
@@ -25,6 +27,12 @@ def select_timezone() -> str:
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]
 
 
-def local_offset() -> timedelta:
-    """How far the site's time zone is from UTC now (Beijing: 8 hours)."""
-    return datetime.now(ZoneInfo(select_timezone())).utcoffset() or timedelta(0)
+def format_deadline(moment: datetime | None, fmt: str = "short") -> str:
+    """A deadline as people say it: one that ends at local midnight is the end of the day
+    before ("16 December 24:00"), not the start of the next one."""
+    if moment is None:
+        return ""
+    local = to_local(moment)
+    if local.time() != time.min:
+        return format_datetime(moment, fmt)
+    return f"{format_date(local.date() - timedelta(days=1), fmt)} 24:00"

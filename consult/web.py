@@ -18,6 +18,7 @@ from .accounts.models import User
 from .database import unit_of_work
 from .errors import DomainError
 from .extensions import db, login_manager
+from .i18n import format_deadline
 from .markup import render_markdown
 from .privacy import mask_name, mask_phone
 
@@ -176,6 +177,7 @@ def init_app(app: Flask) -> None:
         return render_error(500)
 
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
+    app.jinja_env.filters["deadline"] = format_deadline
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["mask_phone"] = mask_phone

@@ -1,8 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateTimeLocalField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from ..fields import LocalDateTimeField
 from .models import MeetingForm, MeetingKind, Quorum
 
 
@@ -11,7 +12,7 @@ class MeetingScheduleForm(FlaskForm):
                         description=_l("For example: 3号楼加装电梯协商会"))
     kind = SelectField(_l("Kind of meeting"), choices=[(k.value, k.label) for k in MeetingKind])
     form = SelectField(_l("Held"), choices=[(f.value, f.label) for f in MeetingForm])
-    starts_at = DateTimeLocalField(_l("Starts at"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    starts_at = LocalDateTimeField(_l("Starts at"), validators=[InputRequired()])
     location = StringField(_l("Where"), validators=[Optional(), Length(max=200)],
                            description=_l("For example: 社区议事厅. Not needed for a meeting held online only."))
     quorum = SelectField(_l("Quorum"), choices=[(q.value, q.label) for q in Quorum])
@@ -28,7 +29,7 @@ class MeetingScheduleForm(FlaskForm):
 
 
 class RescheduleForm(FlaskForm):
-    starts_at = DateTimeLocalField(_l("Starts at"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    starts_at = LocalDateTimeField(_l("Starts at"), validators=[InputRequired()])
     location = StringField(_l("Where"), validators=[Optional(), Length(max=200)])
 
 

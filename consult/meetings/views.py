@@ -13,7 +13,6 @@ from .. import permissions
 from ..accounts import service as accounts
 from ..accounts.forms import ConfirmForm
 from ..accounts.models import Organisation, Role
-from ..clock import from_local
 from ..errors import InvalidInput
 from ..extensions import db
 from ..places.models import Place
@@ -91,7 +90,7 @@ def new(place_id: int):
             chosen = set(form.proposals.data or [])
             return meetings.schedule(
                 place, actor=current_user, title=form.title.data, kind=MeetingKind(form.kind.data),
-                form=MeetingForm(form.form.data), starts_at=from_local(form.starts_at.data),
+                form=MeetingForm(form.form.data), starts_at=form.starts_at.data,
                 location=form.location.data, quorum=Quorum(form.quorum.data), recorder=recorder,
                 invite_residents=form.invite_residents.data, invite_owners=form.invite_owners.data, people=people,
                 organisations=[o for o in organisations if str(o.id) in set(form.organisations.data or [])],
@@ -115,7 +114,7 @@ def detail(meeting_id: int):
                                                       Invitee.user_id == current_user.id))
     present, expected = meetings.quorum_figures(meeting)
     run = meetings.can_run(current_user, meeting)
-    form = RescheduleForm(location=meeting.location)
+    form = RescheduleForm(location=meeting.location, starts_at=meeting.starts_at)
     return render_template("meetings/detail.html", meeting=meeting, invitee=invitee, run=run,
                            can_enter=meetings.can_enter(current_user, meeting), present=present, expected=expected,
                            confirm=ConfirmForm(), reschedule_form=form, cancel_form=CancelForm(),
@@ -147,11 +146,11 @@ def reschedule(meeting_id: int):
     meeting = load_meeting(meeting_id)
     form = RescheduleForm()
     if form.validate_on_submit():
-        if perform(meetings.reschedule, meeting, actor=current_user, starts_at=from_local(form.starts_at.data),
+        if perform(meetings.reschedule, meeting, actor=current_user, starts_at=form.starts_at.data,
                    location=form.location.data).ok:
             flash(_("The meeting is changed and the invitees have been told."), "success")
     else:
-        flash(_("Give the new time."), "error")
+        flash(form.starts_at.errors[0] if form.starts_at.errors else _("Give the new time."), "error")
     return redirect(url_for("meetings.detail", meeting_id=meeting.id))
 
 

@@ -10,7 +10,7 @@ import os
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Optional
 
@@ -20,10 +20,9 @@ from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import selectinload
 
 from .. import permissions
-from ..clock import utcnow
+from ..clock import start_of_local_day, to_local, utcnow
 from ..extensions import db
 from ..meetings import service as meetings
-from ..i18n import local_offset
 from ..meetings.models import Meeting, MeetingState
 from ..motions.models import Motion, MotionState, Responder
 from ..pdf import render_pdf
@@ -48,7 +47,7 @@ def _below(place: Place):
 
 def years(place: Place) -> list[int]:
     """The local years in which something happened here, newest first."""
-    below, shift = _below(place), local_offset()
+    below = _below(place)
     moments = union_all(
         select(Meeting.ended_at.label("at")).where(Meeting.place_id.in_(below), Meeting.ended_at.is_not(None)),
         select(Ballot.closed_at.label("at")).where(Ballot.place_id.in_(below), Ballot.closed_at.is_not(None)),
@@ -56,7 +55,7 @@ def years(place: Place) -> list[int]:
     first, last = db.session.execute(select(func.min(moments.c.at), func.max(moments.c.at))).one()
     if first is None:
         return []
-    return list(range((last + shift).year, (first + shift).year - 1, -1))
+    return list(range(to_local(last).year, to_local(first).year - 1, -1))
 
 
 @dataclass
@@ -74,8 +73,7 @@ class Entry:
 def timeline(place: Place, year: int) -> list[Entry]:
     """Everything that ended (meetings, ballots) or was handed over (motions) in the local
     ``year``, newest first; ballots and motions of a meeting are shown with it."""
-    shift = local_offset()
-    start, end = datetime(year, 1, 1) - shift, datetime(year + 1, 1, 1) - shift
+    start, end = start_of_local_day(date(year, 1, 1)), start_of_local_day(date(year + 1, 1, 1))
     below = _below(place)
     entries: list[Entry] = []
     ended = list(db.session.scalars(

@@ -17,7 +17,7 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime
 from typing import Callable, NamedTuple, Optional, TypeVar
 
 from flask import current_app
@@ -25,7 +25,7 @@ from flask import current_app
 from sqlalchemy import and_, case, func, literal, or_, select
 
 from ..accounts.models import Organisation
-from ..clock import utcnow
+from ..clock import site_zone, start_of_local_day, to_local, utcnow
 from ..extensions import cache, db
 from ..places.models import Place
 from .models import Motion, MotionState, Rating, Responder, Score
@@ -111,8 +111,8 @@ class Report:
     computed_at: datetime
 
 
-def report_key(place: Place, start: datetime, end: datetime, utc_offset: timedelta) -> str:
-    return f"figures:{place.id}:{start.isoformat()}:{end.isoformat()}:{int(utc_offset.total_seconds())}"
+def report_key(place: Place, start: datetime, end: datetime) -> str:
+    return f"figures:{place.id}:{start.isoformat()}:{end.isoformat()}:{site_zone().key}"
 
 
 def kept(key: str, compute: Callable[[], T]) -> T:
@@ -139,28 +139,28 @@ def _sum(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def _months(start: datetime, end: datetime, utc_offset: timedelta) -> tuple[list[str], list[datetime]]:
+def _months(start: datetime, end: datetime) -> tuple[list[str], list[datetime]]:
     """The local months the period touches, and the UTC instants at which each after the
     first begins."""
-    local = start + utc_offset
+    local = to_local(start)
     year, month = local.year, local.month
     labels, boundaries = [f"{year:04d}-{month:02d}"], []
     while True:
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-        begins = datetime(year, month, 1) - utc_offset
+        begins = start_of_local_day(date(year, month, 1))
         if begins >= end:
             return labels, boundaries
         labels.append(f"{year:04d}-{month:02d}")
         boundaries.append(begins)
 
 
-def report(place: Place, start: datetime, end: datetime, *, utc_offset: timedelta = timedelta(hours=8)) -> Report:
+def report(place: Place, start: datetime, end: datetime) -> Report:
     """Every figure for ``place`` and below, per child place, per organisation and per month
-    (months in local time, ``utc_offset`` from UTC).
+    (months in the site's local time).
 
     Counts are summed by the database, grouped by place and month, and rolled up to the
     child places here; the medians need every duration, which one narrow query brings."""
-    labels, boundaries = _months(start, end, utc_offset)
+    labels, boundaries = _months(start, end)
     month = case(*((Motion.created_at < at, n) for n, at in enumerate(boundaries)), else_=len(boundaries)) \
         if boundaries else literal(0)
     below = select(Place.id).where(Place.path.startswith(place.path, autoescape=True)).scalar_subquery()

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, timedelta
 from time import monotonic
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -26,9 +25,8 @@ from flask_login import current_user, login_required
 
 from .. import permissions
 from ..accounts import service as accounts
-from ..clock import utcnow
+from ..clock import end_of_local_day, local_today, start_of_local_day, utcnow
 from ..extensions import db
-from ..i18n import local_offset
 from ..places.models import Place
 from ..proposals.models import Proposal
 from ..web import form_action, perform
@@ -200,16 +198,11 @@ def progress(motion_id: int):
         m, actor=current_user, body=f.body.data, photos=_photos(f.photos), config=current_app.config))
 
 
-def _end_of_local_day(day: date) -> datetime:
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    return datetime.combine(day + timedelta(days=1), time.min, zone).astimezone(timezone.utc).replace(tzinfo=None)
-
-
 @bp.post("/motions/<int:motion_id>/ask-time")
 @login_required
 def ask_time(motion_id: int):
     return _act(motion_id, TimeForm, lambda m, f: motions.ask_time(
-        m, actor=current_user, until=_end_of_local_day(f.until.data), reason=f.body.data))
+        m, actor=current_user, until=end_of_local_day(f.until.data), reason=f.body.data))
 
 
 @bp.post("/motions/<int:motion_id>/decide-time")
@@ -271,15 +264,13 @@ def _period():
     """The chosen period as local dates (both included), and as UTC bounds."""
     form = PeriodForm(request.args)
     form.validate()
-    today = (utcnow() + local_offset()).date()
+    today = local_today()
     end_day = form.end.data or today
     start_day = form.start.data or (end_day - timedelta(days=364))
     if start_day > end_day:
         start_day, end_day = end_day, start_day
     start_day = max(start_day, end_day - LONGEST_PERIOD)
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    start = datetime.combine(start_day, time.min, zone).astimezone(timezone.utc).replace(tzinfo=None)
-    return form, start_day, end_day, start, _end_of_local_day(end_day)
+    return form, start_day, end_day, start_of_local_day(start_day), end_of_local_day(end_day)
 
 
 def _figures_place(place_id: int) -> Place:
@@ -291,9 +282,8 @@ def _figures_place(place_id: int) -> Place:
 
 def _report(place: Place, start: datetime, end: datetime) -> tuple[str, figures.Report]:
     """The figures of ``place`` for the period, as kept in the cache, and their key."""
-    offset = local_offset()
-    key = figures.report_key(place, start, end, offset)
-    return key, figures.kept(key, lambda: figures.report(place, start, end, utc_offset=offset))
+    key = figures.report_key(place, start, end)
+    return key, figures.kept(key, lambda: figures.report(place, start, end))
 
 
 @bp.get("/places/<int:place_id>/figures")

@@ -20,6 +20,7 @@ from flask_login import current_user, login_required
 from .. import permissions
 from ..accounts import service as accounts
 from ..accounts.forms import ConfirmForm
+from ..clock import end_of_local_day
 from ..errors import NotFound
 from ..extensions import db
 from ..places.models import Place
@@ -298,7 +299,7 @@ def open_call(place_id: int):
     place = db.session.get(Place, place_id) or abort(404)
     form = CallForm()
     if form.validate_on_submit():
-        closes_at = end_of_day_utc(form.closes_on.data)
+        closes_at = end_of_local_day(form.closes_on.data)
         outcome = perform(proposals.open_call, place, actor=current_user, title=form.title.data,
                           description=form.description.data, closes_at=closes_at)
         if outcome.ok:
@@ -307,17 +308,6 @@ def open_call(place_id: int):
     else:
         flash(_("Give the theme and the last day."), "error")
     return redirect(url_for("proposals.index", place_id=place.id))
-
-
-def end_of_day_utc(day):
-    """The last day of a call ends at midnight Beijing time; stored in UTC."""
-    from datetime import datetime, time, timedelta, timezone
-    from zoneinfo import ZoneInfo
-
-    from flask import current_app
-
-    local = datetime.combine(day + timedelta(days=1), time.min, ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
-    return local.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 @bp.get("/photos/<token>.jpg")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Iterable, Optional
 
 from flask import current_app
@@ -18,7 +18,7 @@ from markupsafe import Markup
 from sqlalchemy import and_, bindparam, column, func, literal_column, or_, select, table, text
 
 from .. import permissions
-from ..clock import from_local
+from ..clock import end_of_local_day, start_of_local_day
 from ..errors import InvalidInput
 from ..extensions import db
 from ..places.models import Place
@@ -122,9 +122,9 @@ def _conditions(place: Place, viewer, chosen: list[Kind], tier: Optional[Tier], 
     if tier is not None:
         conditions.append(SearchDocument.tier == tier.value)
     if start is not None:
-        conditions.append(SearchDocument.at >= from_local(datetime.combine(start, time.min)))
+        conditions.append(SearchDocument.at >= start_of_local_day(start))
     if end is not None:
-        conditions.append(SearchDocument.at < from_local(datetime.combine(end + timedelta(days=1), time.min)))
+        conditions.append(SearchDocument.at < end_of_local_day(end))
     scope = scope_of(viewer)
     readable = [SearchDocument.kind == k.name if k.audience is None
                 else and_(SearchDocument.kind == k.name, k.audience(scope)) for k in chosen]

@@ -1,9 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateTimeLocalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from ..fields import LocalDateTimeField
 from .models import BallotKind, Electorate, Secrecy
 from .rules import RULES
 
@@ -26,10 +27,8 @@ class BallotForm(FlaskForm):
     secrecy = SelectField(_l("Named or secret"), choices=[(s.value, s.label) for s in Secrecy],
                           description=_l("Owners' decisions are named, so that they can be checked. Secret "
                                          "ballots are for electing persons."))
-    opens_at = DateTimeLocalField(_l("Opens by itself at (optional)"), format="%Y-%m-%dT%H:%M",
-                                  validators=[Optional()])
-    closes_at = DateTimeLocalField(_l("Closes by itself at (optional)"), format="%Y-%m-%dT%H:%M",
-                                   validators=[Optional()],
+    opens_at = LocalDateTimeField(_l("Opens by itself at (optional)"), validators=[Optional()])
+    closes_at = LocalDateTimeField(_l("Closes by itself at (optional)"), validators=[Optional()],
                                    description=_l("For a ballot over a period, e.g. seven days, without a meeting."))
 
 

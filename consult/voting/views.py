@@ -25,7 +25,7 @@ from flask_login import current_user, login_required
 from .. import permissions
 from ..accounts import service as accounts
 from ..accounts.forms import ConfirmForm
-from ..clock import from_local, utcnow
+from ..clock import utcnow
 from ..errors import InvalidInput
 from ..extensions import db
 from ..pdf import render_pdf
@@ -91,8 +91,8 @@ def new(place_id: int):
             kind=BallotKind(form.kind.data), options=(form.options.data or "").splitlines(),
             max_choices=form.max_choices.data or 1, electorate=Electorate(form.electorate.data),
             secrecy=Secrecy(form.secrecy.data), rule=form.rule.data, proposal=proposal,
-            opens_at=from_local(form.opens_at.data) if form.opens_at.data else None,
-            closes_at=from_local(form.closes_at.data) if form.closes_at.data else None)
+            opens_at=form.opens_at.data,
+            closes_at=form.closes_at.data)
         if outcome.ok:
             flash(_("The ballot is drafted. Check it, then open it."), "success")
             return _back(outcome.value)

@@ -100,3 +100,31 @@ def test_the_figures_period_is_at_most_five_years(client, auth, area):
     login(client, auth, area.moderator)
     text = client.get(f"/places/{area.tree.north.id}/figures?start=1900-01-01&end=2026-03-31").get_data(as_text=True)
     assert 'name="start" value="2021-03-27"' in text
+
+
+def test_more_time_until_a_day_lasts_that_whole_day_and_is_shown_as_that_day(client, auth, area):
+    from datetime import datetime
+
+    assign_by_page(client, auth, area)
+    motion = Motion.query.one()
+    login(client, auth, area.manager)
+    client.post_form(f"/motions/{motion.id}/acknowledge")
+    client.post_form(f"/motions/{motion.id}/ask-time", {"until": "2026-03-16", "body": "等电梯配件"})
+    db_motion = Motion.query.one()
+    assert db_motion.extension_until == datetime(2026, 3, 16, 16, 0)   # midnight after the 16th in Beijing
+    page = client.get(f"/motions/{motion.id}").get_data(as_text=True)
+    asked = page.split("等电梯配件", 1)[0].rsplit("<dd>", 1)[1]
+    assert "16" in asked and "24:00" in asked and "17" not in asked
+
+
+def test_the_figures_period_counts_whole_local_days(client, auth, area):
+    from datetime import datetime
+
+    clock.set_now(datetime(2026, 2, 28, 15, 30))   # 23:30 on 28 February in Beijing
+    assign(area)
+    clock.set_now(datetime(2026, 2, 28, 16, 30))   # 00:30 on 1 March in Beijing
+    assign(area)
+    login(client, auth, area.moderator)
+    march = client.get(f"/places/{area.tree.north.id}/figures?start=2026-03-01&end=2026-03-01").get_data(as_text=True)
+    february = client.get(f"/places/{area.tree.north.id}/figures?start=2026-02-28&end=2026-02-28").get_data(as_text=True)
+    assert 'id="fig-received">1<' in march and 'id="fig-received">1<' in february
