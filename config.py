@@ -95,6 +95,11 @@ class Config:
     # The address of the site in e-mails, e.g. https://consult.example.org
     SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000")
 
+    # Who reads what (PIPL's minimum necessary): "community" — a resident reads their own
+    # community and what the subdistrict publishes, staff read where their roles reach;
+    # "installation" — every signed-in person reads every place.
+    READ_SCOPE = os.environ.get("READ_SCOPE", "community")
+
     # Days a raised matter may wait for triage before it shows as overdue.
     TRIAGE_DAYS = int(os.environ.get("TRIAGE_DAYS", "3"))
 

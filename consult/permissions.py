@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from typing import Optional
 
+from flask import current_app
+
 from .accounts.models import Organisation, Role, User
 from .errors import NotAllowed
-from .places.models import Grid, Household, Place
+from .places.models import Grid, Household, Place, PlaceKind
 
 # The roles whose work needs residents' full names and phone numbers.
 PERSONAL_DATA_ROLES = (Role.administrator, Role.moderator, Role.grid_worker, Role.building_leader)
@@ -62,8 +64,36 @@ def belongs_to(user, place: Place) -> bool:
 
 # --- places -------------------------------------------------------------------------
 
+def community_of(place: Place) -> Optional[Place]:
+    """The community (社区) a place is in, or None for the subdistrict and above."""
+    if place.kind is PlaceKind.community:
+        return place
+    return next((p for p in place.ancestors() if p.kind is PlaceKind.community), None)
+
+
+def _home_community_ids(user) -> set[int]:
+    """The communities a person belongs to: where their households are, and where the
+    places and grids of their roles are."""
+    places = [m.household.place for m in user.memberships]
+    places += [g.place for g in user.grants if g.place is not None]
+    places += [g.grid.community for g in user.grants if g.grid is not None]
+    return {c.id for c in (community_of(p) for p in places) if c is not None}
+
+
 def can_view_place(user, place: Place) -> bool:
-    return _signed_in(user)
+    """Who reads what happens in a place (PIPL's minimum necessary). By default
+    (``READ_SCOPE = "community"``) a person reads their own communities and every place in
+    them, and what the subdistrict and the levels above publish; staff also read wherever
+    their roles reach; installation-wide administrators read everything. ``"installation"``
+    lets every signed-in person read every place."""
+    if not _signed_in(user):
+        return False
+    if current_app.config.get("READ_SCOPE", "community") == "installation":
+        return True
+    if any(grant.covers(place) for grant in user.grants):
+        return True
+    community = community_of(place)
+    return community is None or community.id in _home_community_ids(user)
 
 
 def can_manage_place(user, place: Place) -> bool:
@@ -177,7 +207,14 @@ def can_edit_categories(user) -> bool:
 
 
 def can_view_proposal(user, proposal) -> bool:
-    return _signed_in(user)
+    """The people who read its place, its author, and — as the subdistrict publishes the
+    matters it takes up with other parties — everyone for a platform-tier matter."""
+    from .proposals.models import Tier
+
+    if not _signed_in(user):
+        return False
+    return (proposal.author_id == user.id or proposal.tier is Tier.platform
+            or can_view_place(user, proposal.place))
 
 
 def can_cosign(user, proposal) -> bool:

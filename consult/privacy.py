@@ -1,7 +1,23 @@
-"""Masking of personal data in views (PIPL): 138****1234, 王**."""
+"""Personal data in what people read (PIPL's minimum necessary): one rule for names, one for
+phone and ID-card numbers in free text, each applied by one function on every page.
+
+* Names: staff acting in their office in a place are named (their office acts); anyone else
+  is masked (王**) except to themselves and to the roles that need personal data there.
+* Numbers: mobile and ID-card numbers that a person typed into free text are masked
+  (139****5678) for everyone but the author and the staff of the place. Every page masks
+  them by default (the template engine's ``finalize``); a value is shown in full only when
+  ``Revealed`` says this viewer may see it.
+"""
 from __future__ import annotations
 
 import re
+from typing import Optional
+
+from . import permissions
+
+
+class Revealed(str):
+    """Text the current viewer may read in full: the page does not mask numbers in it."""
 
 
 def mask_phone(phone: str | None) -> str:
@@ -12,13 +28,35 @@ def mask_phone(phone: str | None) -> str:
     return f"{phone[:3]}{'*' * (len(phone) - 7)}{phone[-4:]}"
 
 
-# Mainland mobile numbers in free text, also written with spaces or dashes.
-MOBILE_IN_TEXT = re.compile(r"(?<!\d)1[3-9]\d(?:[\s-]?\d){8}(?!\d)")
+def mask_id_number(number: str) -> str:
+    """A resident identity card number with its birth date and sequence hidden."""
+    return f"{number[:4]}{'*' * (len(number) - 8)}{number[-4:]}"
+
+
+# Bounded by anything but letters, digits and the characters of tokens and URLs, so that a
+# run of digits inside a hex token or a signed value is never taken for a number.
+_EDGE_BEFORE = r"(?<![0-9A-Za-z_.=/-])"
+_EDGE_AFTER = r"(?![0-9A-Za-z_=/-])"
+# Mainland mobile numbers, also written with spaces or dashes.
+MOBILE_IN_TEXT = re.compile(_EDGE_BEFORE + r"1[3-9]\d(?:[\s-]?\d){8}" + _EDGE_AFTER)
+# Resident identity card numbers (18 characters: region, birth date, sequence, check).
+ID_NUMBER_IN_TEXT = re.compile(
+    _EDGE_BEFORE + r"[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]" + _EDGE_AFTER)
 
 
 def mask_mobiles(text: str) -> str:
     """Every mobile number in ``text`` as ``mask_phone`` shows one (139****5678)."""
     return MOBILE_IN_TEXT.sub(lambda m: mask_phone(re.sub(r"\D", "", m.group())), text)
+
+
+def mask_personal_numbers(text: str, *, markdown: bool = False) -> str:
+    """Mobile and ID-card numbers in free text, masked; in Markdown source the stars are
+    escaped, so that they are not taken for emphasis."""
+    if not text or isinstance(text, Revealed):
+        return text
+    star = "\\*" if markdown else "*"
+    masked = ID_NUMBER_IN_TEXT.sub(lambda m: mask_id_number(m.group()).replace("*", star), text)
+    return MOBILE_IN_TEXT.sub(lambda m: mask_phone(re.sub(r"\D", "", m.group())).replace("*", star), masked)
 
 
 def mask_name(name: str | None) -> str:
@@ -29,3 +67,36 @@ def mask_name(name: str | None) -> str:
     if len(name) == 1:
         return name
     return name[0] + "*" * min(len(name) - 1, 4) if not name.isascii() else name[0] + "***"
+
+
+def shown_name(person, place, viewer=None) -> str:
+    """A person's name as ``viewer`` may read it in ``place``; with no viewer, as everybody
+    may (the live room, a printed record)."""
+    if person is None:
+        return ""
+    if place is not None and permissions.acts_officially(person, place):
+        return person.name
+    if viewer is not None and permissions.can_see_person(viewer, person, place):
+        return person.name
+    return mask_name(person.name)
+
+
+def shown_phone(person, place, viewer) -> str:
+    if person is None or not person.phone:
+        return ""
+    if viewer is not None and permissions.can_see_person(viewer, person, place):
+        return Revealed(person.phone)
+    return mask_phone(person.phone)
+
+
+def reveal_text(text: Optional[str], place, author, viewer) -> str:
+    """Free text by ``author``, marked ``Revealed`` for the author and the staff of ``place``;
+    for everyone else it is left as it is, for the page to mask."""
+    if not text:
+        return text or ""
+    if viewer is not None and getattr(viewer, "is_authenticated", False) and (
+            (author is not None and viewer.id == author.id)
+            or (place is not None and permissions.can_see_personal_data(viewer, place))
+            or permissions.is_global_administrator(viewer)):
+        return Revealed(text)
+    return text

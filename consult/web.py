@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from flask import Flask, flash, g, jsonify, redirect, render_template, request
+from flask import Flask, abort, flash, g, jsonify, redirect, render_template, request
 from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -20,7 +20,7 @@ from .errors import DomainError
 from .extensions import db, login_manager
 from .i18n import format_deadline
 from .markup import render_markdown
-from .privacy import mask_name, mask_phone
+from .privacy import mask_personal_numbers, reveal_text, shown_name, shown_phone
 
 
 @dataclass
@@ -97,18 +97,30 @@ def render_error(status: int, message=None, code: str | None = None):
                            message=message), status
 
 
+def readable_place(place_id: int):
+    """The place, for a page about it: 404 when it does not exist or the current viewer
+    does not read it (``permissions.can_view_place``), so that neither is told apart."""
+    from .places.models import Place
+
+    place = db.session.get(Place, place_id)
+    if place is None or not permissions.can_view_place(current_user, place):
+        abort(404)
+    return place
+
+
 def person_name(person: User | None, place=None) -> str:
-    """A person's name as the current viewer may see it: masked (王**) unless
-    ``permissions.can_see_person`` says otherwise."""
-    if person is None:
-        return ""
-    return person.name if permissions.can_see_person(current_user, person, place) else mask_name(person.name)
+    """A person's name as the current viewer may read it (``privacy.shown_name``)."""
+    return shown_name(person, place, current_user)
 
 
 def person_phone(person: User | None, place=None) -> str:
-    if person is None or not person.phone:
-        return ""
-    return person.phone if permissions.can_see_person(current_user, person, place) else mask_phone(person.phone)
+    return shown_phone(person, place, current_user)
+
+
+def free_text(text: str | None, place=None, author: User | None = None) -> str:
+    """Free text, in full if the current viewer may read it so (``privacy.reveal_text``);
+    the page masks the numbers in anything else."""
+    return reveal_text(text, place, author, current_user)
 
 
 @login_manager.user_loader
@@ -179,9 +191,11 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
     app.jinja_env.filters["deadline"] = format_deadline
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
-    app.jinja_env.filters["markdown"] = render_markdown
-    app.jinja_env.filters["mask_phone"] = mask_phone
-    app.jinja_env.filters["mask_name"] = mask_name
+    app.jinja_env.filters["markdown"] = lambda text: render_markdown(mask_personal_numbers(text or "", markdown=True))
+    # Every value a page prints has its mobile and ID-card numbers masked unless it is
+    # ``Revealed`` to this viewer; markup built by the app (forms, Markdown) is left alone.
+    app.jinja_env.finalize = lambda value: mask_personal_numbers(value) \
+        if isinstance(value, str) and not hasattr(value, "__html__") else value
     app.jinja_env.filters["percent"] = lambda value: "—" if value is None else format_percent(value, "#,##0.0%")
     app.jinja_env.filters["hours"] = lambda value: "—" if value is None else format_decimal(round(value, 1))
 
@@ -195,6 +209,7 @@ def init_app(app: Flask) -> None:
             "permissions": permissions,
             "person_name": person_name,
             "person_phone": person_phone,
+            "free_text": free_text,
             "current_locale": str(get_locale()),
             "languages": app.config["LANGUAGES"],
         }

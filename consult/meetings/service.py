@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Iterable, Optional
 
+from blinker import Namespace
 from flask import g
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, insert, select, update
@@ -21,7 +22,7 @@ from ..errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
 from ..extensions import db
 from ..notifications import service as notifications
 from ..places.models import Household, HouseholdMember, Place, Relation
-from ..privacy import mask_name
+from ..privacy import mask_personal_numbers, shown_name
 from .models import (
     AgendaItem,
     Attendance,
@@ -36,6 +37,10 @@ from .models import (
     Response,
     Statement,
 )
+
+signals = Namespace()
+# Sent inside the transaction that ends a meeting, with ``actor``: the minutes draft theirs.
+meeting_ended = signals.signal("meeting-ended")
 
 TITLE_MAX = 120
 STATEMENT_MAX = 1000
@@ -73,11 +78,8 @@ def events_after(meeting: Meeting, seq: int, *, limit: int = 1000) -> list[Meeti
 
 
 def public_name(person: Optional[User], place: Place) -> str:
-    """A name as the whole room may read it: staff acting in office by name, residents
-    masked (王**)."""
-    if person is None:
-        return ""
-    return person.name if permissions.acts_officially(person, place) else mask_name(person.name)
+    """A name as the whole room may read it: ``privacy.shown_name`` with no viewer."""
+    return shown_name(person, place)
 
 
 ROLE_ORDER = (Role.moderator, Role.administrator, Role.department_rep, Role.property_manager,
@@ -344,9 +346,7 @@ def change_state(meeting: Meeting, step: str, *, actor) -> Meeting:
     audit.record(f"meeting.{step}", meeting, actor=actor, place=meeting.place)
     _event(meeting, step, actor=actor, state=target.value, item=meeting.current_item_id)
     if step == "end":
-        from ..minutes import service as minutes
-
-        minutes.start(meeting, actor=actor)
+        meeting_ended.send(meeting, actor=actor)
     return meeting
 
 
@@ -460,7 +460,7 @@ def post_statement(meeting: Meeting, *, actor, body: str) -> Statement:
     db.session.add(statement)
     db.session.flush()
     _event(meeting, "statement", actor=actor, id=statement.id, item=statement.item_id, user=actor.id,
-           name=public_name(actor, meeting.place), body=body)
+           name=public_name(actor, meeting.place), body=mask_personal_numbers(body))
     return statement
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ..extensions import db
+from ..privacy import mask_personal_numbers
 from . import service as meetings
 from .models import Attendance, Invitee, Meeting, RaisedHand, Statement
 
@@ -43,7 +44,7 @@ def room_state(meeting: Meeting, viewer) -> dict:
                   "until": _iso(meeting.floor_until)} if meeting.floor_user_id else None,
         "statements": [{"id": s.id, "item": s.item_id, "user": s.author_id,
                         "name": meetings.public_name(s.author, place),
-                        "body": None if s.hidden_reason else s.body, "reason": s.hidden_reason} for s in statements],
+                        "body": None if s.hidden_reason else mask_personal_numbers(s.body), "reason": s.hidden_reason} for s in statements],
         "ballots": _ballots(meeting, viewer),
         "me": {"id": viewer.id, "run": meetings.can_run(viewer, meeting),
                "signed_in": any(a.user_id == viewer.id for a in attendance)},

@@ -17,7 +17,7 @@ from ..errors import InvalidInput
 from ..extensions import db
 from ..places.models import Place
 from ..proposals.models import Proposal, ProposalState
-from ..web import perform
+from ..web import perform, readable_place
 from . import service as meetings
 from .forms import CancelForm, MeetingScheduleForm, RescheduleForm
 from .models import Invitee, Meeting, MeetingForm, MeetingKind, MeetingState, Quorum
@@ -44,7 +44,7 @@ def mine():
 @bp.get("/places/<int:place_id>/meetings")
 @login_required
 def index(place_id: int):
-    place = db.session.get(Place, place_id) or abort(404)
+    place = readable_place(place_id)
     return render_template("meetings/index.html", meetings=meetings.meetings_in(place), place=place,
                            can_schedule=permissions.has_role(current_user, place, Role.moderator, Role.administrator))
 

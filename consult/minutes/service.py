@@ -79,6 +79,11 @@ def minutes_of(meeting: Meeting) -> Optional[Minutes]:
     return db.session.scalar(select(Minutes).where(Minutes.meeting_id == meeting.id))
 
 
+@meetings.meeting_ended.connect
+def _draft_when_a_meeting_ends(meeting: Meeting, *, actor=None) -> None:
+    start(meeting, actor=actor)
+
+
 def start(meeting: Meeting, *, actor=None) -> Minutes:
     """The draft, written when the meeting ends. The moderator signs; representatives are
     named by the recorder or the moderator."""

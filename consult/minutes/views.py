@@ -43,6 +43,8 @@ def _act(minutes_id: int, form_class, operation):
 def of_meeting(meeting_id: int):
     meeting = db.session.get(Meeting, meeting_id) or abort(404)
     minutes = minutes_service.minutes_of(meeting) or abort(404)
+    if not minutes_service.can_view(current_user, minutes):
+        abort(404)
     return redirect(url_for("minutes.detail", minutes_id=minutes.id))
 
 

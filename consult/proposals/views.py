@@ -24,7 +24,7 @@ from ..clock import end_of_local_day
 from ..errors import NotFound
 from ..extensions import db
 from ..places.models import Place
-from ..web import perform
+from ..web import perform, readable_place
 from . import service as proposals
 from .forms import CallForm, CategoryForm, CommentForm, EscalateForm, MergeForm, ProposalForm, ReasonForm, TriageForm
 from .lifecycle import MODERATORS, TRANSITIONS, TRIAGE_ACTIONS, event_label
@@ -79,7 +79,7 @@ def mine():
 @bp.get("/places/<int:place_id>/proposals")
 @login_required
 def index(place_id: int):
-    place = db.session.get(Place, place_id) or abort(404)
+    place = readable_place(place_id)
     state = _enum(ProposalState, request.args.get("state"))
     tier = _enum(Tier, request.args.get("tier"))
     category = request.args.get("category", type=int)

@@ -31,7 +31,7 @@ from ..extensions import db
 from ..pdf import render_pdf
 from ..places.models import Household, Place
 from ..proposals.models import Proposal
-from ..web import perform
+from ..web import perform, readable_place
 from . import service as voting
 from .forms import BallotForm, OpenForm, PaperForm
 from .models import Ballot, BallotKind, BallotState, BallotVoter, Channel, Electorate, Secrecy
@@ -68,7 +68,7 @@ def mine():
 @bp.get("/places/<int:place_id>/ballots")
 @login_required
 def index(place_id: int):
-    place = db.session.get(Place, place_id) or abort(404)
+    place = readable_place(place_id)
     ballots = [b for b in voting.ballots_in(place) if permissions.can_view_ballot(current_user, b)]
     return render_template("voting/index.html", ballots=ballots, place=place,
                            can_draft=permissions.has_role(current_user, place, *voting.RUNNERS))
