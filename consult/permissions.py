@@ -71,13 +71,14 @@ def community_of(place: Place) -> Optional[Place]:
     return next((p for p in place.ancestors() if p.kind is PlaceKind.community), None)
 
 
-def _home_community_ids(user) -> set[int]:
+def home_communities(user) -> list[Place]:
     """The communities a person belongs to: where their households are, and where the
     places and grids of their roles are."""
     places = [m.household.place for m in user.memberships]
     places += [g.place for g in user.grants if g.place is not None]
     places += [g.grid.community for g in user.grants if g.grid is not None]
-    return {c.id for c in (community_of(p) for p in places) if c is not None}
+    found = {c.id: c for c in (community_of(p) for p in places) if c is not None}
+    return list(found.values())
 
 
 def can_view_place(user, place: Place) -> bool:
@@ -93,7 +94,7 @@ def can_view_place(user, place: Place) -> bool:
     if any(grant.covers(place) for grant in user.grants):
         return True
     community = community_of(place)
-    return community is None or community.id in _home_community_ids(user)
+    return community is None or community.id in {c.id for c in home_communities(user)}
 
 
 def can_manage_place(user, place: Place) -> bool:

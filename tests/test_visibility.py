@@ -130,3 +130,14 @@ def test_an_installation_may_open_every_place_to_everyone(app, client, auth, wor
     _login(client, auth, world.there.phone)
     assert client.get(f"/proposals/{world.ids['proposal_id']}").status_code == 200
     assert client.get(f"/places/{world.ids['place_id']}").status_code == 200
+
+
+def test_search_from_the_subdistrict_finds_only_what_the_reader_may_read(client, auth, world):
+    url = f"/places/{world.tree.sub.id}/search?q=漏水"
+    _login(client, auth, world.here.phone)
+    page = client.get(url).get_data(as_text=True)
+    assert "楼上<mark>漏水</mark>" in page and "维修屋顶" in page
+    _login(client, auth, world.there.phone)
+    page = client.get(url).get_data(as_text=True)
+    assert "楼上" not in page and "维修屋顶" not in page
+    assert "小区<mark>停车</mark>难" in client.get(f"/places/{world.tree.sub.id}/search?q=停车").get_data(as_text=True)

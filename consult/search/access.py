@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask import current_app
 from sqlalchemy import false, or_, select, true
 
+from .. import permissions
 from ..accounts.models import Role
-from ..places.models import Place
+from ..places.models import Place, PlaceKind
 from .models import SearchDocument
 
 EVERYWHERE = "/"
@@ -24,6 +26,7 @@ class Scope:
     moderating: list[str] = field(default_factory=list)  # moderator or administrator
     helping: list[str] = field(default_factory=list)     # served by a grid worker or building leader
     homes: list[str] = field(default_factory=list)       # the places of the person's households
+    communities: list[str] = field(default_factory=list)  # the communities they belong to
 
 
 def scope_of(user) -> Scope:
@@ -42,7 +45,17 @@ def scope_of(user) -> Scope:
         if grant.role in HELPERS and paths != [EVERYWHERE]:
             scope.helping += paths
     scope.homes = [m.household.place.path for m in user.memberships]
+    scope.communities = [c.path for c in permissions.home_communities(user)]
     return scope
+
+
+def readable(scope: Scope):
+    """As ``permissions.can_view_place``: the places of the person's communities, where
+    their roles reach, and the subdistrict level, which publishes to everyone."""
+    if current_app.config.get("READ_SCOPE", "community") == "installation":
+        return true()
+    return or_(within(scope.staff), within(scope.moderating), within(scope.communities),
+               SearchDocument.place_id.in_(select(Place.id).where(Place.kind == PlaceKind.subdistrict)))
 
 
 def within(paths: list[str]):

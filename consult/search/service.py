@@ -24,7 +24,7 @@ from ..extensions import db
 from ..places.models import Place
 from ..proposals.models import Tier
 from . import snippets
-from .access import scope_of, within
+from .access import readable, scope_of, within
 from .index import Kind, get_kind, kinds as registered_kinds
 from .models import FTS_TABLE, TSVECTOR_COLUMN, SearchDocument
 from .tokens import Run, runs
@@ -126,9 +126,13 @@ def _conditions(place: Place, viewer, chosen: list[Kind], tier: Optional[Tier], 
     if end is not None:
         conditions.append(SearchDocument.at < end_of_local_day(end))
     scope = scope_of(viewer)
-    readable = [SearchDocument.kind == k.name if k.audience is None
-                else and_(SearchDocument.kind == k.name, k.audience(scope)) for k in chosen]
-    conditions.append(or_(*readable))
+    # A kind without an audience of its own is read by those who read its place; of
+    # proposals, a platform-tier matter is published to the whole subdistrict.
+    in_readable_place = or_(readable(scope), and_(SearchDocument.kind == "proposal",
+                                                  SearchDocument.tier == Tier.platform.value))
+    audiences = [and_(SearchDocument.kind == k.name, in_readable_place if k.audience is None else k.audience(scope))
+                 for k in chosen]
+    conditions.append(or_(*audiences))
     return conditions
 
 

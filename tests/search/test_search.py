@@ -110,8 +110,10 @@ def test_the_search_stays_in_the_place_and_below(tree, people, propose):
     elsewhere = propose(tree.jb, "嘉铭园电梯", author=people.chen)
     assert set(found(tree.b1, "电梯", people.wang)) == {("proposal", here.id), ("proposal", entrance.id)}
     assert set(found(tree.north, "电梯", people.wang)) == {("proposal", p.id) for p in (here, entrance, next_door)}
-    assert len(found(tree.sub, "电梯", people.wang)) == 4
-    assert found(tree.jm, "电梯", people.wang) == [("proposal", elsewhere.id)]
+    # The next community's matters are its own (READ_SCOPE "community").
+    assert len(found(tree.sub, "电梯", people.wang)) == 3
+    assert found(tree.jm, "电梯", people.chen) == [("proposal", elsewhere.id)]
+    assert ("proposal", elsewhere.id) in found(tree.sub, "电梯", people.chen)
 
 
 def test_kind_tier_and_date_filters(tree, people, propose, live_meeting):
