@@ -3,7 +3,7 @@ which faces a PDF embeds and which characters those faces really draw.
 
 Fontconfig reads its configuration once per process, so each PDF is made in a process of
 its own, with FONTCONFIG_FILE naming a configuration that holds DejaVu alone (if even that
-is installed) when the system's Chinese fonts are to be hidden."""
+is installed) when the system's Chinese fonts are to be hidden, or no font at all."""
 from __future__ import annotations
 
 import io
@@ -21,24 +21,24 @@ from pypdf import PdfReader
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = {"Consult-Serif", "Consult-Sans"}        # the families of consult/pdf.py's @font-face rules
-SYSTEM, HIDDEN = "system fonts", "no Chinese font on the system"
+SYSTEM, HIDDEN, NONE = "system fonts", "no Chinese font on the system", "no font at all on the system"
 RENDER = "import sys; from consult.pdf import html_to_pdf; sys.stdout.buffer.write(html_to_pdf(sys.stdin.read()))"
 PLAIN = "import sys, weasyprint; sys.stdout.buffer.write(weasyprint.HTML(string=sys.stdin.read()).write_pdf())"
 
 
-def fontconfig_without_chinese(folder: Path) -> Path:
+def fontconfig_without_chinese(folder: Path, dejavu: bool = True) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     conf = folder / "fonts.conf"
     conf.write_text('<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n'
-                    "<fontconfig>\n  <dir>/usr/share/fonts/truetype/dejavu</dir>\n"
-                    f"  <cachedir>{folder / 'cache'}</cachedir>\n</fontconfig>\n")
+                    "<fontconfig>\n" + ("  <dir>/usr/share/fonts/truetype/dejavu</dir>\n" if dejavu else "")
+                    + f"  <cachedir>{folder / 'cache'}</cachedir>\n</fontconfig>\n")
     return conf
 
 
 def environment(fonts: str, folder: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("FONTCONFIG_FILE", "FONTCONFIG_PATH")}
-    if fonts == HIDDEN:
-        env["FONTCONFIG_FILE"] = str(fontconfig_without_chinese(folder))
+    if fonts in (HIDDEN, NONE):
+        env["FONTCONFIG_FILE"] = str(fontconfig_without_chinese(folder, dejavu=fonts == HIDDEN))
     return env
 
 

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from consult import pdf
-from tests.pdf_fonts import (HIDDEN, PLAIN, ROOT, SYSTEM, assert_bundled_faces_draw_the_chinese, chinese,
+from tests.pdf_fonts import (HIDDEN, NONE, PLAIN, ROOT, SYSTEM, assert_bundled_faces_draw_the_chinese, chinese,
                              embedded_faces, environment, make_pdf, shown_text)
 
 PAGE = """<!doctype html><html lang="zh-Hans"><head><meta charset="utf-8">
@@ -39,7 +39,7 @@ def test_with_the_chinese_fonts_hidden_weasyprint_alone_draws_no_chinese(pango, 
         assert_bundled_faces_draw_the_chinese(html, made)
 
 
-@pytest.mark.parametrize("fonts", [SYSTEM, HIDDEN])
+@pytest.mark.parametrize("fonts", [SYSTEM, HIDDEN, NONE])
 def test_the_bundled_faces_draw_rare_names_digits_and_latin(pango, tmp_path, fonts):
     html = PAGE.format(family='"Consult Serif"')
     made = make_pdf(html, environment(fonts, tmp_path))
@@ -55,7 +55,7 @@ def test_a_face_is_cut_down_to_the_characters_asked_for():
     assert "议" in pdf.document_characters("<p>议事&#20250;</p>") and "会" in pdf.document_characters("&#20250;")
 
 
-def test_the_check_passes_on_this_machine():
+def test_the_check_passes_on_this_machine(pango):
     done = subprocess.run([sys.executable, "-m", "consult.pdf", "--check"], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0 and done.stderr == "", done.stderr
 
