@@ -27,7 +27,9 @@ messages: install
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o consult/translations/messages.pot .
 	$(BIN)/pybabel -q update --no-fuzzy-matching -i consult/translations/messages.pot -d consult/translations
 
+# First what the app needs from the system (Pango, for the PDFs): one line with the fix.
 run: translations
+	@$(BIN)/python -m consult.pdf --check
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo --if-empty
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/python -m consult.serve

@@ -17,6 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bench.live_room import table as live_room_table
+from bench.pdf import table as pdf_table
 from config import TestConfig
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -257,6 +258,10 @@ def main() -> int:
 
         (Path(tmp) / "minutes").mkdir()
         results["archive"] = bench_archive(Path(tmp) / "minutes")
+        from bench.pdf import bench_pdf
+
+        (Path(tmp) / "pdf").mkdir()
+        results["pdf"] = bench_pdf(Path(tmp) / "pdf")
         from bench.search import bench_search
 
         (Path(tmp) / "search").mkdir()
@@ -300,6 +305,7 @@ def main() -> int:
          f"{results['archive']['sign_ms_median']} ms"),
         ("… one minutes PDF / the archive page of a year", f"{results['archive']['one_pdf_s']} s",
          f"{results['archive']['archive_page_ms_median']} ms"),
+    ] + pdf_table(results["pdf"]) + [
         ("peak resident memory of the run", f"{results['peak_rss_mb']} MB", ""),
     ] + live_room_table(results["live_room"]) + [
         (f"search of 100k documents, {what} ({engine})", f"{v[key]['median_ms']} ms", f"p95 {v[key]['p95_ms']} ms")
