@@ -55,6 +55,20 @@ def perform(operation: Callable, *args, **kwargs) -> Outcome:
     return Outcome(True, value)
 
 
+def confirm_first(*, question, consequence, back: str, reason_label=None, reason_required: bool = False,
+                  error=None):
+    """An action that cannot be undone asks first. A POST without ``confirmed`` gets a page
+    that says what cannot be undone, with a button that posts the same form again, and,
+    where the action needs one, a reason; then this returns None and the action goes on.
+    Works without JavaScript: the question is a page, not a dialog."""
+    if request.form.get("confirmed") == "1" and error is None:
+        return None
+    kept = {k: v for k, v in request.form.items() if k not in ("csrf_token", "confirmed", "reason")}
+    return render_template("confirm.html", question=question, consequence=consequence, back=back,
+                           reason_label=reason_label, reason_required=reason_required, kept=kept,
+                           reason=request.form.get("reason", ""), error=error), 422 if error else 200
+
+
 def form_action(target, form, operation: Callable, back: str):
     """A button's POST on a record's page: check the form, run ``operation(target, form)``
     as one transaction, say how it went and go back to the page."""

@@ -3,6 +3,7 @@ corrections with their differences, PDF and Markdown; and the place's archive.""
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -10,7 +11,7 @@ from ..accounts.models import User
 from ..extensions import db
 from ..meetings import service as meetings
 from ..meetings.models import Meeting
-from ..web import form_action, perform
+from ..web import confirm_first, form_action, perform
 from . import archive
 from . import service as minutes_service
 from .forms import EditForm, ReasonForm, RedraftForm, RemarkForm
@@ -96,6 +97,15 @@ def representatives(minutes_id: int):
 @login_required
 def step(minutes_id: int, action: str):
     operation = {"submit": minutes_service.submit, "sign": minutes_service.sign}[action]
+    if action == "sign":
+        _minutes(minutes_id)
+        asking = confirm_first(
+            question=_("Sign these minutes?"),
+            consequence=_("A signature cannot be withdrawn. With the last signature this version is frozen under "
+                          "its SHA-256 and published; after that only a new, corrected version can change it."),
+            back=url_for("minutes.detail", minutes_id=minutes_id))
+        if asking is not None:
+            return asking
     response = _act(minutes_id, None, lambda m, f: operation(m, actor=current_user))
     if action == "sign":
         # The last signature freezes the version: its PDF is made now, once, so that the

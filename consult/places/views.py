@@ -20,7 +20,7 @@ from ..accounts.models import (
 )
 from ..errors import NotFound
 from ..extensions import db
-from ..web import perform
+from ..web import confirm_first, perform
 from . import importer
 from . import service as places
 from .forms import (
@@ -162,6 +162,13 @@ def delete(place_id: int):
     place = load_place(place_id)
     require(permissions.can_manage_place(current_user, place))
     ConfirmForm().validate_on_submit() or abort(400)
+    asking = confirm_first(
+        question=_("Delete %(name)s?", name=place.name),
+        consequence=_("The place is removed for good. Only an empty place can be deleted: one with no places, "
+                      "households or records below it."),
+        back=url_for("places.edit", place_id=place.id))
+    if asking is not None:
+        return asking
     parent_id = place.parent_id
     outcome = perform(places.delete_place, place, actor=current_user)
     if outcome.ok:
@@ -224,6 +231,12 @@ def delete_household(household_id: int):
     household = load_household(household_id)
     require(permissions.can_manage_place(current_user, household.place))
     ConfirmForm().validate_on_submit() or abort(400)
+    asking = confirm_first(
+        question=_("Delete the household %(room)s?", room=household.room),
+        consequence=_("The household and its invite codes are removed for good."),
+        back=url_for("places.household", household_id=household.id))
+    if asking is not None:
+        return asking
     place_id = household.place_id
     outcome = perform(places.delete_household, household, actor=current_user)
     if outcome.ok:

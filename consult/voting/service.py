@@ -379,11 +379,22 @@ def decide(ballot: Ballot, counted: Tally):
                                      else None, seats=ballot.max_choices)
 
 
-def close_ballot(ballot: Ballot, *, actor) -> Ballot:
+def closes_early(ballot: Ballot) -> bool:
+    """Closing now would end the voting before the closing time announced to the voters."""
+    return ballot.closes_at is not None and utcnow() < ballot.closes_at
+
+
+def close_ballot(ballot: Ballot, *, actor, reason: Optional[str] = None) -> Ballot:
     """Close, count and freeze the result. ``actor`` is None when a ballot over a period
-    closes by itself."""
+    closes by itself. Closing before the announced closing time needs a reason, which
+    stays with the result."""
+    reason = (reason or "").strip() or None
     if actor is not None:
         permissions.require(permissions.can_run_ballot(actor, ballot))
+        if closes_early(ballot) and reason is None:
+            raise InvalidInput(_l("The voters were told the ballot closes later: give the reason for closing it now."))
+        if reason is not None and len(reason) > 500:
+            raise InvalidInput(_l("Give the reason in at most 500 characters."))
     closed = db.session.execute(update(Ballot).where(Ballot.id == ballot.id, Ballot.state == BallotState.open)
                                 .values(state=BallotState.closed, closed_at=utcnow()))
     if closed.rowcount != 1:
@@ -404,8 +415,9 @@ def close_ballot(ballot: Ballot, *, actor) -> Ballot:
         "checks": [{"value": str(c.value), "bound": str(c.bound), "inclusive": c.inclusive, "met": c.met}
                    for c in outcome.checks],
         "buildings": _by_building(ballot) if ballot.secrecy is Secrecy.named else [],
+        "early_reason": reason,
     }
-    audit.record("ballot.close", ballot, actor=actor, place=ballot.place, passed=outcome.passed)
+    audit.record("ballot.close", ballot, actor=actor, place=ballot.place, passed=outcome.passed, reason=reason)
     if ballot.proposal is not None:
         from ..proposals import service as proposals
 

@@ -31,7 +31,7 @@ from ..extensions import db
 from ..pdf import render_pdf
 from ..places.models import Household, Place
 from ..proposals.models import Proposal
-from ..web import perform, readable_place
+from ..web import confirm_first, perform, readable_place
 from . import service as voting
 from .forms import BallotForm, OpenForm, PaperForm
 from .models import Ballot, BallotKind, BallotState, BallotVoter, Channel, Electorate, Secrecy
@@ -147,7 +147,22 @@ def open_(ballot_id: int):
 def close(ballot_id: int):
     ballot = load_ballot(ballot_id)
     ConfirmForm().validate_on_submit() or abort(400)
-    if perform(voting.close_ballot, ballot, actor=current_user).ok:
+    if not permissions.can_run_ballot(current_user, ballot):
+        abort(403)
+    early = voting.closes_early(ballot)
+    reason = (request.form.get("reason") or "").strip()
+    asking = confirm_first(
+        question=_("Close the ballot and count the votes?"),
+        consequence=_("Once closed, nobody can vote any more and the result is frozen: this cannot be undone."),
+        back=url_for("voting.detail", ballot_id=ballot.id),
+        reason_label=_("The voters were told it closes on %(when)s. Why close it now? (goes on the record)",
+                       when=format_datetime(ballot.closes_at, "short")) if early else None,
+        reason_required=early,
+        error=_("Give the reason for closing early.") if early and request.form.get("confirmed") and not reason
+        else None)
+    if asking is not None:
+        return asking
+    if perform(voting.close_ballot, ballot, actor=current_user, reason=reason or None).ok:
         flash(_("The ballot is closed and counted."), "success")
     return _back(ballot)
 

@@ -56,6 +56,9 @@ def test_building_ballot_online_and_on_paper(browser, live_server, phone_page, t
     moderator.goto(ballot_url)
     expect(moderator.locator(".turnout")).to_contain_text("已有 2 /")
     moderator.get_by_role("button", name="结束并计票").click()
+    expect(moderator.locator(".confirm h1")).to_contain_text("结束投票并计票")
+    screenshot(moderator, "ballot-close-confirm")
+    moderator.get_by_role("button", name="是的，确定").click()
     expect(moderator.locator(".result .verdict")).to_be_visible()
     expect(moderator.locator(".result .explanation")).to_contain_text("赞成票")
 

@@ -67,6 +67,7 @@ def test_minutes_edited_signed_found_by_search_and_downloaded(phone_page, browse
     expect(moderator.locator(".flash-success")).to_contain_text("已保存")
     moderator.get_by_role("button", name="提交签字").click()
     moderator.get_by_role("button", name="我已阅读纪要并签字").click()
+    moderator.get_by_role("button", name="是的，确定").click()
     expect(moderator.locator(".tag.minutes-publicity")).to_be_visible()
     expect(moderator.locator("#minutes-hash")).to_have_text(re.compile(r"^[0-9a-f]{64}$"))
     sha = moderator.locator("#minutes-hash").inner_text()

@@ -30,11 +30,13 @@ def sign_by_pages(client, auth, ended):
     assert client.post_form(f"/minutes/{record.id}/edit", {"title": "1号楼加装电梯协商会纪要", "body": body}).status_code == 302
     client.post_form(f"/minutes/{record.id}/representatives", {"people": [str(ended.cast.wang.id)]})
     client.post_form(f"/minutes/{record.id}/submit")
-    client.post_form(f"/minutes/{record.id}/sign")
+    asked = client.post_form(f"/minutes/{record.id}/sign").get_data(as_text=True)
+    assert 'name="confirmed"' in asked and not record.latest.signatures
+    client.post_form(f"/minutes/{record.id}/sign", {"confirmed": "1"})
     login(client, auth, ended.cast.wang)
     page = client.get(f"/minutes/{record.id}").get_data(as_text=True)
     assert "我已阅读纪要并签字" in page
-    client.post_form(f"/minutes/{record.id}/sign")
+    client.post_form(f"/minutes/{record.id}/sign", {"confirmed": "1"})
     return record
 
 

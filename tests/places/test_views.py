@@ -31,7 +31,7 @@ def test_wrong_child_kind_is_refused_and_nothing_saved(client, signed_in_admin, 
 
 
 def test_delete_place_with_children_shows_reason(client, signed_in_admin, tree):
-    response = client.post_form(f"/places/{tree.b1.id}/delete", follow_redirects=True)
+    response = client.post_form(f"/places/{tree.b1.id}/delete", {"confirmed": "1"}, follow_redirects=True)
     assert response.status_code == 200
     assert db.session.get(Place, tree.b1.id) is not None
     assert "1号楼" in response.get_data(as_text=True)

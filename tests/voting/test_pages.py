@@ -61,7 +61,9 @@ def vote(client, auth, phone, ballot, *choices):
 
 def close(client, auth, ballot):
     auth.login("moderator")
-    client.post_form(f"/ballots/{ballot.id}/close")
+    asked = client.post_form(f"/ballots/{ballot.id}/close").get_data(as_text=True)
+    assert 'name="confirmed"' in asked and db.session.get(Ballot, ballot.id).state is not BallotState.closed
+    client.post_form(f"/ballots/{ballot.id}/close", {"confirmed": "1"})
     page = client.get(f"/ballots/{ballot.id}").get_data(as_text=True)
     auth.logout()
     return page
@@ -292,3 +294,27 @@ def test_signed_list_pdf_prints_the_chinese_record(client, auth, tree, people, t
     auth.logout()
     auth.login("13900000001")
     assert client.get(f"/ballots/{ballot.id}/signed-list.pdf").status_code == 403
+
+
+def test_closing_before_the_announced_time_asks_for_a_reason_that_stays_on_the_record(client, auth, tree, people):
+    from consult.audit.models import AuditEntry
+
+    auth.login("moderator")
+    client.post_form(f"/places/{tree.b1.id}/ballots/new", {
+        "question": "是否同意更换门禁？", "rule": "simple_majority", "kind": "yes_no", "electorate": "households",
+        "secrecy": "named", "max_choices": "1", "closes_at": "2099-12-23T14:00"})
+    ballot = db.session.scalars(select(Ballot).order_by(Ballot.id.desc())).first()
+    client.post_form(f"/ballots/{ballot.id}/open")
+    asked = client.post_form(f"/ballots/{ballot.id}/close").get_data(as_text=True)
+    assert 'name="reason"' in asked and "2099" in asked
+    refused = client.post_form(f"/ballots/{ballot.id}/close", {"confirmed": "1", "reason": "  "})
+    assert refused.status_code == 422 and "请写明提前结束的理由" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Ballot, ballot.id).state is BallotState.open
+    client.post_form(f"/ballots/{ballot.id}/close", {"confirmed": "1", "reason": "业主大会临时决定提前计票"})
+    db.session.expire_all()
+    closed = db.session.get(Ballot, ballot.id)
+    assert closed.state is BallotState.closed and closed.result["early_reason"] == "业主大会临时决定提前计票"
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "ballot.close")).one()
+    assert entry.detail["reason"] == "业主大会临时决定提前计票"
+    assert "业主大会临时决定提前计票" in client.get(f"/ballots/{ballot.id}").get_data(as_text=True)
