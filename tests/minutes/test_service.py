@@ -156,4 +156,7 @@ def test_signed_minutes_are_found_by_a_two_character_word_and_ranked(ended, tree
     assert "<mark>电梯</mark>" in found.snippet and "13912345678" not in found.snippet
     assert [h.doc_id for h in search.search(tree.b1, "北侧 方案", viewer=ended.cast.zhao, kinds=["minutes"]).hits] \
         == [record.id]
-    assert not search.search(tree.jm, "电梯", viewer=ended.cast.zhao, kinds=["minutes"]).hits   # another community
+    from consult.errors import NotAllowed
+
+    with pytest.raises(NotAllowed):                 # another community is not theirs to read
+        search.search(tree.jm, "电梯", viewer=ended.cast.zhao, kinds=["minutes"])
