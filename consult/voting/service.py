@@ -11,7 +11,7 @@ from typing import Iterable, Optional, Union
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, insert, or_, select, update
+from sqlalchemy import case, delete, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import permissions
@@ -379,6 +379,29 @@ def decide(ballot: Ballot, counted: Tally):
                                      else None, seats=ballot.max_choices)
 
 
+def _rewrite_box(ballot: Ballot) -> None:
+    """Write a secret ballot's box afresh in receipt order, in the transaction that counts
+    it: the rows then sit where the random receipts put them and all carry this one
+    transaction, so that nothing of the order in which they were cast (PostgreSQL's ctid
+    and xmin) remains. On SQLite, where the table is stored in key order already, the old
+    cells are overwritten with zeros (secure_delete), so that the database file keeps no
+    trace of the order in which they were written either."""
+    box = BallotBoxEntry.__table__
+    rows = [dict(row._mapping) for row in db.session.execute(
+        select(box).where(box.c.ballot_id == ballot.id).order_by(box.c.receipt))]
+    sqlite = db.session.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        secure = db.session.execute(text("PRAGMA secure_delete")).scalar()
+        db.session.execute(text("PRAGMA secure_delete = 1"))
+    try:
+        db.session.execute(delete(box).where(box.c.ballot_id == ballot.id))
+        if rows:
+            db.session.execute(insert(box), rows)
+    finally:
+        if sqlite:
+            db.session.execute(text(f"PRAGMA secure_delete = {int(secure)}"))
+
+
 def close_ballot(ballot: Ballot, *, actor) -> Ballot:
     """Close, count and freeze the result. ``actor`` is None when a ballot over a period
     closes by itself."""
@@ -389,6 +412,8 @@ def close_ballot(ballot: Ballot, *, actor) -> Ballot:
     if closed.rowcount != 1:
         raise InvalidTransition(_l("This ballot is not open."))
     db.session.refresh(ballot)
+    if ballot.secrecy is Secrecy.secret:
+        _rewrite_box(ballot)
     counted = tally(ballot)
     outcome = decide(ballot, counted)
     explanation = {}
