@@ -399,7 +399,7 @@ def _rewrite_box(ballot: Ballot) -> None:
             db.session.execute(insert(box), rows)
     finally:
         if sqlite:
-            db.session.execute(text(f"PRAGMA secure_delete = {int(secure)}"))
+            db.session.execute(text(f"PRAGMA secure_delete = {'FAST' if secure == 2 else int(secure)}"))
 
 
 def close_ballot(ballot: Ballot, *, actor) -> Ballot:
