@@ -11,7 +11,7 @@ from typing import Iterable, Optional, Union
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, delete, func, insert, or_, select, text, update
+from sqlalchemy import case, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import permissions
@@ -386,17 +386,18 @@ def _rewrite_box(ballot: Ballot) -> None:
     and xmin) remains. On SQLite, where the table is stored in key order already, the old
     cells are overwritten with zeros (secure_delete), so that the database file keeps no
     trace of the order in which they were written either."""
-    box = BallotBoxEntry.__table__
-    rows = [dict(row._mapping) for row in db.session.execute(
-        select(box).where(box.c.ballot_id == ballot.id).order_by(box.c.receipt))]
+    columns, where = "ballot_id, receipt, choice, area", {"ballot": ballot.id}
     sqlite = db.session.get_bind().dialect.name == "sqlite"
     if sqlite:
         secure = db.session.execute(text("PRAGMA secure_delete")).scalar()
         db.session.execute(text("PRAGMA secure_delete = 1"))
     try:
-        db.session.execute(delete(box).where(box.c.ballot_id == ballot.id))
-        if rows:
-            db.session.execute(insert(box), rows)
+        db.session.execute(text(f"CREATE TEMPORARY TABLE ballot_box_rewrite AS SELECT {columns} FROM ballot_box "
+                                "WHERE ballot_id = :ballot"), where)
+        db.session.execute(text("DELETE FROM ballot_box WHERE ballot_id = :ballot"), where)
+        db.session.execute(text(f"INSERT INTO ballot_box ({columns}) SELECT {columns} FROM ballot_box_rewrite "
+                                "ORDER BY receipt"))
+        db.session.execute(text("DROP TABLE ballot_box_rewrite"))
     finally:
         if sqlite:
             db.session.execute(text(f"PRAGMA secure_delete = {'FAST' if secure == 2 else int(secure)}"))
