@@ -185,6 +185,13 @@ def cast(ballot_id: int):
     return _back(ballot)
 
 
+@bp.get("/ballots/<int:ballot_id>/cast")
+@login_required
+def cast_page(ballot_id: int):
+    """The address the answer to a cast was shown under, opened again: the ballot's page."""
+    return _back(load_ballot(ballot_id))
+
+
 def _require_paper(ballot: Ballot):
     if not permissions.can_enter_paper(current_user, ballot):
         abort(403)

@@ -194,6 +194,7 @@ def test_secret_ballot_receipt_and_published_box(client, auth, tree, people):
     assert response.headers["Cache-Control"] == "no-store" and "Location" not in response.headers
     assert client.get(f"/ballots/{ballot.id}/box").status_code == 404   # nothing published before the count
     assert receipt not in client.get(f"/ballots/{ballot.id}").get_data(as_text=True)   # shown once
+    assert client.get(f"/ballots/{ballot.id}/cast").headers["Location"] == f"/ballots/{ballot.id}"
     retry = client.post_form(f"/ballots/{ballot.id}/cast", {"choice": ["yes"], "client_key": "k-1"},
                              follow_redirects=True)
     assert "您的投票已计入" in retry.get_data(as_text=True) and receipt not in retry.get_data(as_text=True)
