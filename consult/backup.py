@@ -24,6 +24,9 @@ from .errors import Conflict, InvalidInput
 from .extensions import db
 
 FORMAT = 1
+# PostgreSQL: the secret ballot box, copied apart in receipt order (see _pg_dump).
+BOX = "ballot_box.copy"
+BOX_COLUMNS = "ballot_id, receipt, choice, area"
 
 
 def _sha256(path: Path) -> str:
@@ -46,6 +49,26 @@ def _revision() -> str | None:
         return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
+def _pg_dump(url, dump: Path, box: Path) -> None:
+    """pg_dump copies each table in its physical order, and the rows of an open secret
+    ballot sit in ballot_box in the order they were cast. So the box's rows are left out
+    of the dump and copied apart, sorted by receipt, from the same snapshot; a restore
+    loads them after the dump."""
+    with db.engine.connect() as connection:
+        connection = connection.execution_options(isolation_level="REPEATABLE READ")
+        with connection.begin():
+            snapshot = connection.execute(text("SELECT pg_export_snapshot()")).scalar_one()
+            subprocess.run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges", "--snapshot", snapshot,
+                            "--exclude-table-data=public.ballot_box", "--file", str(dump), _libpq(url)],
+                           check=True, capture_output=True)
+            cursor = connection.connection.driver_connection.cursor()
+            with box.open("wb") as out, cursor.copy(f"COPY (SELECT {BOX_COLUMNS} FROM ballot_box "
+                                                    "ORDER BY ballot_id, receipt) TO STDOUT") as copy:
+                for block in copy:
+                    out.write(block)
+            cursor.close()
+
+
 def backup(target: Path) -> dict:
     """Write the backup to ``target`` (a .tar.gz); returns its manifest."""
     url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
@@ -58,15 +81,20 @@ def backup(target: Path) -> dict:
             copy = sqlite3.connect(work / name)
             with copy:
                 source.backup(copy)
+            # Rebuilt table by table in key order: the secret ballot box (a WITHOUT ROWID
+            # table keyed by random receipts) keeps no trace of the order in which its
+            # cells were written, and no freed page keeps old rows.
+            copy.execute("VACUUM")
             copy.close()
             source.close()
         elif url.get_backend_name() == "postgresql":
             name = "database.dump"
-            subprocess.run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges", "--file",
-                            str(work / name), _libpq(url)], check=True, capture_output=True)
+            _pg_dump(url, work / name, work / BOX)
         else:
             raise InvalidInput(_l("This database engine cannot be backed up here."))
         files = {name: _sha256(work / name)}
+        if (work / BOX).exists():
+            files[BOX] = _sha256(work / BOX)
         upload_files = sorted(p for p in uploads.rglob("*") if p.is_file() and not p.name.endswith(".part")) \
             if uploads.exists() else []
         for path in upload_files:
@@ -80,6 +108,8 @@ def backup(target: Path) -> dict:
             info.size = len(data)
             archive.addfile(info, io.BytesIO(data))
             archive.add(work / name, arcname=name)
+            if BOX in files:
+                archive.add(work / BOX, arcname=BOX)
             for path in upload_files:
                 archive.add(path, arcname=f"uploads/{path.relative_to(uploads).as_posix()}")
     return manifest
@@ -129,8 +159,12 @@ def restore(source: Path, *, force: bool = False) -> dict:
             # fails half-way leaves the database as it was.
             script = subprocess.run(["pg_restore", "--no-owner", "--no-privileges", "--file", "-",
                                      str(work / "database.dump")], check=True, capture_output=True).stdout
+            box = b""
+            if (work / BOX).exists():   # the secret ballot box, in receipt order
+                box = (f"COPY public.ballot_box ({BOX_COLUMNS}) FROM stdin;\n".encode()
+                       + (work / BOX).read_bytes() + b"\\.\n")
             subprocess.run(["psql", "--quiet", "--single-transaction", "--set", "ON_ERROR_STOP=1", "--file", "-",
-                            _libpq(url)], input=b"DROP SCHEMA public CASCADE;\nCREATE SCHEMA public;\n" + script,
+                            _libpq(url)], input=b"DROP SCHEMA public CASCADE;\nCREATE SCHEMA public;\n" + script + box,
                            check=True, capture_output=True)
         # The uploads are swapped whole, so that no mixture of old and new files is left.
         incoming = uploads.with_name(uploads.name + ".restoring")

@@ -2,7 +2,8 @@
 
 One vote per voter per ballot is the unique constraint on ``ballot_participations``.
 A named ballot keeps the choice on the participation row. A secret ballot keeps it in
-``ballot_box`` instead: no voter, no time, a random receipt — nothing links the two.
+``ballot_box`` instead: no voter, no time, a random receipt, no order of casting —
+nothing links the two.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Optional
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Enum, ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy import JSON, Enum, ForeignKey, Numeric, PrimaryKeyConstraint, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import utcnow
@@ -192,12 +193,22 @@ class Participation(db.Model):
 
 class BallotBoxEntry(db.Model):
     """A secret vote: the choice and the weight under a random receipt. No voter, no time,
-    and no sequential id whose order could be matched against the participations."""
+    and no order of casting that could be lined up with the participations or the audit log.
+
+    The order in which rows were written is the one thing a database keeps unasked. So the
+    table has no row ids of its own: on SQLite it is a WITHOUT ROWID table, stored in the
+    order of its key (ballot, random receipt). On PostgreSQL the physical place (ctid) and
+    the writing transaction (xmin) of each row follow the casting while the ballot is open;
+    the count rewrites the ballot's rows in receipt order in its own transaction
+    (``service._rewrite_box``), and a backup copies the box in receipt order, so that
+    neither a closed ballot's rows nor any backup keeps an order of casting."""
 
     __tablename__ = "ballot_box"
+    __table_args__ = (PrimaryKeyConstraint("ballot_id", "receipt", name="pk_ballot_box"),
+                      {"sqlite_with_rowid": False})
 
-    receipt: Mapped[str] = mapped_column(String(32), primary_key=True)
-    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id"), index=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id"))
+    receipt: Mapped[str] = mapped_column(String(32))
     choice: Mapped[str] = mapped_column(String(100))
     # Only the weight the rule counts: the area for an art. 278 rule, else 0 — an exact
     # area would single out the owner of an unusual flat.

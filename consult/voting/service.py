@@ -11,7 +11,7 @@ from typing import Iterable, Optional, Union
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, insert, or_, select, update
+from sqlalchemy import case, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import permissions
@@ -384,6 +384,30 @@ def closes_early(ballot: Ballot) -> bool:
     return ballot.closes_at is not None and utcnow() < ballot.closes_at
 
 
+def _rewrite_box(ballot: Ballot) -> None:
+    """Write a secret ballot's box afresh in receipt order, in the transaction that counts
+    it: the rows then sit where the random receipts put them and all carry this one
+    transaction, so that nothing of the order in which they were cast (PostgreSQL's ctid
+    and xmin) remains. On SQLite, where the table is stored in key order already, the old
+    cells are overwritten with zeros (secure_delete), so that the database file keeps no
+    trace of the order in which they were written either."""
+    columns, where = "ballot_id, receipt, choice, area", {"ballot": ballot.id}
+    sqlite = db.session.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        secure = db.session.execute(text("PRAGMA secure_delete")).scalar()
+        db.session.execute(text("PRAGMA secure_delete = 1"))
+    try:
+        db.session.execute(text(f"CREATE TEMPORARY TABLE ballot_box_rewrite AS SELECT {columns} FROM ballot_box "
+                                "WHERE ballot_id = :ballot"), where)
+        db.session.execute(text("DELETE FROM ballot_box WHERE ballot_id = :ballot"), where)
+        db.session.execute(text(f"INSERT INTO ballot_box ({columns}) SELECT {columns} FROM ballot_box_rewrite "
+                                "ORDER BY receipt"))
+        db.session.execute(text("DROP TABLE ballot_box_rewrite"))
+    finally:
+        if sqlite:
+            db.session.execute(text(f"PRAGMA secure_delete = {'FAST' if secure == 2 else int(secure)}"))
+
+
 def close_ballot(ballot: Ballot, *, actor, reason: Optional[str] = None) -> Ballot:
     """Close, count and freeze the result. ``actor`` is None when a ballot over a period
     closes by itself. Closing before the announced closing time needs a reason, which
@@ -400,6 +424,8 @@ def close_ballot(ballot: Ballot, *, actor, reason: Optional[str] = None) -> Ball
     if closed.rowcount != 1:
         raise InvalidTransition(_l("This ballot is not open."))
     db.session.refresh(ballot)
+    if ballot.secrecy is Secrecy.secret:
+        _rewrite_box(ballot)
     counted = tally(ballot)
     outcome = decide(ballot, counted)
     explanation = {}

@@ -12,6 +12,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -105,7 +106,11 @@ def new(place_id: int):
 @bp.get("/ballots/<int:ballot_id>")
 @login_required
 def detail(ballot_id: int):
-    ballot = load_ballot(ballot_id)
+    return _detail_page(load_ballot(ballot_id))
+
+
+def _detail_page(ballot: Ballot, receipt: str = "") -> str:
+    """The ballot's page; with the receipt of a secret vote just cast, shown this once."""
     voter = voting.voter_of(ballot, current_user) if ballot.state is not BallotState.draft else None
     mine = voting.participation_of(ballot, voter)
     households = []
@@ -121,8 +126,16 @@ def detail(ballot_id: int):
         "voting/detail.html", ballot=ballot, voter=voter, mine=mine, households=households, run=run,
         counted=counted, turnout=turnout, eligible=eligible, rule=RULES[ballot.rule], client_key=secrets.token_hex(16),
         paper=permissions.can_enter_paper(current_user, ballot), confirm=ConfirmForm(), open_form=OpenForm(),
-        receipt=request.args.get("receipt", ""), locale=str(get_locale()), Channel=Channel,
+        receipt=receipt, locale=str(get_locale()), Channel=Channel,
         BallotState=BallotState, BallotKind=BallotKind, Electorate=Electorate, Secrecy=Secrecy)
+
+
+def _not_kept(body: str):
+    """A page with a receipt on it: kept by no cache, and reached by a POST, so that the
+    receipt is in no address (a browser's history, a server's logs, a Referer)."""
+    response = make_response(body)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/ballots/<int:ballot_id>/open")
@@ -180,10 +193,18 @@ def cast(ballot_id: int):
     if not outcome.ok:
         return _back(ballot)
     flash(_("Your vote is counted. Thank you."), "success")
-    if ballot.secrecy is Secrecy.secret:
-        # Shown once, kept nowhere but in the ballot box: the voter's way to find their vote.
-        return redirect(url_for("voting.detail", ballot_id=ballot.id, receipt=outcome.value))
+    if ballot.secrecy is Secrecy.secret and outcome.value:
+        # Shown once, in this response, and kept nowhere but in the ballot box: the voter's
+        # way to find their vote. A retry of the same cast finds it counted, without it.
+        return _not_kept(_detail_page(ballot, receipt=outcome.value))
     return _back(ballot)
+
+
+@bp.get("/ballots/<int:ballot_id>/cast")
+@login_required
+def cast_page(ballot_id: int):
+    """The address the answer to a cast was shown under, opened again: the ballot's page."""
+    return _back(load_ballot(ballot_id))
 
 
 def _require_paper(ballot: Ballot):
@@ -309,16 +330,21 @@ def signed_list_pdf(ballot_id: int):
                     headers={"Content-Disposition": f"attachment; filename=ballot-{ballot.id}-signed-list.pdf"})
 
 
-@bp.get("/ballots/<int:ballot_id>/box")
+@bp.route("/ballots/<int:ballot_id>/box", methods=["GET", "POST"])
 @login_required
 def box(ballot_id: int):
     """A closed secret ballot's box, published: every receipt with its choice, so that each
-    voter can find their own vote and anyone can recount."""
+    voter can find their own vote and anyone can recount. A receipt is looked up by a POST,
+    never in the address."""
     ballot = load_ballot(ballot_id)
     if ballot.secrecy is not Secrecy.secret or ballot.state is not BallotState.closed:
         abort(404)
-    receipt = request.args.get("receipt", "").strip().lower()
-    page = max(request.args.get("page", 1, type=int), 1)
+    form = ConfirmForm()
+    receipt, page = "", max(request.args.get("page", 1, type=int), 1)
+    if request.method == "POST":
+        form.validate_on_submit() or abort(400)
+        receipt, page = (request.form.get("receipt") or "").strip().lower()[:32], 1
     rows, total = voting.box_page(ballot, receipt=receipt, page=page, per_page=PER_PAGE)
-    return render_template("voting/box.html", ballot=ballot, rows=rows, total=total, receipt=receipt, page=page,
-                           pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), choices=ballot.choices())
+    body = render_template("voting/box.html", ballot=ballot, rows=rows, total=total, receipt=receipt, page=page,
+                           pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), choices=ballot.choices(), form=form)
+    return _not_kept(body) if receipt else body

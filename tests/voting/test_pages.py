@@ -1,6 +1,7 @@
 """The ballot pages end to end: drafting, opening, casting on a phone, paper ballots,
 results, the published box, periods, and who may see what."""
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -187,12 +188,18 @@ def test_online_vote_first_then_paper_is_refused(client, auth, tree, people):
 
 def test_secret_ballot_receipt_and_published_box(client, auth, tree, people):
     ballot = run_ballot(client, auth, tree.b1, secrecy="secret")
-    page = vote(client, auth, "13900000001", ballot, "yes")
-    receipt = db.session.scalar(select(BallotBoxEntry.receipt))
-    assert receipt in page
     auth.login("13900000001")
+    response = client.post_form(f"/ballots/{ballot.id}/cast", {"choice": ["yes"], "client_key": "k-1"})
+    receipt = db.session.scalar(select(BallotBoxEntry.receipt))
+    # The answer to the cast shows the receipt, is kept by no cache and sends nowhere.
+    assert response.status_code == 200 and receipt in response.get_data(as_text=True)
+    assert response.headers["Cache-Control"] == "no-store" and "Location" not in response.headers
     assert client.get(f"/ballots/{ballot.id}/box").status_code == 404   # nothing published before the count
     assert receipt not in client.get(f"/ballots/{ballot.id}").get_data(as_text=True)   # shown once
+    assert client.get(f"/ballots/{ballot.id}/cast").headers["Location"] == f"/ballots/{ballot.id}"
+    retry = client.post_form(f"/ballots/{ballot.id}/cast", {"choice": ["yes"], "client_key": "k-1"},
+                             follow_redirects=True)
+    assert "您的投票已计入" in retry.get_data(as_text=True) and receipt not in retry.get_data(as_text=True)
     auth.logout()
     # Nothing the voter left behind names the choice: not the participation, not the audit log.
     assert db.session.scalar(select(Participation.choice)) is None
@@ -202,9 +209,37 @@ def test_secret_ballot_receipt_and_published_box(client, auth, tree, people):
     assert details and not any("yes" in d or receipt in d for d in details)
     close(client, auth, ballot)
     auth.login("13900000002")
-    page = client.get(f"/ballots/{ballot.id}/box?receipt={receipt}").get_data(as_text=True)
-    assert receipt in page and "赞成" in page
+    assert receipt in client.get(f"/ballots/{ballot.id}/box").get_data(as_text=True)   # the whole box
+    found = client.post_form(f"/ballots/{ballot.id}/box", {"receipt": receipt.upper()})
+    assert found.status_code == 200 and found.headers["Cache-Control"] == "no-store"
+    assert receipt in found.get_data(as_text=True) and "赞成" in found.get_data(as_text=True)
+    missing = client.post_form(f"/ballots/{ballot.id}/box", {"receipt": "0" * 32}).get_data(as_text=True)
+    assert receipt not in missing and "没有这个回执号的选票" in missing
     assert client.get(f"/ballots/{ballot.id}/signed-list.csv").status_code == 403
+
+
+def test_no_address_ever_carries_a_receipt(client, auth, tree, people):
+    """Neither a redirect after casting nor a link on any page that follows puts a
+    receipt into an address, where a browser's history and a server's logs keep it."""
+    secret = run_ballot(client, auth, tree.b1, secrecy="secret")
+    named = run_ballot(client, auth, tree.b1)
+    responses = []
+    for phone, ballot in (("13900000001", secret), ("13900000002", secret), ("13900000001", named)):
+        auth.login(phone)
+        response = client.post_form(f"/ballots/{ballot.id}/cast", {"choice": ["no"]}, follow_redirects=True)
+        responses += [*response.history, response]
+        responses.append(client.get(f"/ballots/{ballot.id}"))
+        auth.logout()
+    close(client, auth, secret)
+    auth.login("13900000003")
+    responses.append(client.get(f"/ballots/{secret.id}/box"))
+    receipts = db.session.scalars(select(BallotBoxEntry.receipt)).all() + \
+        [r for r in db.session.scalars(select(Participation.receipt)) if r]
+    assert len(receipts) == 3
+    for response in responses:
+        addresses = [response.request.url, response.headers.get("Location", ""),
+                     *re.findall(r'(?:href|action|src)="([^"]*)"', response.get_data(as_text=True))]
+        assert not any(r in a for r in receipts for a in addresses), response.request.url
 
 
 def test_resident_of_another_building_or_community_sees_nothing(client, auth, tree, people, make_household,
