@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Optional
 
 from flask_babel import lazy_gettext as _l
@@ -30,8 +30,6 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[Optional[str]] = mapped_column(String(255))
     locale: Mapped[Optional[str]] = mapped_column(String(10))
     active: Mapped[bool] = mapped_column(default=True)
-    # Bumped when the password changes: every other session of the account ends.
-    session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[Optional[datetime]]
 
@@ -43,10 +41,6 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.username or self.phone}>"
-
-    # Flask-Login: the id carries the session version, so old sessions stop loading.
-    def get_id(self) -> str:
-        return f"{self.id}.{self.session_version}"
 
     @property
     def is_active(self) -> bool:
@@ -232,3 +226,33 @@ class LoginFailure(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(120))
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SignIn(db.Model):
+    """One signed-in device: the Flask session carries its random ``token`` and is worth
+    nothing once the record has ended, gone idle or grown too old. Signing out, "sign out
+    everywhere", a password change and deactivation end records here, on the server."""
+
+    __tablename__ = "sign_ins"
+    __table_args__ = (Index("ix_sign_ins_user_id_ended_at", "user_id", "ended_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(32), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Written at most once a minute, not at every request.
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # "Chrome · Android": a few words from the browser's User-Agent, not the header itself.
+    device: Mapped[str] = mapped_column(String(60), default="")
+    # The network, not the address: 203.0.113.0/24 or 2001:db8:1::/48.
+    network: Mapped[Optional[str]] = mapped_column(String(50))
+    ended_at: Mapped[Optional[datetime]]
+
+    user: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<SignIn {self.id} u={self.user_id}{' ended' if self.ended_at else ''}>"
+
+    def is_live(self, now: datetime, *, idle: timedelta, longest: timedelta) -> bool:
+        return (self.ended_at is None and now - self.last_seen_at < idle
+                and now - self.created_at < longest)

@@ -1,0 +1,45 @@
+"""sign-ins: sessions that end on the server; the session version goes
+
+Revision ID: 0012_sessions
+Revises: 0010_minutes
+Create Date: 2026-12-02 08:10:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0012_sessions'
+down_revision = '0010_minutes'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table('sign_ins',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('token', sa.String(length=32), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('last_seen_at', sa.DateTime(), nullable=False),
+    sa.Column('device', sa.String(length=60), nullable=False),
+    sa.Column('network', sa.String(length=50), nullable=True),
+    sa.Column('ended_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_sign_ins_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sign_ins')),
+    sa.UniqueConstraint('token', name=op.f('uq_sign_ins_token'))
+    )
+    with op.batch_alter_table('sign_ins', schema=None) as batch_op:
+        batch_op.create_index('ix_sign_ins_user_id_ended_at', ['user_id', 'ended_at'], unique=False)
+    # Sessions signed before this revision name no sign-in: everyone signs in once more.
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('session_version')
+
+
+def downgrade():
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('session_version', sa.Integer(), nullable=False, server_default='1'))
+    with op.batch_alter_table('sign_ins', schema=None) as batch_op:
+        batch_op.drop_index('ix_sign_ins_user_id_ended_at')
+    op.drop_table('sign_ins')
