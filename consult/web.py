@@ -101,6 +101,8 @@ def person_name(person: User | None, place=None) -> str:
     ``permissions.can_see_person`` says otherwise."""
     if person is None:
         return ""
+    if person.deleted_at is not None:
+        return str(_l("Deleted account"))
     return person.name if permissions.can_see_person(current_user, person, place) else mask_name(person.name)
 
 

@@ -80,3 +80,7 @@ class ActiveForm(FlaskForm):
 class EmailForm(FlaskForm):
     email = StringField(_l("E-mail address (optional)"), validators=[Optional(), Length(max=120)],
                         description=_l("Copies of your messages are sent here when the site can send mail."))
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(_l("Your password, to confirm"), validators=[DataRequired(), Length(max=128)])

@@ -32,6 +32,9 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[Optional[datetime]]
+    # Set when the person deleted their account: the row stays, anonymised, so that what
+    # they wrote and signed keeps its place in the record (see accounts.personal_data).
+    deleted_at: Mapped[Optional[datetime]]
 
     memberships: Mapped[list[HouseholdMember]] = relationship(back_populates="user")
     grants: Mapped[list["RoleGrant"]] = relationship(

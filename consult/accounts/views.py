@@ -1,7 +1,10 @@
 """Sign-in, registration, the own account, and the administration of people."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, or_, select
@@ -13,12 +16,14 @@ from ..extensions import db
 from ..main.views import _safe_next
 from ..places.models import Household, HouseholdMember, Place, Relation
 from ..web import perform
+from . import personal_data
 from . import service as accounts
 from .forms import (
     ActiveForm,
     ChangePasswordForm,
     ConfirmForm,
     CreateAccountForm,
+    DeleteAccountForm,
     EmailForm,
     LoginForm,
     PersonForm,
@@ -186,6 +191,53 @@ def end_all_sign_ins():
         flash(_("You have been signed out on every device."), "info")
         return redirect(url_for("accounts.login"))
     return redirect(url_for("accounts.account"))
+
+
+def _readable(value) -> str:
+    if value is True:
+        return _("yes")
+    if value is False:
+        return _("no")
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, datetime):
+        return format_datetime(value, "short")
+    return str(value)
+
+
+@bp.get("/account/data")
+@login_required
+def my_data():
+    return render_template("accounts/my_data.html", data=personal_data.export_for(current_user),
+                           sections=personal_data.SECTIONS, fields=personal_data.FIELDS, readable=_readable)
+
+
+@bp.get("/account/data.json")
+@login_required
+def my_data_json():
+    body = personal_data.as_json(personal_data.export_for(current_user))
+    response = current_app.response_class(body, mimetype="application/json")
+    response.headers["Content-Disposition"] = "attachment; filename=my-data.json"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/account/delete", methods=["GET", "POST"])
+@login_required
+def delete_account():
+    form = DeleteAccountForm()
+    status = 200
+    if form.validate_on_submit():
+        outcome = _ending(personal_data.delete_account, current_user._get_current_object(), form.password.data,
+                          actor=current_user)
+        if outcome.ok:
+            _forget_session()
+            flash(_("Your account has been deleted."), "info")
+            return redirect(url_for("main.index"))
+        status = outcome.status
+    elif form.is_submitted():
+        status = 422
+    return render_template("accounts/delete.html", form=form), status
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

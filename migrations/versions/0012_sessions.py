@@ -1,4 +1,4 @@
-"""sign-ins: sessions that end on the server; the session version goes
+"""sign-ins: sessions that end on the server; the session version goes; deleted accounts
 
 Revision ID: 0012_sessions
 Revises: 0010_minutes
@@ -35,10 +35,12 @@ def upgrade():
     # Sessions signed before this revision name no sign-in: everyone signs in once more.
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_column('session_version')
+        batch_op.add_column(sa.Column('deleted_at', sa.DateTime(), nullable=True))
 
 
 def downgrade():
     with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('deleted_at')
         batch_op.add_column(sa.Column('session_version', sa.Integer(), nullable=False, server_default='1'))
     with op.batch_alter_table('sign_ins', schema=None) as batch_op:
         batch_op.drop_index('ix_sign_ins_user_id_ended_at')
