@@ -7,7 +7,7 @@ from typing import Optional
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import utcnow
@@ -259,3 +259,35 @@ class SignIn(db.Model):
     def is_live(self, now: datetime, *, idle: timedelta, longest: timedelta) -> bool:
         return (self.ended_at is None and now - self.last_seen_at < idle
                 and now - self.created_at < longest)
+
+
+class PrivacyNotice(db.Model):
+    """A version of the notice that tells people what is collected, why, for how long and
+    who sees it. Administrators publish new versions; none is ever changed. Until the first
+    is published, registration shows the notice built into the release (version 0)."""
+
+    __tablename__ = "privacy_notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(unique=True)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+
+    def __repr__(self) -> str:
+        return f"<PrivacyNotice v{self.version}>"
+
+
+class Consent(db.Model):
+    """That a person agreed to a version of the notice, and when (0: the built-in one)."""
+
+    __tablename__ = "consents"
+    __table_args__ = (UniqueConstraint("user_id", "version", name="uq_consents_user_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    version: Mapped[int]
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Consent u={self.user_id} v{self.version}>"

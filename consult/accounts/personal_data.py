@@ -21,6 +21,7 @@ from ..clock import utcnow
 from ..errors import InvalidInput, NotAllowed
 from ..extensions import db
 from ..places.models import HouseholdMember, Relation
+from .consent import consents_of
 from .models import LoginFailure, OrganisationMember, Role, RoleGrant, SignIn, User
 from .passwords import verify_password
 
@@ -55,6 +56,7 @@ SECTIONS = {
     "minutes_remarks": _l("My remarks on minutes"),
     "ratings": _l("My ratings of completed work"),
     "notifications": _l("My messages"),
+    "consents": _l("Privacy notices I agreed to"),
     "sign_ins": _l("Sign-ins"),
 }
 
@@ -186,6 +188,9 @@ def export_for(user: User) -> dict[str, Any]:
              "emailed_at": _time(n.emailed_at)}
             for n in db.session.scalars(select(Notification).where(Notification.user_id == user.id)
                                         .order_by(Notification.id))
+        ],
+        "consents": [
+            {"version": c.version, "at": _time(c.at)} for c in consents_of(user)
         ],
         "sign_ins": [
             {"device": s.device, "network": s.network, "created_at": _time(s.created_at),

@@ -225,9 +225,14 @@ def register_with_invite(code: str, *, name: str, phone: str, password: str, add
     return user
 
 
-def register_and_sign_in(code: str, *, user_agent: Optional[str], config, **details) -> SignIn:
-    """Registration, and the new member signed in on the device they registered on."""
+def register_and_sign_in(code: str, *, consent_version: int, user_agent: Optional[str], config,
+                         **details) -> SignIn:
+    """Registration with consent to the privacy notice the person was shown, and the new
+    member signed in on the device they registered on."""
+    from .consent import record_consent
+
     user = register_with_invite(code, config=config, **details)
+    record_consent(user, consent_version)
     return open_sign_in(user, user_agent=user_agent, address=details.get("address"), config=config)
 
 
@@ -323,11 +328,12 @@ def _limits(config) -> dict:
 
 
 def open_sign_in(user: User, *, user_agent: Optional[str], address: Optional[str], config) -> SignIn:
-    """A new sign-in of ``user`` on a device. Records long over are deleted on the way."""
+    """A new sign-in of ``user`` on a device. Records of anyone's sign-ins begun more than
+    90 days before the longest a sign-in lasts are deleted on the way."""
     ensure_may_sign_in(user)
     now = utcnow()
     forgotten = now - timedelta(hours=config["SESSION_MAX_HOURS"]) - timedelta(days=90)
-    db.session.execute(delete(SignIn).where(SignIn.user_id == user.id, SignIn.created_at < forgotten))
+    db.session.execute(delete(SignIn).where(SignIn.created_at < forgotten))
     sign_in = SignIn(token=secrets.token_hex(16), user=user, created_at=now, last_seen_at=now,
                      device=describe_device(user_agent), network=network_of(address))
     db.session.add(sign_in)

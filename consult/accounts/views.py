@@ -16,17 +16,19 @@ from ..extensions import db
 from ..main.views import _safe_next
 from ..places.models import Household, HouseholdMember, Place, Relation
 from ..web import perform
-from . import personal_data
+from . import consent, personal_data
 from . import service as accounts
 from .forms import (
     ActiveForm,
     ChangePasswordForm,
     ConfirmForm,
+    ConsentForm,
     CreateAccountForm,
     DeleteAccountForm,
     EmailForm,
     LoginForm,
     PersonForm,
+    PrivacyNoticeForm,
     RegisterForm,
 )
 from .models import RoleGrant, SignIn, User
@@ -133,12 +135,14 @@ def logout():
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
+    version, notice = consent.current_notice()
     form = RegisterForm(code=request.args.get("code", ""))
     status = 200
     if form.validate_on_submit():
         outcome = perform(accounts.register_and_sign_in, form.code.data, name=form.name.data,
                           phone=form.phone.data, password=form.password.data,
                           relation=Relation(form.relation.data), address=_client_address(),
+                          consent_version=_version(form.notice_version.data),
                           user_agent=request.headers.get("User-Agent"), config=current_app.config)
         if outcome.ok:
             _start_session(outcome.value)
@@ -147,7 +151,62 @@ def register():
         status = outcome.status
     elif form.is_submitted():
         status = 422
-    return render_template("accounts/register.html", form=form), status
+    form.notice_version.data = version   # the version shown is the version agreed to
+    return render_template("accounts/register.html", form=form, notice=notice), status
+
+
+def _version(text) -> int:
+    return int(text) if str(text or "").isdigit() else -1
+
+
+# --- the privacy notice and consent ---------------------------------------------------------
+
+# What a person who has not agreed to the newest notice may still do: read and agree to it,
+# sign out, take their data with them or delete their account.
+WITHOUT_CONSENT = {"accounts.consent", "accounts.logout", "accounts.my_data", "accounts.my_data_json",
+                   "accounts.delete_account", "main.set_language", "main.healthz", "main.readyz", "static"}
+
+
+@bp.before_app_request
+def ask_for_consent():
+    if request.endpoint is None or request.endpoint in WITHOUT_CONSENT:
+        return None
+    if current_user.is_authenticated and consent.needs_consent(current_user):
+        return redirect(url_for("accounts.consent", next=request.full_path.rstrip("?") if request.method == "GET" else None))
+    return None
+
+
+@bp.route("/consent", methods=["GET", "POST"], endpoint="consent")
+@login_required
+def consent_page():
+    version, notice = consent.current_notice()
+    form = ConsentForm()
+    if form.validate_on_submit():
+        if perform(consent.record_consent, current_user._get_current_object(), _version(form.notice_version.data)).ok:
+            return redirect(_safe_next(request.args.get("next")))
+    form.notice_version.data = version
+    return render_template("accounts/consent.html", form=form, notice=notice, version=version,
+                           pending=consent.needs_consent(current_user))
+
+
+@bp.route("/admin/privacy-notice", methods=["GET", "POST"])
+@login_required
+def privacy_notice():
+    if not permissions.is_global_administrator(current_user):
+        abort(403)
+    latest = consent.latest_notice()
+    version, text = consent.current_notice()
+    form = PrivacyNoticeForm(body=text)
+    status = 200
+    if form.validate_on_submit():
+        outcome = perform(consent.publish_notice, form.body.data, actor=current_user)
+        if outcome.ok:
+            flash(_("Version %(n)d of the notice is published.", n=outcome.value.version), "success")
+            return redirect(url_for("accounts.privacy_notice"))
+        status = outcome.status
+    elif form.is_submitted():
+        status = 422
+    return render_template("accounts/privacy_notice.html", form=form, latest=latest, version=version), status
 
 
 @bp.route("/account", methods=["GET", "POST"])
