@@ -20,7 +20,7 @@ from ..audit import service as audit
 from ..clock import utcnow
 from ..errors import InvalidInput, NotAllowed
 from ..extensions import db
-from ..places.models import HouseholdMember, Relation
+from ..places.models import Relation
 from .consent import consents_of
 from .models import LoginFailure, OrganisationMember, Role, RoleGrant, SignIn, User
 from .passwords import verify_password

@@ -10,6 +10,7 @@ from typing import Optional
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.orm import joinedload
 
 from .. import permissions
 from ..audit import service as audit
@@ -351,7 +352,7 @@ def live_sign_in(user_id: str, token: Optional[str], *, config) -> Optional[Sign
     too long, not too old, of the user the session names, whose account is usable."""
     if not token or not (user_id or "").isdigit():
         return None
-    sign_in = db.session.scalar(select(SignIn).where(SignIn.token == token))
+    sign_in = db.session.scalar(select(SignIn).options(joinedload(SignIn.user)).where(SignIn.token == token))
     if sign_in is None or sign_in.user_id != int(user_id):
         return None
     if not sign_in.is_live(utcnow(), **_limits(config)) or not sign_in.user.can_sign_in:

@@ -163,8 +163,9 @@ def _version(text) -> int:
 
 # What a person who has not agreed to the newest notice may still do: read and agree to it,
 # sign out, take their data with them or delete their account.
-WITHOUT_CONSENT = {"accounts.consent", "accounts.logout", "accounts.my_data", "accounts.my_data_json",
-                   "accounts.delete_account", "main.set_language", "main.healthz", "main.readyz", "static"}
+WITHOUT_CONSENT = {"accounts.consent", "accounts.logout", "accounts.end_sign_in", "accounts.end_all_sign_ins",
+                   "accounts.my_data", "accounts.my_data_json", "accounts.delete_account",
+                   "main.set_language", "main.healthz", "main.readyz", "static"}
 
 
 @bp.before_app_request
