@@ -71,6 +71,11 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE")
+    # A sign-in ends after this many minutes without a request (default 7 days), and in
+    # any case this many hours after it began (default 30 days). Signing out, "sign out
+    # everywhere" and a password change end sign-ins on the server at once.
+    SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", str(7 * 24 * 60)))
+    SESSION_MAX_HOURS = int(os.environ.get("SESSION_MAX_HOURS", str(30 * 24)))
     # Number of reverse proxies (nginx) in front whose X-Forwarded-* headers are trusted.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 

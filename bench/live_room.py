@@ -107,8 +107,16 @@ def build_database(path: Path | str, n: int, secret: str = SECRET):
         db.session.execute(insert(Attendance), [{"meeting_id": meeting.id, "user_id": u, "in_person": False,
                                                  "at": utcnow()} for u in users])
         db.session.commit()
+        from consult.accounts.models import SignIn
+
+        tokens = {u: f"{u:032x}" for u in [*users, moderator.id]}
+        db.session.execute(insert(SignIn), [{"user_id": u, "token": t, "created_at": utcnow(),
+                                             "last_seen_at": utcnow(), "device": "bench"}
+                                            for u, t in tokens.items()])
+        db.session.commit()
         serializer = app.session_interface.get_signing_serializer(app)
-        cookie = lambda uid: "session=" + serializer.dumps({"_user_id": f"{uid}.1", "_fresh": True})  # noqa: E731
+        cookie = lambda uid: "session=" + serializer.dumps({"_user_id": str(uid), "_fresh": True,  # noqa: E731
+                                                            "login_id": tokens[uid]})
         cookies = [cookie(u) for u in users]
         meeting_id, items, moderator_cookie = meeting.id, [i.id for i in items], cookie(moderator.id)
         db.engine.dispose()

@@ -153,9 +153,13 @@ def load_proposals(url: str, secret: str, count: int) -> tuple[str, dict[str, st
         resident = db.session.scalar(select(User).where(User.username == "resident"))
         community = db.session.scalar(select(Place.id).where(Place.name == "富成花园社区"))
         sample = db.session.scalar(select(Proposal.id).order_by(Proposal.id.desc()))
+        from consult.accounts import service as accounts
+
+        sign_in = accounts.open_sign_in(resident, user_agent="bench", address=None, config=app.config)
+        db.session.commit()
         serializer = app.session_interface.get_signing_serializer(app)
-        cookie = "session=" + serializer.dumps({"_user_id": f"{resident.id}.{resident.session_version}",
-                                                "_fresh": True})
+        cookie = "session=" + serializer.dumps({"_user_id": str(resident.id), "_fresh": True,
+                                                "login_id": sign_in.token})
         db.engine.dispose()
     return cookie, {"home": "/", "proposal_list": f"/places/{community}/proposals",
                     "proposal_page": f"/proposals/{sample}"}

@@ -33,6 +33,11 @@ def unit_of_work():
         _writing.reset(token)
 
 
+def in_unit_of_work() -> bool:
+    """Whether a unit of work is running: what is written now is committed with it."""
+    return _writing.get()
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record):
     """SQLite enforces foreign keys only when asked; WAL lets residents read while a

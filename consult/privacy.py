@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from typing import Optional
 
+from flask_babel import lazy_gettext as _l
+
 from . import permissions
 
 
@@ -74,6 +76,8 @@ def shown_name(person, place, viewer=None) -> str:
     may (the live room, a printed record)."""
     if person is None:
         return ""
+    if getattr(person, "deleted_at", None) is not None:
+        return str(_l("Deleted account"))
     if place is not None and permissions.acts_officially(person, place):
         return person.name
     if viewer is not None and permissions.can_see_person(viewer, person, place):

@@ -138,14 +138,10 @@ def free_text(text: str | None, place=None, author: User | None = None) -> str:
 
 
 @login_manager.user_loader
-def load_user(session_id: str):
-    user_id, _, version = session_id.partition(".")
-    if not user_id.isdigit() or not version.isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_version != int(version) or not user.can_sign_in:
-        return None
-    return user
+def load_user(user_id: str):
+    from .accounts.views import load_signed_in_user
+
+    return load_signed_in_user(user_id)
 
 
 def _is_responder(user) -> bool:

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from ..places.models import Relation
@@ -26,6 +26,18 @@ class RegisterForm(FlaskForm):
                              description=_l("At least 8 characters."))
     confirm = PasswordField(_l("Password again"), validators=[
         DataRequired(), EqualTo("password", message=_l("The two passwords differ."))])
+    notice_version = HiddenField()
+    consent = BooleanField(_l("I have read the notice above and agree"), validators=[
+        DataRequired(message=_l("Registering needs your agreement to the notice."))])
+
+
+class ConsentForm(FlaskForm):
+    notice_version = HiddenField()
+
+
+class PrivacyNoticeForm(FlaskForm):
+    body = TextAreaField(_l("Text of the notice (Markdown)"), validators=[DataRequired(), Length(max=20000)],
+                         description=_l("Publishing makes a new version: every signed-in person is asked to agree again."))
 
 
 class ChangePasswordForm(FlaskForm):
@@ -80,3 +92,7 @@ class ActiveForm(FlaskForm):
 class EmailForm(FlaskForm):
     email = StringField(_l("E-mail address (optional)"), validators=[Optional(), Length(max=120)],
                         description=_l("Copies of your messages are sent here when the site can send mail."))
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(_l("Your password, to confirm"), validators=[DataRequired(), Length(max=128)])

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Optional
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import utcnow
@@ -30,10 +30,11 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[Optional[str]] = mapped_column(String(255))
     locale: Mapped[Optional[str]] = mapped_column(String(10))
     active: Mapped[bool] = mapped_column(default=True)
-    # Bumped when the password changes: every other session of the account ends.
-    session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[Optional[datetime]]
+    # Set when the person deleted their account: the row stays, anonymised, so that what
+    # they wrote and signed keeps its place in the record (see accounts.personal_data).
+    deleted_at: Mapped[Optional[datetime]]
 
     memberships: Mapped[list[HouseholdMember]] = relationship(back_populates="user")
     grants: Mapped[list["RoleGrant"]] = relationship(
@@ -43,10 +44,6 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.username or self.phone}>"
-
-    # Flask-Login: the id carries the session version, so old sessions stop loading.
-    def get_id(self) -> str:
-        return f"{self.id}.{self.session_version}"
 
     @property
     def is_active(self) -> bool:
@@ -232,3 +229,65 @@ class LoginFailure(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(120))
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SignIn(db.Model):
+    """One signed-in device: the Flask session carries its random ``token`` and is worth
+    nothing once the record has ended, gone idle or grown too old. Signing out, "sign out
+    everywhere", a password change and deactivation end records here, on the server."""
+
+    __tablename__ = "sign_ins"
+    __table_args__ = (Index("ix_sign_ins_user_id_ended_at", "user_id", "ended_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(32), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Written at most once a minute, not at every request.
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # "Chrome · Android": a few words from the browser's User-Agent, not the header itself.
+    device: Mapped[str] = mapped_column(String(60), default="")
+    # The network, not the address: 203.0.113.0/24 or 2001:db8:1::/48.
+    network: Mapped[Optional[str]] = mapped_column(String(50))
+    ended_at: Mapped[Optional[datetime]]
+
+    user: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<SignIn {self.id} u={self.user_id}{' ended' if self.ended_at else ''}>"
+
+    def is_live(self, now: datetime, *, idle: timedelta, longest: timedelta) -> bool:
+        return (self.ended_at is None and now - self.last_seen_at < idle
+                and now - self.created_at < longest)
+
+
+class PrivacyNotice(db.Model):
+    """A version of the notice that tells people what is collected, why, for how long and
+    who sees it. Administrators publish new versions; none is ever changed. Until the first
+    is published, registration shows the notice built into the release (version 0)."""
+
+    __tablename__ = "privacy_notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(unique=True)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+
+    def __repr__(self) -> str:
+        return f"<PrivacyNotice v{self.version}>"
+
+
+class Consent(db.Model):
+    """That a person agreed to a version of the notice, and when (0: the built-in one)."""
+
+    __tablename__ = "consents"
+    __table_args__ = (UniqueConstraint("user_id", "version", name="uq_consents_user_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    version: Mapped[int]
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Consent u={self.user_id} v{self.version}>"

@@ -2,13 +2,15 @@
 held in places, organisations. The acting user is always an argument."""
 from __future__ import annotations
 
+import ipaddress
 import re
 import secrets
 from datetime import timedelta
 from typing import Optional
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.orm import joinedload
 
 from .. import permissions
 from ..audit import service as audit
@@ -25,6 +27,7 @@ from .models import (
     OrganisationMember,
     Role,
     RoleGrant,
+    SignIn,
     User,
 )
 from .passwords import hash_password, needs_rehash, verify_password
@@ -223,6 +226,17 @@ def register_with_invite(code: str, *, name: str, phone: str, password: str, add
     return user
 
 
+def register_and_sign_in(code: str, *, consent_version: int, user_agent: Optional[str], config,
+                         **details) -> SignIn:
+    """Registration with consent to the privacy notice the person was shown, and the new
+    member signed in on the device they registered on."""
+    from .consent import record_consent
+
+    user = register_with_invite(code, config=config, **details)
+    record_consent(user, consent_version)
+    return open_sign_in(user, user_agent=user_agent, address=details.get("address"), config=config)
+
+
 # --- signing in ---------------------------------------------------------------------------
 
 def _failure_count(key: str, since) -> int:
@@ -267,14 +281,134 @@ def authenticate(identifier: str, password: str, *, address: str, config) -> Use
     return user
 
 
-def change_password(user: User, current: str, new: str) -> User:
+def change_password(user: User, current: str, new: str, *, keep: Optional[SignIn] = None) -> list[str]:
+    """A new password; every sign-in of the account but ``keep`` (this device) ends.
+    Returns the tokens of the sign-ins ended."""
     if not verify_password(user.password_hash, current):
         raise InvalidInput(_l("The current password is wrong."))
     check_password_strength(new)
     user.password_hash = hash_password(new)
-    user.session_version += 1
-    audit.record("account.password_change", user, actor=user)
-    return user
+    ended = _end_sign_ins(user, keep=keep)
+    audit.record("account.password_change", user, actor=user, ended=len(ended))
+    return ended
+
+
+# --- sign-ins: sessions that end on the server ------------------------------------------------
+
+# last_seen_at is written at most this often, not at every request.
+SEEN_EVERY = timedelta(minutes=1)
+
+
+def describe_device(user_agent: Optional[str]) -> str:
+    """A few words for a person to recognise a device by: "WeChat · iPhone",
+    "Chrome · Windows". Guessed from the User-Agent; "" when nothing is recognised."""
+    ua = user_agent or ""
+    browsers = (("MicroMessenger", "WeChat"), ("DingTalk", "DingTalk"), ("QQBrowser", "QQ Browser"),
+                ("UCBrowser", "UC Browser"), ("HuaweiBrowser", "Huawei Browser"), ("Edg", "Edge"),
+                ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("FxiOS", "Firefox"), ("CriOS", "Chrome"),
+                ("Chrome/", "Chrome"), ("Safari/", "Safari"))
+    systems = (("HarmonyOS", "HarmonyOS"), ("iPhone", "iPhone"), ("iPad", "iPad"), ("Android", "Android"),
+               ("Windows", "Windows"), ("Mac OS X", "macOS"), ("CrOS", "ChromeOS"), ("Linux", "Linux"))
+    browser = next((name for key, name in browsers if key in ua), "")
+    system = next((name for key, name in systems if key in ua), "")
+    return " · ".join(part for part in (browser, system) if part)[:60]
+
+
+def network_of(address: Optional[str]) -> Optional[str]:
+    """The network an address belongs to, not the address: a /24 for IPv4, a /48 for IPv6."""
+    try:
+        ip = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return None
+    return str(ipaddress.ip_network(f"{ip}/{24 if ip.version == 4 else 48}", strict=False))
+
+
+def _limits(config) -> dict:
+    return {"idle": timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
+            "longest": timedelta(hours=config["SESSION_MAX_HOURS"])}
+
+
+def open_sign_in(user: User, *, user_agent: Optional[str], address: Optional[str], config) -> SignIn:
+    """A new sign-in of ``user`` on a device. Records of anyone's sign-ins begun more than
+    90 days before the longest a sign-in lasts are deleted on the way."""
+    ensure_may_sign_in(user)
+    now = utcnow()
+    forgotten = now - timedelta(hours=config["SESSION_MAX_HOURS"]) - timedelta(days=90)
+    db.session.execute(delete(SignIn).where(SignIn.created_at < forgotten))
+    sign_in = SignIn(token=secrets.token_hex(16), user=user, created_at=now, last_seen_at=now,
+                     device=describe_device(user_agent), network=network_of(address))
+    db.session.add(sign_in)
+    return sign_in
+
+
+def sign_in(identifier: str, password: str, *, address: str, user_agent: Optional[str], config) -> SignIn:
+    """Check a sign-in and open it on this device."""
+    user = authenticate(identifier, password, address=address, config=config)
+    return open_sign_in(user, user_agent=user_agent, address=address, config=config)
+
+
+def live_sign_in(user_id: str, token: Optional[str], *, config) -> Optional[SignIn]:
+    """The sign-in a session names, if it still opens the account: not ended, not idle
+    too long, not too old, of the user the session names, whose account is usable."""
+    if not token or not (user_id or "").isdigit():
+        return None
+    sign_in = db.session.scalar(select(SignIn).options(joinedload(SignIn.user)).where(SignIn.token == token))
+    if sign_in is None or sign_in.user_id != int(user_id):
+        return None
+    if not sign_in.is_live(utcnow(), **_limits(config)) or not sign_in.user.can_sign_in:
+        return None
+    return sign_in
+
+
+def seen(sign_in: SignIn) -> bool:
+    """Note that the device was seen now, at most once a minute; True when written."""
+    now = utcnow()
+    if now - sign_in.last_seen_at < SEEN_EVERY:
+        return False
+    db.session.execute(update(SignIn).where(SignIn.id == sign_in.id, SignIn.last_seen_at < now - SEEN_EVERY)
+                       .values(last_seen_at=now).execution_options(synchronize_session=False))
+    sign_in.last_seen_at = now
+    return True
+
+
+def live_sign_ins(user: User, *, config) -> list[SignIn]:
+    """The devices on which ``user`` is signed in, the most recently seen first."""
+    limits, now = _limits(config), utcnow()
+    rows = db.session.scalars(select(SignIn).where(
+        SignIn.user_id == user.id, SignIn.ended_at.is_(None),
+        SignIn.last_seen_at > now - limits["idle"], SignIn.created_at > now - limits["longest"],
+    ).order_by(SignIn.last_seen_at.desc(), SignIn.id.desc())).all()
+    return rows
+
+
+def _end_sign_ins(user: User, *, keep: Optional[SignIn] = None) -> list[str]:
+    now = utcnow()
+    ended = []
+    for sign_in in db.session.scalars(select(SignIn).where(SignIn.user_id == user.id, SignIn.ended_at.is_(None))):
+        if keep is not None and sign_in.id == keep.id:
+            continue
+        sign_in.ended_at = now
+        ended.append(sign_in.token)
+    return ended
+
+
+def end_sign_in(sign_in: SignIn, *, actor) -> list[str]:
+    """End one sign-in of one's own (signing out, or a device on the account page)."""
+    if sign_in.user_id != getattr(actor, "id", None):
+        raise NotFound(_l("This device is not signed in to your account."))
+    if sign_in.ended_at is not None:
+        return []
+    sign_in.ended_at = utcnow()
+    return [sign_in.token]
+
+
+def end_all_sign_ins(user: User, *, actor) -> list[str]:
+    """Sign out everywhere, this device included."""
+    if user.id != getattr(actor, "id", None):
+        raise NotAllowed(_l("You may only sign yourself out."))
+    ended = _end_sign_ins(user)
+    audit.record("account.sign_out_everywhere", user, actor=actor, ended=len(ended))
+    return ended
 
 
 def set_email(user: User, email: Optional[str]) -> User:
@@ -350,7 +484,8 @@ def set_active(user: User, active: bool, *, actor) -> User:
     if user.id == actor.id and not active:
         raise InvalidInput(_l("You cannot deactivate your own account."))
     user.active = active
-    user.session_version += 1
+    if not active:
+        _end_sign_ins(user)
     audit.record("account.activate" if active else "account.deactivate", user, actor=actor)
     return user
 

@@ -146,14 +146,18 @@ def test_imported_owner_without_password_cannot_sign_in(app, make_user):
         accounts.authenticate("13912345678", "", address="1.1.1.1", config=app.config)
 
 
-def test_change_password_ends_other_sessions(make_user):
+def test_change_password_ends_other_sessions(app, make_user):
     user = make_user()
-    version = user.session_version
-    with pytest.raises(InvalidInput):
-        accounts.change_password(user, "wrong", "a new long password")
     with unit_of_work():
-        accounts.change_password(user, PASSWORD, "a new long password")
-    assert user.session_version == version + 1
+        here = accounts.open_sign_in(user, user_agent=None, address="10.0.0.1", config=app.config)
+        there = accounts.open_sign_in(user, user_agent=None, address="10.0.0.2", config=app.config)
+    with pytest.raises(InvalidInput):
+        accounts.change_password(user, "wrong", "a new long password", keep=here)
+    assert there.ended_at is None
+    with unit_of_work():
+        ended = accounts.change_password(user, PASSWORD, "a new long password", keep=here)
+    assert ended == [there.token]
+    assert here.ended_at is None and there.ended_at is not None
 
 
 def test_grant_role_rules(tree, admin, make_user):

@@ -9,6 +9,8 @@ from consult.database import unit_of_work
 from consult.extensions import db
 from tests.conftest import PASSWORD
 
+AGREED = {"consent": "y", "notice_version": "0"}   # the built-in privacy notice, agreed to
+
 
 def session_cookie(response):
     return next((c for c in response.headers.getlist("Set-Cookie") if c.startswith("session=")), "")
@@ -74,7 +76,7 @@ def test_register_with_invite_code(client, tree, make_household, admin):
         code = accounts.issue_invite(household, actor=admin).code
     response = client.post_form("/register", {
         "code": code, "name": "王秀英", "phone": "139 1234 5678", "relation": "owner",
-        "password": "a long password", "confirm": "a long password"})
+        "password": "a long password", "confirm": "a long password", **AGREED})
     assert response.status_code == 302
     user = db.session.scalar(select(User).where(User.phone == "13912345678"))
     assert user.households == [household]
@@ -86,13 +88,15 @@ def test_register_with_invite_code(client, tree, make_household, admin):
     ({"phone": "12"}, 422),
     ({"confirm": "another password"}, 422),
     ({"name": "名" * 51}, 422),
+    ({"consent": ""}, 422),
+    ({"notice_version": "1"}, 409),
 ])
 def test_register_bad_input_changes_nothing(client, tree, make_household, admin, change, status):
     household = make_household(tree.e1, "101")
     with unit_of_work():
         code = accounts.issue_invite(household, actor=admin).code
     data = {"code": code, "name": "王秀英", "phone": "13912345678", "relation": "owner",
-            "password": "a long password", "confirm": "a long password", **change}
+            "password": "a long password", "confirm": "a long password", **AGREED, **change}
     response = client.post_form("/register", data)
     assert response.status_code == status
     assert db.session.scalar(select(func.count()).select_from(User)) == 1  # the administrator
@@ -104,7 +108,7 @@ def test_used_code_is_refused_on_the_page(client, tree, make_household, admin):
     with unit_of_work():
         code = accounts.issue_invite(household, actor=admin).code
     form = {"code": code, "name": "王秀英", "phone": "13912345678", "relation": "owner",
-            "password": "a long password", "confirm": "a long password"}
+            "password": "a long password", "confirm": "a long password", **AGREED}
     assert client.post_form("/register", form).status_code == 302
     client.post_form("/logout")
     response = client.post_form("/register", {**form, "phone": "13912345679"})
