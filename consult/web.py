@@ -137,13 +137,6 @@ def free_text(text: str | None, place=None, author: User | None = None) -> str:
     return reveal_text(text, place, author, current_user)
 
 
-@login_manager.user_loader
-def load_user(user_id: str):
-    from .accounts.views import load_signed_in_user
-
-    return load_signed_in_user(user_id)
-
-
 def _is_responder(user) -> bool:
     """A member of an organisation: the property company's staff, a department's."""
     from .accounts.models import OrganisationMember

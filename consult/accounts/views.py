@@ -12,7 +12,7 @@ from sqlalchemy import func, or_, select
 from .. import permissions
 from ..clock import utcnow
 from ..database import in_unit_of_work, unit_of_work
-from ..extensions import db
+from ..extensions import db, login_manager
 from ..main.views import _safe_next
 from ..places.models import Household, HouseholdMember, Place, Relation
 from ..web import perform
@@ -53,6 +53,7 @@ def _client_address() -> str:
     return request.remote_addr or "unknown"
 
 
+@login_manager.user_loader
 def load_signed_in_user(user_id: str):
     """Flask-Login's user loader, for pages and live connections alike: the user only
     while the sign-in the session names is live. Notes the device as seen, at most once a
