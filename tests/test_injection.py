@@ -313,3 +313,80 @@ def test_no_payload_becomes_markup_on_any_page(app, admin, make_user, stopped_cl
     look(clients["moderator"], f"/ballots/{w.ballot.id}/voters")
     look(clients["manager"], f"/motions/{w.motion.id}")
     check_room(clients["moderator"], w)
+
+
+# --- through the forms, and what pages echo back --------------------------------------------
+
+def test_payloads_posted_through_the_forms_come_back_as_text(client, auth, tree, make_user, make_household,
+                                                             admin):
+    """A resident raises matters and comments through the pages, a moderator schedules a
+    meeting; a refused form shows what was typed in its fields; a refusal names the thing."""
+    from consult.proposals.models import Category, Proposal
+
+    make_user("王秀英", phone="13900000001", household=make_household(tree.e1, "101"))
+    make_user("李书记", username="moderator", role=Role.moderator, place=tree.fc)
+    category = db.session.scalars(select(Category).where(Category.active)).first()
+    auth.login("13900000001")
+    for payload in PAYLOADS[::3]:
+        page = client.post_form(f"/places/{tree.e1.id}/proposals/new",
+                                {"title": payload[:100], "body": payload, "category_id": str(category.id),
+                                 "call_id": ""}, follow_redirects=True)
+        assert page.status_code == 200
+        html = page.get_data(as_text=True)
+        assert not injected(html), (payload, injected(html))
+        assert payload[:100] in text_of(html)
+        matter = db.session.scalars(select(Proposal).order_by(Proposal.id.desc())).first()
+        page = client.post_form(f"/proposals/{matter.id}/comments", {"body": payload}, follow_redirects=True)
+        assert not injected(page.get_data(as_text=True)), payload
+    refused = client.post_form(f"/places/{tree.e1.id}/proposals/new",      # too long: the form again, filled in
+                               {"title": PAYLOADS[0] * 5, "body": PAYLOADS[1], "category_id": str(category.id)})
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    assert not injected(html) and PAYLOADS[0] * 5 in text_of(html) and PAYLOADS[1] in text_of(html)
+
+    auth.logout()
+    auth.login("moderator")
+    page = client.post_form(f"/places/{tree.b1.id}/meetings/new", {
+        "title": PAYLOADS[10], "kind": "circle", "form": "online", "quorum": "none",
+        "starts_at": (clock.utcnow() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"), "invite_residents": "y",
+        "free_items": "\n".join(p for p in PAYLOADS if len(p) <= 200)[:4000]}, follow_redirects=True)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and PAYLOADS[10] in text_of(html), html
+    assert not injected(html)
+    for payload in PAYLOADS[::7]:                                           # echoed by search
+        html = client.get(f"/places/{tree.fc.id}/search", query_string={"q": payload}).get_data(as_text=True)
+        assert not injected(html), (payload, injected(html))
+
+    auth.logout()
+    auth.login("admin")
+    name = PAYLOADS[0]
+    client.post_form("/admin/categories", {"cnew-name_zh": name, "cnew-name_en": name, "cnew-position": "9",
+                                           "cnew-active": "y"})
+    again = client.post_form("/admin/categories", {"cnew-name_zh": name, "cnew-name_en": name, "cnew-position": "9",
+                                                   "cnew-active": "y"}, follow_redirects=True)
+    html = again.get_data(as_text=True)                                     # a refusal that names it
+    assert again.status_code == 409 and name in text_of(html), again.status_code
+    assert not injected(html)
+
+    auth.logout()
+    for payload in PAYLOADS[:3]:                                            # the login form, refused
+        html = auth.login(payload).get_data(as_text=True)
+        assert not injected(html) and payload in text_of(html)
+
+
+def test_translated_messages_quoting_what_was_typed_are_text(app):
+    """Flask-Babel's lazy strings declare ``__html__``: a message that quotes a name or a
+    title must still be escaped, flashed or on the error page."""
+    from flask import flash, render_template
+    from flask_babel import lazy_gettext as _l
+
+    from consult.errors import Conflict
+
+    payload = PAYLOADS[0]
+    message = _l("There is already a category named “%(name)s”.", name=payload)
+    assert Conflict(message).message == str(message) and isinstance(Conflict(message).message, str)
+    with app.test_request_context("/"):
+        flash(message, "error")
+        html = render_template("errors/error.html", status=409, title="", message=message)
+    assert not injected(html) and payload in text_of(html)
+    assert html.count("&lt;script xss001&gt;") == 2                       # the flash and the message
