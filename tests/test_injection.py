@@ -248,7 +248,9 @@ def pages(w):
                 f"/places/{c}/figures", f"/places/{c}/search?q=xss", f"/places/{c}/search?q=script",
                 f"/places/{w.sub.id}", f"/places/{c}", f"/places/{b}", f"/places/{w.entrance.id}", "/places/"]
     return {
-        "moderator": everyone,
+        "moderator": everyone + [f"/places/{b}/meetings/new", f"/places/{w.entrance.id}/proposals/new",
+                                 f"/places/{b}/motions/new", f"/places/{b}/ballots/new",
+                                 f"/places/{b}/meetings/new?proposal={w.matter.id}"],
         "wang": everyone,
         "manager": ["/desk", "/desk?tab=all", "/"],
         "admin": ["/admin/people", "/admin/categories", f"/people/{w.wang.id}", f"/people/{w.moderator.id}",
