@@ -287,6 +287,8 @@ def check_room(client, w):
     assert bodies[:-1] == w.statements[:-1] and bodies[-1] is None     # the last one hidden
     questions = [b["question"] for b in state["ballots"]]
     assert w.room_ballot.question in questions
+    yes_no = next(b for b in state["ballots"] if b["ballot"] == w.open_ballot.id)
+    assert list(yes_no["choices"]) == ["yes", "no", "abstain"]             # in their order, not sorted
     assert by_id(html, "room-text") is not None and embedded_json(html, "room-text")["connected"]
     assert "".join(by_id(html, "room").itertext()).count(w.meeting.title) >= 1   # the heading, as text
     return state
