@@ -245,7 +245,7 @@ def pages(w):
     everyone = ["/", "/proposals/", "/meetings/", "/ballots/", "/inbox", "/account",
                 f"/proposals/{w.matter.id}", f"/places/{w.entrance.id}/proposals", f"/meetings/{m}",
                 f"/places/{b}/meetings", f"/places/{b}/ballots", f"/places/{b}/motions", f"/places/{b}/archive",
-                f"/places/{c}/figures", f"/places/{c}/search?q=xss", f"/places/{c}/search?q=script",
+                f"/places/{c}/figures", f"/places/{c}/search?q=alert", f"/places/{c}/search?q=script",
                 f"/places/{w.sub.id}", f"/places/{c}", f"/places/{b}", f"/places/{w.entrance.id}", "/places/"]
     return {
         "moderator": everyone + [f"/places/{b}/meetings/new", f"/places/{w.entrance.id}/proposals/new",
