@@ -3,15 +3,18 @@ from __future__ import annotations
 
 
 class DomainError(Exception):
-    """A rule of the domain refused the action. ``message`` is already translated
-    (a lazy string), ``code`` is stable for the JSON API."""
+    """A rule of the domain refused the action. ``message`` is translated when the error
+    is raised, in the request's language, and kept as plain text: it often quotes what a
+    person typed (a name, a title), and a lazy string would pass for markup in a page
+    (Flask-Babel's lazy strings declare ``__html__``), so that Jinja would not escape it.
+    ``code`` is stable for the JSON API."""
 
     code = "domain_error"
     status = 400
 
     def __init__(self, message, **details):
         super().__init__(str(message))
-        self.message = message
+        self.message = str(message)
         self.details = details
 
 

@@ -201,6 +201,9 @@ def init_app(app: Flask) -> None:
         if isinstance(value, str) and not hasattr(value, "__html__") else value
     app.jinja_env.filters["percent"] = lambda value: "—" if value is None else format_percent(value, "#,##0.0%")
     app.jinja_env.filters["hours"] = lambda value: "—" if value is None else format_decimal(round(value, 1))
+    # Data embedded in a page goes through ``|tojson``, which escapes <, >, & and ' so that
+    # no text can end its <script> block; the keys keep their order (a ballot's choices).
+    app.jinja_env.policies["json.dumps_kwargs"] = {"sort_keys": False}
 
     @app.context_processor
     def helpers():

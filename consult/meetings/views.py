@@ -2,8 +2,6 @@
 socket, see live.py)."""
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -175,5 +173,4 @@ def room(meeting_id: int):
         abort(403)
     state = room_state(meeting, current_user)
     return render_template("meetings/room.html", meeting=meeting, state=state,
-                           state_json=json.dumps(state, ensure_ascii=False),
                            run=meetings.can_run(current_user, meeting))

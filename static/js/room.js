@@ -9,8 +9,6 @@
   const T = JSON.parse(document.getElementById("room-text").textContent);
   const me = state.me;
   const $ = (id) => document.getElementById(id);
-  const esc = (s) => String(s == null ? "" : s).replace(/[&<>"']/g,
-    (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c]));
   const isOpen = () => state.meeting.state === "live" || state.meeting.state === "paused";
   let seq = state.seq;
   let asking = false;
@@ -133,8 +131,31 @@
 
   /* --- drawing ----------------------------------------------------------------------- */
 
+  /* The room is drawn as DOM nodes: what people wrote (titles, names, statements, ballot
+     questions and options) only ever becomes text, never markup. ``h`` makes an element;
+     its children are nodes or text, null and false are left out, arrays are flattened. */
+  function h(tag, attrs, ...children) {
+    const el = document.createElement(tag);
+    for (const [name, value] of Object.entries(attrs || {})) {
+      if (value != null && value !== false) el.setAttribute(name, value === true ? "" : String(value));
+    }
+    put(el, children);
+    return el;
+  }
+
+  function put(el, children) {
+    for (const child of children.flat(Infinity)) {
+      if (child != null && child !== false) el.append(child instanceof Node ? child : String(child));
+    }
+    return el;
+  }
+
+  const fill = (id, ...children) => { $(id).replaceChildren(); put($(id), children); };
+  const spaced = (nodes) => nodes.flatMap((node, i) => (i ? [" ", node] : [node]));
+
   function button(label, action, data, cls) {
-    return `<button type="button" class="button ${cls || ""}" data-act="${esc(action)}" data-args="${esc(JSON.stringify(data || {}))}">${esc(label)}</button>`;
+    return h("button", {type: "button", class: `button ${cls || ""}`, "data-act": action,
+      "data-args": JSON.stringify(data || {})}, label);
   }
 
   function roleLabel(role) { return T["role_" + role] || T.role_guest; }
@@ -145,54 +166,57 @@
     $("meeting-state").className = "tag meeting-" + m.state;
     const present = state.attendance.filter((a) => a.invited).length;
     const quorum = quorumMet(present, state.expected);
-    $("quorum").innerHTML = `${present} ${esc(T.present)} / ${state.expected} ${esc(T.invited)}` +
-      (state.meeting.quorum !== "none" ? ` · <strong class="${quorum ? "ok" : "warn"}">${esc(quorum ? T.quorum_met : T.quorum_missing)}</strong>` : "");
+    fill("quorum", `${present} ${T.present} / ${state.expected} ${T.invited}`,
+      state.meeting.quorum !== "none" ? [" · ", h("strong", {class: quorum ? "ok" : "warn"}, quorum ? T.quorum_met : T.quorum_missing)] : null);
 
     if (me.run) renderConsole();
     const item = state.agenda.find((i) => i.id === m.item);
-    $("current-item").innerHTML = item
-      ? `<p class="current-title">${esc(item.title)}</p>` +
-        (item.proposal ? `<p><a href="/proposals/${item.proposal}">${esc(T.matter)} #${item.proposal}</a></p>` : "") +
-        (item.decision ? `<p class="reason">${esc(T.decision)}: ${esc(item.decision)}</p>` : "") +
-        (me.run && isOpen() ? `<form class="decision-form" data-item="${item.id}"><label for="decision-text">${esc(T.decision)}</label>` +
-          `<textarea id="decision-text" rows="2" maxlength="2000"></textarea><button type="submit" class="button">${esc(T.record_decision)}</button></form>` : "")
-      : `<p class="muted">${esc(T.no_item)}</p>`;
+    fill("current-item", item
+      ? [h("p", {class: "current-title"}, item.title),
+        item.proposal ? h("p", {}, h("a", {href: "/proposals/" + Number(item.proposal)}, `${T.matter} #${item.proposal}`)) : null,
+        item.decision ? h("p", {class: "reason"}, `${T.decision}: ${item.decision}`) : null,
+        me.run && isOpen() ? h("form", {class: "decision-form", "data-item": item.id},
+          h("label", {for: "decision-text"}, T.decision), h("textarea", {id: "decision-text", rows: 2, maxlength: 2000}),
+          h("button", {type: "submit", class: "button"}, T.record_decision)) : null]
+      : h("p", {class: "muted"}, T.no_item));
 
-    $("floor").innerHTML = state.floor
-      ? `<p class="floor"><strong>${esc(state.floor.name)}</strong> ${esc(T.has_floor)} <span class="timer" data-until="${esc(state.floor.until || "")}"></span></p>` +
-        (me.run && isOpen() ? button(T.take_floor, "take_floor") : "")
-      : `<p class="muted">${esc(T.nobody_floor)}</p>`;
-    let hands = "";
-    if (!state.speakers_open) hands = `<p class="muted">${esc(T.speakers_closed)}</p>`;
+    fill("floor", state.floor
+      ? [h("p", {class: "floor"}, h("strong", {}, state.floor.name), ` ${T.has_floor} `,
+          h("span", {class: "timer", "data-until": state.floor.until || ""})),
+        me.run && isOpen() ? button(T.take_floor, "take_floor") : null]
+      : h("p", {class: "muted"}, T.nobody_floor));
+    const hands = [];
+    if (!state.speakers_open) hands.push(h("p", {class: "muted"}, T.speakers_closed));
     else {
-      hands = state.hands.length
-        ? `<ol class="hands">${state.hands.map((h) => `<li>${esc(h.name)} ` +
-            (me.run ? `<input type="number" class="seconds" min="10" max="1800" step="10" placeholder="120" aria-label="${esc(T.seconds)}" data-user="${h.user}">` +
-              button(T.give_floor, "give_floor", {user: h.user}, "small primary") + button(T.lower, "lower_hand", {user: h.user}, "small") : "") +
-            `</li>`).join("")}</ol>`
-        : `<p class="muted">${esc(T.no_hands)}</p>`;
+      hands.push(state.hands.length
+        ? h("ol", {class: "hands"}, state.hands.map((x) => h("li", {}, `${x.name} `,
+            me.run ? [h("input", {type: "number", class: "seconds", min: 10, max: 1800, step: 10, placeholder: "120",
+                                  "aria-label": T.seconds, "data-user": x.user}),
+                      button(T.give_floor, "give_floor", {user: x.user}, "small primary"),
+                      button(T.lower, "lower_hand", {user: x.user}, "small")] : null)))
+        : h("p", {class: "muted"}, T.no_hands));
       if (me.signed_in && m.state === "live") {
-        const mine = state.hands.some((h) => h.user === me.id);
-        hands += mine ? button(T.lower_hand, "lower_hand") : button(T.raise_hand, "raise_hand", {}, "primary");
+        const mine = state.hands.some((x) => x.user === me.id);
+        hands.push(mine ? button(T.lower_hand, "lower_hand") : button(T.raise_hand, "raise_hand", {}, "primary"));
       }
     }
-    $("hands").innerHTML = hands;
+    fill("hands", hands);
 
     const statements = state.statements.filter((s) => s.item === m.item);
-    $("statements").innerHTML = statements.length ? statements.map((s) =>
-      `<li data-id="${s.id}"><strong>${esc(s.name)}</strong> ` +
-      (s.body == null ? `<span class="muted">${esc(T.hidden)} ${esc(s.reason)}</span>` : esc(s.body)) +
-      (me.run && s.body != null ? " " + button(T.hide, "hide_statement", {id: s.id}, "small link") : "") + `</li>`).join("")
-      : `<li class="muted">${esc(T.no_statements)}</li>`;
+    fill("statements", statements.length
+      ? statements.map((s) => h("li", {"data-id": s.id}, h("strong", {}, s.name), " ",
+          s.body == null ? h("span", {class: "muted"}, `${T.hidden} ${s.reason == null ? "" : s.reason}`) : s.body,
+          me.run && s.body != null ? [" ", button(T.hide, "hide_statement", {id: s.id}, "small link")] : null))
+      : h("li", {class: "muted"}, T.no_statements));
     $("statement-form").hidden = !(me.signed_in && m.state === "live");
 
-    $("agenda").innerHTML = state.agenda.map((i) => `<li${i.id === m.item ? ' class="current"' : ""}>${esc(i.title)}` +
-      (i.id === m.item ? ` <span class="tag">${esc(T.current)}</span>` : "") +
-      (me.run && isOpen() && i.id !== m.item ? " " + button(T.make_current, "item", {item: i.id}, "small") : "") +
-      (i.decision ? `<p class="reason">${esc(T.decision)}: ${esc(i.decision)}</p>` : "") + `</li>`).join("");
+    fill("agenda", state.agenda.map((i) => h("li", {class: i.id === m.item ? "current" : null}, i.title,
+      i.id === m.item ? [" ", h("span", {class: "tag"}, T.current)] : null,
+      me.run && isOpen() && i.id !== m.item ? [" ", button(T.make_current, "item", {item: i.id}, "small")] : null,
+      i.decision ? h("p", {class: "reason"}, `${T.decision}: ${i.decision}`) : null)));
 
-    $("attendance").innerHTML = state.attendance.map((a) => `<li>${esc(a.name)} <span class="tag">${esc(roleLabel(a.role))}</span>` +
-      ` <span class="muted">${esc(a.in_person ? T.in_person : T.online)}</span></li>`).join("");
+    fill("attendance", state.attendance.map((a) => h("li", {}, `${a.name} `, h("span", {class: "tag"}, roleLabel(a.role)),
+      " ", h("span", {class: "muted"}, a.in_person ? T.in_person : T.online))));
 
     renderBallots();
     tickTimer();
@@ -207,44 +231,48 @@
   function renderConsole() {
     const m = state.meeting;
     const steps = {scheduled: ["start"], live: ["pause", "end"], paused: ["resume", "end"]}[m.state] || [];
-    $("state-buttons").innerHTML = steps.map((s) => button(T[s], s, {}, s === "end" ? "danger" : "primary")).join(" ");
-    $("speaker-buttons").innerHTML = isOpen()
-      ? (state.speakers_open ? button(T.close_speakers, "speakers", {open: false}) + " " + button(T.lower_all, "lower_all")
+    fill("state-buttons", spaced(steps.map((s) => button(T[s], s, {}, s === "end" ? "danger" : "primary"))));
+    fill("speaker-buttons", isOpen()
+      ? (state.speakers_open ? spaced([button(T.close_speakers, "speakers", {open: false}), button(T.lower_all, "lower_all")])
                              : button(T.open_speakers, "speakers", {open: true}))
-      : "";
-    $("present-form").innerHTML = state.meeting.form !== "online" && m.state !== "ended" && m.state !== "cancelled"
-      ? `<form class="present-form"><label for="present-handle">${esc(T.mark_present)}</label>` +
-        `<input id="present-handle" autocomplete="off"><button type="submit" class="button small">${esc(T.mark)}</button></form>` : "";
+      : null);
+    fill("present-form", state.meeting.form !== "online" && m.state !== "ended" && m.state !== "cancelled"
+      ? h("form", {class: "present-form"}, h("label", {for: "present-handle"}, T.mark_present),
+          h("input", {id: "present-handle", autocomplete: "off"}), h("button", {type: "submit", class: "button small"}, T.mark))
+      : null);
     $("ballot-form-box").hidden = m.state !== "live";
   }
 
   function renderBallots() {
-    if (!state.ballots.length) { $("ballots").innerHTML = `<p class="muted">${esc(T.no_ballots)}</p>`; return; }
-    $("ballots").innerHTML = state.ballots.slice().reverse().map((b) => {
-      let html = `<div class="room-ballot" data-ballot="${b.ballot}"><p class="question"><strong>${esc(b.question)}</strong></p>`;
+    if (!state.ballots.length) { fill("ballots", h("p", {class: "muted"}, T.no_ballots)); return; }
+    fill("ballots", state.ballots.slice().reverse().map((b) => {
+      const box = h("div", {class: "room-ballot", "data-ballot": b.ballot},
+        h("p", {class: "question"}, h("strong", {}, b.question)));
       const keys = Object.keys(b.choices);
+      const tally = (count) => h("ul", {class: "tally"}, keys.map((k) => h("li", {}, `${b.choices[k]} `, h("strong", {}, count(k)))));
       if (b.state === "open") {
         const t = b.tally || {cast: 0, eligible: 0};
-        html += `<p class="turnout">${t.cast} / ${t.eligible} ${esc(T.turnout)}</p>`;
-        if (t.marks) html += `<ul class="tally">${keys.map((k) => `<li>${esc(b.choices[k])} <strong>${t.marks[k] || 0}</strong></li>`).join("")}</ul>`;
-        else if (b.secret) html += `<p class="muted">${esc(T.secret_tally)}</p>`;
-        if (b.voted) html += `<p class="ok">${esc(T.voted)}</p>`;
+        put(box, [h("p", {class: "turnout"}, `${t.cast} / ${t.eligible} ${T.turnout}`)]);
+        if (t.marks) put(box, [tally((k) => t.marks[k] || 0)]);
+        else if (b.secret) put(box, [h("p", {class: "muted"}, T.secret_tally)]);
+        if (b.voted) put(box, [h("p", {class: "ok"}, T.voted)]);
         else if (b.can_vote) {
           const type = b.kind === "multiple" ? "checkbox" : "radio";
-          html += `<form class="cast-form" data-ballot="${b.ballot}">` + keys.map((k) =>
-            `<label class="choice"><input type="${type}" name="choice" value="${esc(k)}"><span>${esc(b.choices[k])}</span></label>`).join("") +
-            (b.kind !== "yes_no" ? `<label class="choice"><input type="${type}" name="choice" value="abstain"><span>${esc(T.blank)}</span></label>` : "") +
-            `<button type="submit" class="button primary wide">${esc(T.vote)}</button></form>`;
-        } else html += `<p class="muted">${esc(T.not_voter)}</p>`;
-        if (me.run) html += button(T.close_ballot, "ballot_close", {ballot: b.ballot}, "danger");
+          const choice = (value, label) => h("label", {class: "choice"},
+            h("input", {type: type, name: "choice", value: value}), h("span", {}, label));
+          put(box, [h("form", {class: "cast-form", "data-ballot": b.ballot}, keys.map((k) => choice(k, b.choices[k])),
+            b.kind !== "yes_no" ? choice("abstain", T.blank) : null,
+            h("button", {type: "submit", class: "button primary wide"}, T.vote))]);
+        } else put(box, [h("p", {class: "muted"}, T.not_voter)]);
+        if (me.run) put(box, [button(T.close_ballot, "ballot_close", {ballot: b.ballot}, "danger")]);
       } else {
         const lang = document.documentElement.lang.startsWith("zh") ? "zh_Hans" : "en";
-        html += `<p class="verdict ${b.passed ? "ok" : "warn"}">${esc(b.passed ? T.adopted : T.not_adopted)}</p>` +
-          `<p class="explanation">${esc((b.explanation || {})[lang] || "")}</p>` +
-          `<ul class="tally">${keys.map((k) => `<li>${esc(b.choices[k])} <strong>${((b.marks || {})[k] || {}).headcount || 0}</strong></li>`).join("")}</ul>`;
+        put(box, [h("p", {class: `verdict ${b.passed ? "ok" : "warn"}`}, b.passed ? T.adopted : T.not_adopted),
+          h("p", {class: "explanation"}, (b.explanation || {})[lang] || ""),
+          tally((k) => ((b.marks || {})[k] || {}).headcount || 0)]);
       }
-      return html + `</div>`;
-    }).join("");
+      return box;
+    }));
   }
 
   function tickTimer() {
@@ -265,7 +293,7 @@
     if (!el) return;
     const data = JSON.parse(el.dataset.args || "{}");
     if (el.dataset.act === "give_floor") {
-      const input = document.querySelector(`.seconds[data-user="${data.user}"]`);
+      const input = document.querySelector(`.seconds[data-user="${CSS.escape(String(data.user))}"]`);
       if (input && input.value) data.seconds = parseInt(input.value, 10);
     }
     if (el.dataset.act === "hide_statement") {
