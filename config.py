@@ -145,6 +145,12 @@ class Config:
     # (Flask's default).
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
 
+    # BACKUP_SIGNING_KEY signs the manifest of every backup (HMAC-SHA256); a restore refuses
+    # a backup without this installation's signature. Keep it outside the backups (a
+    # password safe): to restore on another machine, set the same key there. Empty: a key
+    # derived from SECRET_KEY (HKDF with a fixed label), which changes when SECRET_KEY does.
+    BACKUP_SIGNING_KEY = os.environ.get("BACKUP_SIGNING_KEY") or None
+
     # Household import: the largest file accepted.
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", str(40 * 1024 * 1024)))
 

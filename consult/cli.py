@@ -64,28 +64,49 @@ def init_app(app: Flask) -> None:
     @app.cli.command("backup")
     @click.argument("target", type=click.Path(dir_okay=False, writable=True))
     def backup_command(target: str):
-        """Write the database and the uploads to TARGET (.tar.gz)."""
+        """Write the database and the uploads to TARGET (.tar.gz), signed with the backup key."""
         from pathlib import Path
 
-        from .backup import backup
+        from .backup import backup, signing_key_source
 
-        manifest = backup(Path(target))
+        try:
+            manifest = backup(Path(target))
+        except DomainError as error:
+            _fail(error)
         click.echo(f"{target}: {manifest['engine']} database, {len(manifest['files']) - 1} uploaded files")
+        if signing_key_source() == "BACKUP_SIGNING_KEY":
+            click.echo("signed with the key in BACKUP_SIGNING_KEY")
+        else:
+            click.echo("signed with a key derived from SECRET_KEY: another installation restores it only with "
+                       "the same SECRET_KEY (or set BACKUP_SIGNING_KEY on both)")
 
     @app.cli.command("restore")
     @click.argument("source", type=click.Path(exists=True, dir_okay=False))
     @click.option("--force", is_flag=True, help="Replace a database that is not empty.")
-    def restore_command(source: str, force: bool):
+    @click.option("--accept-unsigned", is_flag=True,
+                  help="Restore a backup this installation did not sign (its files are still checked).")
+    def restore_command(source: str, force: bool, accept_unsigned: bool):
         """Put the backup SOURCE in place of the database and the uploads."""
         from pathlib import Path
 
-        from .backup import restore
+        from flask_babel import gettext as _
 
+        from .backup import printable, restore
+
+        if accept_unsigned:
+            click.secho(_("WARNING: --accept-unsigned: the backup's signature will not be required. Anyone who "
+                          "could write this file could have changed the database and the uploads in it. Go on only "
+                          "with a backup whose origin you know."), err=True, fg="red", bold=True)
         try:
-            manifest = restore(Path(source), force=force)
+            restored = restore(Path(source), force=force, accept_unsigned=accept_unsigned)
         except DomainError as error:
             _fail(error)
-        click.echo(f"restored the backup of {manifest['created_at']} ({manifest['engine']})")
+        if restored.unverified is not None:
+            click.secho(_("WARNING: restored without a valid signature: %(reason)s", reason=restored.unverified),
+                        err=True, fg="red", bold=True)
+        manifest = restored.manifest
+        signed = "signature not verified" if restored.unverified is not None else "signed by this installation"
+        click.echo(f"restored the backup of {printable(str(manifest['created_at']))} ({manifest['engine']}, {signed})")
 
     @app.cli.command("stats")
     @click.option("--depth", default=2, show_default=True, help="Levels of the place tree to show.")
