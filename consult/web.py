@@ -37,21 +37,14 @@ class Outcome:
 
 def perform(operation: Callable, *args, **kwargs) -> Outcome:
     """Run one service operation as one transaction. A domain error rolls everything
-    back and is flashed for the page that shows the form again."""
-    from .notifications.mail import after_commit
-
+    back and is flashed for the page that shows the form again. What the operation asked to
+    happen after its commit (room broadcasts, mail: ``database.on_commit``) happens then."""
     try:
         with unit_of_work():
             value = operation(*args, **kwargs)
     except DomainError as error:
-        g.pop("consult_mail_pending", None)
-        g.pop("meeting_events", None)
         flash(error.message, "error")
         return Outcome(False, error=error)
-    after_commit()
-    from .meetings.live import broadcast_pending
-
-    broadcast_pending()
     return Outcome(True, value)
 
 

@@ -4,7 +4,7 @@
   the meeting's room and sends every event after ``last_seq``, in order: a phone that lost
   its connection catches up without reloading. python-socketio has no recovery of its own.
 * ``act`` (``{action, …}``) runs one service call as one transaction and answers only after
-  the commit; the events it wrote are then broadcast to the room (``broadcast_pending``).
+  the commit; the events it wrote are then broadcast to the room (``_broadcast``).
   Who acts is checked again at every event: a revoked role, a password change or a
   sign-out elsewhere stops the connection from acting.
 * Ballot tallies are not events: casts mark a ballot, and a ticker in each process sends
@@ -20,7 +20,7 @@ from flask_login import current_user
 from flask_socketio import emit, join_room
 
 from ..accounts.models import User
-from ..database import unit_of_work
+from ..database import on_commit, unit_of_work
 from ..errors import DomainError, InvalidInput, NotAllowed, NotFound
 from ..extensions import db, socketio
 from . import service as meetings
@@ -33,10 +33,12 @@ def room(meeting_id: int) -> str:
     return f"meeting:{meeting_id}"
 
 
-def broadcast_pending() -> None:
-    """After a commit: send the room every event the transaction wrote."""
-    for event in meetings.pending_events():
-        socketio.emit("event", event.as_message(), to=room(event.meeting_id))
+@meetings.events_committed.connect
+def _broadcast(_sender, *, events) -> None:
+    """After a commit: send each room the events the transaction wrote, whichever
+    transport made them (a room action, a page, the background loop)."""
+    for meeting_id, message in events:
+        socketio.emit("event", message, to=room(meeting_id))
 
 
 # --- connecting ----------------------------------------------------------------------------
@@ -196,13 +198,10 @@ def act(data):
             raise InvalidInput(_("Unknown action."))
         with unit_of_work():
             value = action(meeting, current_user._get_current_object(), data)
+            events = meetings.events_written()
     except DomainError as error:
-        meetings.pending_events()
         return {"ok": False, "error": {"code": error.code, "message": str(error.message)}}
-    events = meetings.pending_events()
-    for event in events:
-        socketio.emit("event", event.as_message(), to=room(event.meeting_id))
-    answer = {"ok": True, "seq": events[-1].seq if events else None}
+    answer = {"ok": True, "seq": events[-1][1]["seq"] if events else None}
     if isinstance(value, dict):
         answer.update(value)
     return answer
@@ -280,4 +279,4 @@ def sign_out(login_id: str | None) -> None:
         return
     if db.session.get(SignedOut, login_id) is None:
         db.session.add(SignedOut(login_id=login_id))
-    socketio.emit("signed_out", {}, to=f"login:{login_id}")
+    on_commit(lambda: socketio.emit("signed_out", {}, to=f"login:{login_id}"))

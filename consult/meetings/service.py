@@ -1,8 +1,9 @@
 """Meetings: scheduling, invitations, and every action of the live room.
 
 Each room action checks who acts, changes the current state, and appends one numbered
-event (``_event``) in the same transaction; the transport broadcasts the events after the
-commit (``pending_events``), so that nothing is announced that was not saved.
+event (``_event``) in the same transaction; once it commits, ``events_committed`` carries
+the events to the room (``database.on_commit``), so that nothing is announced that was not
+saved.
 """
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from datetime import datetime, timedelta
 from typing import Iterable, Optional
 
 from blinker import Namespace
-from flask import g
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, insert, select, update
 
@@ -18,6 +18,7 @@ from .. import permissions
 from ..accounts.models import Organisation, Role, User
 from ..audit import service as audit
 from ..clock import utcnow
+from ..database import collected, on_commit
 from ..errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
 from ..extensions import db
 from ..notifications import service as notifications
@@ -41,6 +42,8 @@ from .models import (
 signals = Namespace()
 # Sent inside the transaction that ends a meeting, with ``actor``: the minutes draft theirs.
 meeting_ended = signals.signal("meeting-ended")
+# Sent after a commit with the room events it wrote, ``events`` as (meeting id, message).
+events_committed = signals.signal("meeting-events-committed")
 
 TITLE_MAX = 120
 STATEMENT_MAX = 1000
@@ -62,13 +65,16 @@ def _event(meeting: Meeting, kind: str, /, *, actor, **data) -> MeetingEvent:
     event = MeetingEvent(meeting_id=meeting.id, seq=seq, actor_id=getattr(actor, "id", None), kind=kind,
                          data=data, at=utcnow())
     db.session.add(event)
-    g.setdefault("meeting_events", []).append(event)
+    written = collected("meeting_events")
+    written.append((meeting.id, event.as_message()))
+    on_commit(lambda: events_committed.send(None, events=written), key="meeting_events")
     return event
 
 
-def pending_events() -> list[MeetingEvent]:
-    """The events of the transaction just committed, for the transport to broadcast."""
-    return g.pop("meeting_events", [])
+def events_written() -> list[tuple[int, dict]]:
+    """The room events the running unit of work has written so far, as (meeting id,
+    message): announced to the rooms once it commits."""
+    return collected("meeting_events")
 
 
 def events_after(meeting: Meeting, seq: int, *, limit: int = 1000) -> list[MeetingEvent]:

@@ -14,7 +14,6 @@ log = logging.getLogger(__name__)
 
 def run_once(app) -> int:
     from ..minutes import service as minutes
-    from ..notifications.mail import after_commit
     from . import service as motions
 
     with app.app_context():
@@ -26,7 +25,6 @@ def run_once(app) -> int:
             if minutes.archive_is_due():
                 with unit_of_work():
                     steps += minutes.archive_due()
-            after_commit()
             return steps
         finally:
             db.session.remove()

@@ -8,13 +8,14 @@ import smtplib
 import threading
 from email.message import EmailMessage
 
-from flask import Flask, current_app, g, has_app_context
+from flask import Flask, current_app, has_app_context
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from ..accounts.models import User
 from ..clock import utcnow
+from ..database import on_commit
 from ..extensions import db
 from .models import Notification
 
@@ -24,14 +25,12 @@ log = logging.getLogger(__name__)
 def mark_pending() -> None:
     """Called when messages are written: after the commit, mail goes out."""
     if has_app_context() and current_app.config.get("SMTP_HOST"):
-        g.consult_mail_pending = True
+        on_commit(_start_delivery, key="mail")
 
 
-def after_commit() -> None:
-    """Start delivery if this request wrote messages."""
-    if has_app_context() and g.pop("consult_mail_pending", False):
-        app = current_app._get_current_object()
-        threading.Thread(target=_deliver_in, args=(app,), daemon=True).start()
+def _start_delivery() -> None:
+    app = current_app._get_current_object()
+    threading.Thread(target=_deliver_in, args=(app,), daemon=True).start()
 
 
 def _deliver_in(app: Flask) -> None:
