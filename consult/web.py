@@ -20,7 +20,7 @@ from .errors import DomainError
 from .extensions import db, login_manager
 from .i18n import format_deadline
 from .markup import render_markdown
-from .privacy import mask_personal_numbers, reveal_text, shown_name, shown_phone
+from .privacy import Revealed, mask_personal_numbers, reveal_text, shown_name, shown_phone
 
 
 @dataclass
@@ -188,6 +188,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["deadline"] = format_deadline
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
     app.jinja_env.filters["markdown"] = lambda text: render_markdown(mask_personal_numbers(text or "", markdown=True))
+    # A flash answers the person who acted, often quoting what they typed (a number that
+    # is nobody's): it is theirs to read in full, as plain text.
+    app.jinja_env.filters["own_words"] = lambda message: Revealed(str(message))
     # Every value a page prints has its mobile and ID-card numbers masked unless it is
     # ``Revealed`` to this viewer; markup built by the app (forms, Markdown) is left alone.
     app.jinja_env.finalize = lambda value: mask_personal_numbers(value) \
