@@ -7,6 +7,8 @@ import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from .privacy import escape_masks
+
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": True})
 ALLOWED_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "blockquote", "code", "pre", "a", "h3", "h4", "hr"}
 URL_SCHEMES = {"http", "https", "mailto"}
@@ -19,4 +21,4 @@ def clean_html(html: str) -> str:
 
 
 def render_markdown(text: str | None) -> Markup:
-    return Markup(clean_html(_markdown.render(text or "")))
+    return Markup(clean_html(_markdown.render(escape_masks(text or ""))))

@@ -46,19 +46,30 @@ ID_NUMBER_IN_TEXT = re.compile(
     _EDGE_BEFORE + r"[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]" + _EDGE_AFTER)
 
 
-def mask_mobiles(text: str) -> str:
-    """Every mobile number in ``text`` as ``mask_phone`` shows one (139****5678)."""
-    return MOBILE_IN_TEXT.sub(lambda m: mask_phone(re.sub(r"\D", "", m.group())), text)
+def mask_number(number: str) -> str:
+    """One number as every page shows it masked, keeping its length: an ID-card number
+    1101**********0021, a mobile number 139****5678, a shorter one all stars."""
+    if len(number) == 18 and ID_NUMBER_IN_TEXT.fullmatch(number):
+        return mask_id_number(number)
+    return mask_phone(number)
 
 
-def mask_personal_numbers(text: str, *, markdown: bool = False) -> str:
-    """Mobile and ID-card numbers in free text, masked; in Markdown source the stars are
-    escaped, so that they are not taken for emphasis."""
+def mask_personal_numbers(text: str) -> str:
+    """Mobile and ID-card numbers in free text, masked."""
     if not text or isinstance(text, Revealed):
         return text
-    star = "\\*" if markdown else "*"
-    masked = ID_NUMBER_IN_TEXT.sub(lambda m: mask_id_number(m.group()).replace("*", star), text)
-    return MOBILE_IN_TEXT.sub(lambda m: mask_phone(re.sub(r"\D", "", m.group())).replace("*", star), masked)
+    masked = ID_NUMBER_IN_TEXT.sub(lambda m: mask_number(m.group()), text)
+    return MOBILE_IN_TEXT.sub(lambda m: mask_number(re.sub(r"\D", "", m.group())), masked)
+
+
+# The stars of a masked number (139****5678, 1101**********0021), which Markdown would
+# otherwise take for emphasis.
+_MASK_STARS = re.compile(r"(?<=\d)\*{4,}(?=[\dXx])")
+
+
+def escape_masks(markdown: str) -> str:
+    """Markdown source in which every masked number keeps its stars as stars."""
+    return _MASK_STARS.sub(lambda m: "\\*" * len(m.group()), markdown)
 
 
 def mask_name(name: str | None) -> str:

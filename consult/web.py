@@ -187,7 +187,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
     app.jinja_env.filters["deadline"] = format_deadline
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
-    app.jinja_env.filters["markdown"] = lambda text: render_markdown(mask_personal_numbers(text or "", markdown=True))
+    app.jinja_env.filters["markdown"] = lambda text: render_markdown(mask_personal_numbers(text or ""))
     # A flash answers the person who acted, often quoting what they typed (a number that
     # is nobody's): it is theirs to read in full, as plain text.
     app.jinja_env.filters["own_words"] = lambda message: Revealed(str(message))

@@ -148,3 +148,19 @@ def test_a_person_is_named_the_same_way_on_every_page(client, auth, tree, people
     _as(client, auth, people.moderator)
     page = client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
     assert "赵**" not in page and "赵凤英" in page
+
+
+def test_search_snippets_mask_numbers_as_every_page_does():
+    from consult.search.snippets import mask_numbers
+
+    assert mask_numbers(f"电话 {MOBILE}，身份证 {ID_NUMBER}") == "电话 139****5678，身份证 1101**********0021"
+    assert mask_numbers("电话 139-1234-5678") == "电话 139-****-5678"
+
+
+def test_minutes_keep_no_number_and_render_the_mask_as_written():
+    from consult.markup import render_markdown
+
+    stored = mask_personal_numbers(f"会后联系 {MOBILE}，身份证 {ID_NUMBER}，**北侧**方案")
+    assert MOBILE not in stored and ID_NUMBER not in stored
+    html = render_markdown(stored)
+    assert "139****5678" in html and "1101**********0021" in html and "<strong>北侧</strong>" in html

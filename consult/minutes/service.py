@@ -21,7 +21,7 @@ from ..extensions import db
 from ..meetings import service as meetings
 from ..meetings.models import Attendance, Meeting, MeetingState
 from ..notifications import service as notifications
-from ..privacy import mask_mobiles
+from ..privacy import mask_personal_numbers
 from . import draft
 from .models import Minutes, MinutesState, MinutesVersion, Remark, RemarkKind, Signature, Signer, SignerRole, \
     StatementDetail
@@ -70,7 +70,7 @@ def _clean(text: Optional[str], limit: int, message) -> str:
         raise InvalidInput(message)
     if len(text) > limit:
         raise InvalidInput(_l("This is too long: at most %(n)d characters.", n=limit))
-    return mask_mobiles(text)   # phone numbers never stand in minutes
+    return mask_personal_numbers(text)   # phone and ID-card numbers never stand in minutes
 
 
 # --- drafting -----------------------------------------------------------------------------------
@@ -94,7 +94,7 @@ def start(meeting: Meeting, *, actor=None) -> Minutes:
         raise InvalidTransition(_l("Minutes are drafted when the meeting has ended."))
     minutes = Minutes(meeting=meeting, place_id=meeting.place_id, state=MinutesState.draft)
     title, body = draft.write(meeting, StatementDetail.summary)
-    minutes.versions.append(MinutesVersion(number=1, title=title[:TITLE_MAX], body=mask_mobiles(body),
+    minutes.versions.append(MinutesVersion(number=1, title=title[:TITLE_MAX], body=mask_personal_numbers(body),
                                            created_by_id=getattr(actor, "id", None)))
     minutes.signers.append(Signer(user_id=meeting.moderator_id, role=SignerRole.moderator))
     db.session.add(minutes)
@@ -121,7 +121,7 @@ def redraft(minutes: Minutes, *, actor, statements: StatementDetail) -> MinutesV
         raise InvalidTransition(_l("A correction is edited by hand."))
     minutes.statements = statements
     title, body = draft.write(minutes.meeting, statements)
-    version.title, version.body, version.updated_at = title[:TITLE_MAX], mask_mobiles(body), utcnow()
+    version.title, version.body, version.updated_at = title[:TITLE_MAX], mask_personal_numbers(body), utcnow()
     audit.record("minutes.redraft", minutes, actor=actor, place=minutes.place, statements=statements.value)
     return version
 

@@ -7,24 +7,26 @@ from typing import Iterable
 
 from markupsafe import Markup, escape
 
-from ..privacy import mask_phone
+from ..privacy import mask_number
 from .tokens import WORD_CHARS, Run, fold
 
 WINDOW = 80
 LEAD = 24   # characters shown before the first hit
-# Seven or more digits, perhaps grouped by spaces or hyphens (138 1234 5678, 6431-2345).
-_DIGITS = re.compile(r"\d(?:[ \-]?\d){6,}")
+# Seven or more digits, perhaps grouped by spaces or hyphens (138 1234 5678, 6431-2345),
+# and an ID-card number's check character.
+_DIGITS = re.compile(r"\d(?:[ \-]?\d){6,}[Xx]?")
 _SPACE = re.compile(r"\s+")
 
 
 def mask_numbers(text: str) -> str:
-    """Phone-number-like digit runs masked, keeping the length: a mobile number as
-    ``privacy.mask_phone`` shows it (138****5678), shorter runs entirely."""
+    """Number-like runs masked, keeping the length (the hits are marked by position): a
+    mobile or ID-card number as ``privacy.mask_number`` shows it on every page, shorter runs
+    entirely."""
     def masked(match: re.Match) -> str:
         run = match.group()
-        digits = [c for c in run if c.isdigit()]
-        shown = iter(mask_phone("".join(digits)) if len(digits) >= 11 else "*" * len(digits))
-        return "".join(next(shown) if c.isdigit() else c for c in run)
+        chars = [c for c in run if c.isdigit() or c in "Xx"]
+        shown = iter(mask_number("".join(chars)) if len(chars) >= 11 else "*" * len(chars))
+        return "".join(next(shown) if c.isdigit() or c in "Xx" else c for c in run)
     return _DIGITS.sub(masked, text)
 
 
