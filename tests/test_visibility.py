@@ -1,17 +1,20 @@
 """Who reads what: every page that takes an id, opened by a resident of the community it
 belongs to and by a resident of another community of the same subdistrict."""
+import re
+
 import pytest
 from sqlalchemy import select
 
 from consult import clock
-from consult.accounts.models import Organisation, OrganisationKind, OrganisationMember, Role
+from consult.accounts import service as accounts
+from consult.accounts.models import Organisation, OrganisationKind, OrganisationMember, Role, RoleGrant
 from consult.database import unit_of_work
 from consult.extensions import db
 from consult.meetings import service as meetings
 from consult.meetings.models import MeetingForm, MeetingKind, Quorum
 from consult.minutes.models import Minutes
 from consult.motions import service as motions
-from consult.places.models import Grid
+from consult.places.models import Grid, HouseholdMember
 from consult.proposals import service as proposals
 from consult.proposals.models import Category, Tier
 from consult.voting import service as voting
@@ -60,12 +63,20 @@ def world(tree, make_household, make_user):
         voting.close_ballot(ballot, actor=moderator)
     with unit_of_work():
         motion = motions.assign(tree.b1, actor=moderator, title="维修屋顶", body="屋顶漏水", organisations=[company])
+    with unit_of_work():
+        comment = proposals.comment(proposal, actor=here, body="楼上又漏了")
+    administrator = make_user("社区管理员", username="admin", role=Role.administrator, place=tree.fc)
+    with unit_of_work():
+        invite = accounts.issue_invite(home, actor=administrator)
     ids = {
         "place_id": tree.b1.id, "proposal_id": proposal.id, "meeting_id": meeting.id, "ballot_id": ballot.id,
         "motion_id": motion.id, "household_id": home.id, "grid_id": grid.id, "organisation_id": company.id,
         "user_id": here.id, "minutes_id": db.session.scalar(select(Minutes.id)),
         "voter_id": db.session.scalar(select(BallotVoter.id).where(BallotVoter.ballot_id == ballot.id)),
-        "number": 1, "kind": "md",
+        "number": 1, "kind": "md", "comment_id": comment.id, "invite_id": invite.id, "remark_id": 1,
+        "grant_id": db.session.scalar(select(RoleGrant.id).where(RoleGrant.user_id == moderator.id)),
+        "member_id": db.session.scalar(select(HouseholdMember.id).where(HouseholdMember.user_id == here.id)),
+        "sign_in_id": 1,
     }
     return type("World", (), dict(tree=tree, here=here, there=there, ids=ids, platform=platform))
 
@@ -85,9 +96,47 @@ def _pages(app, ids):
 
 
 def _url(rule: str, ids: dict) -> str:
-    import re
-
     return re.sub(r"<(?:[^:<>]+:)?([a-z_]+)>", lambda m: str(ids[m.group(1)]), rule.replace("<any(pdf, md):kind>", "<kind>"))
+
+
+def _actions(app, ids):
+    """Every POST that takes an id, once for each of its actions, with the ids of the
+    world's records."""
+    posts = []
+    for rule in app.url_map.iter_rules():
+        if "POST" not in rule.methods or not rule.arguments:
+            continue
+        choices = re.search(r"<any\(([^)]*)\):(\w+)>", rule.rule)
+        values = [c.strip() for c in choices.group(1).split(",")] if choices else [None]
+        for value in values:
+            path = rule.rule if value is None else rule.rule.replace(choices.group(0), value)
+            missing = set(re.findall(r"<(?:[^:<>]+:)?([a-z_]+)>", path)) - ids.keys()
+            assert not missing, f"{rule.rule}: give the world a record for {missing}"
+            posts.append(_url(path, ids))
+    return posts
+
+
+# What an action by anyone would fill in, so that a refusal is the rule's, not the form's.
+EVERY_FIELD = {"body": "外人写的", "reason": "外人写的", "title": "外人写的", "name": "外人写的", "confirmed": "1",
+               "answer": "accept", "score": "satisfied", "choice": "yes", "until": "2099-01-01", "grant": "y",
+               "days": "3", "location": "外面", "starts_at": "2099-01-01T09:00", "question": "外人的表决",
+               "rule": "simple_majority", "kind": "yes_no", "electorate": "households", "secrecy": "named",
+               "max_choices": "1", "witness": "外人", "people": "13900000002", "role": "moderator",
+               "room": "999", "area": "80", "relation": "owner", "phone": "13900000002", "active": "",
+               "free_items": "外人的议程", "quorum": "none", "form": "online", "category_id": "1", "tier": "platform",
+               "into": "1", "lead": "1", "raters": "place", "closes_on": "2099-01-01", "description": "外人写的"}
+
+
+def _fingerprint() -> dict:
+    """Every row of every table but the sign-ins of those who act (what each request may
+    rightly touch)."""
+    db.session.expire_all()
+    rows = {}
+    for table in db.metadata.sorted_tables:
+        if table.name in ("sign_ins", "signed_out_logins", "login_failures"):
+            continue
+        rows[table.name] = sorted(map(repr, db.session.execute(table.select()).all()))
+    return rows
 
 
 def _login(client, auth, phone):
@@ -103,6 +152,19 @@ def test_a_resident_of_another_community_opens_no_page_of_this_one(app, client, 
         if status not in (403, 404):
             opened[url] = status
     assert opened == {}
+
+
+def test_a_resident_of_another_community_changes_nothing_here(app, client, auth, world):
+    _login(client, auth, world.there.phone)
+    before = _fingerprint()
+    for url in _actions(app, world.ids):
+        status = client.post_form(url, EVERY_FIELD).status_code
+        assert status < 500, url
+    assert _fingerprint() == before
+    # The same form from a resident of the place does write: the refusals above are the rules'.
+    _login(client, auth, world.here.phone)
+    client.post_form(f"/proposals/{world.ids['proposal_id']}/comments", EVERY_FIELD)
+    assert _fingerprint()["proposal_comments"] != before["proposal_comments"]
 
 
 def test_a_resident_reads_their_own_community(client, auth, world):
