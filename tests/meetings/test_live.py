@@ -89,7 +89,7 @@ def test_illegal_actions_get_a_clear_refusal(app, meeting, cast):
     answer = act(resident, "start")
     assert answer["ok"] is False and answer["error"]["code"] == "not_allowed"
     answer = act(resident, "no_such_thing")
-    assert answer["error"]["code"] == "invalid_input"
+    assert answer["error"]["code"] == "malformed"
     answer = act(resident, "statement", body="你好")
     assert answer["error"]["code"] == "invalid_transition" and answer["error"]["message"]
 
