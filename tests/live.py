@@ -22,7 +22,8 @@ def free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, database: Path, *, port: int | None = None, message_queue: str = "", name: str = "server"):
+    def __init__(self, database: Path, *, port: int | None = None, message_queue: str = "", name: str = "server",
+                 env: dict | None = None):
         self.database = database
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -30,7 +31,7 @@ class LiveServer:
         env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "HOST": "127.0.0.1",
                "PORT": str(self.port), "SECRET_KEY": "e2e-secret", "SOCKETIO_MESSAGE_QUEUE": message_queue,
                # Browser tests look at the figures change within seconds, not five minutes.
-               "FIGURES_CACHE_SECONDS": "0"}
+               "FIGURES_CACHE_SECONDS": "0", **(env or {})}
         self.process = subprocess.Popen([sys.executable, "-m", "consult.serve"], cwd=ROOT, env=env,
                                         stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30

@@ -16,9 +16,13 @@ import logging
 import threading
 
 from flask import current_app, request, session
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_socketio import emit, join_room
+from flask_socketio import ConnectionRefusedError, emit, join_room
+from engineio import json as engineio_json
+from socketio import packet as socketio_packet
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 
 from ..accounts.models import User
@@ -30,6 +34,29 @@ from . import service as meetings
 from .models import AgendaItem, Meeting, SignedOut, Statement
 
 log = logging.getLogger(__name__)
+
+MALFORMED_PACKET = "malformed_packet"
+
+
+class _PacketJSON:
+    """The JSON of Socket.IO packets. A packet whose data cannot be read at all (invalid
+    JSON, nesting deeper than Python's recursion allows) would be dropped by the library
+    without an answer; it becomes the event ``malformed_packet`` instead, which is
+    answered like any other malformed message (a handshake is refused)."""
+
+    @staticmethod
+    def dumps(*args, **kwargs):
+        return engineio_json.dumps(*args, **kwargs)
+
+    @staticmethod
+    def loads(*args, **kwargs):
+        try:
+            return engineio_json.loads(*args, **kwargs)   # integers of at most 100 digits
+        except (ValueError, RecursionError):
+            return [MALFORMED_PACKET]
+
+
+socketio_packet.Packet.json = _PacketJSON   # what socketio.Server(json=…) sets, too
 
 TALLY_INTERVAL = 0.1
 
@@ -58,7 +85,7 @@ def _refused(code: str) -> ConnectionRefusedError:
 
 
 @socketio.on("connect")
-def connect(auth=None):
+def connect(auth=None, *_extra):
     """The handshake is always answered: accepted, or refused with a stable code
     (``malformed``, ``unauthorized``, ``not_invited``, ``busy``, ``server_error``)."""
     try:
@@ -94,11 +121,11 @@ def _refusal(error: DomainError) -> dict:
 
 
 @socketio.on("since")
-def since(data=None):
+def since(data=None, *extra):
     """Events after a sequence number: a client that saw a gap asks for what it missed."""
     try:
         limits.check_request(_person_key(), request.sid)
-        seq = schema.since(data)
+        seq = schema.since(data if not extra else None)
         meeting = _meeting()
         if meeting is None:
             raise NotAllowed(_("You may no longer act in this meeting."))
@@ -117,13 +144,23 @@ def since(data=None):
 
 def _busy() -> dict:
     log.warning("room event refused: no database connection free")
-    return {"ok": False, "error": {"code": "busy",
-                                   "message": _("The server is busy: try again in a moment.")}}
+    return {"ok": False, "error": {"code": "busy", "message": _without_database(
+        lambda: _("The server is busy: try again in a moment."))}}
 
 
 def _failed() -> dict:
-    return {"ok": False, "error": {"code": "server_error",
-                                   "message": _("Something went wrong on the server: try again.")}}
+    return {"ok": False, "error": {"code": "server_error", "message": _without_database(
+        lambda: _("Something went wrong on the server: try again."))}}
+
+
+def _without_database(translate) -> str:
+    """A message in the person's language, which takes loading them; without a database
+    connection, in the language of the browser's session or the default."""
+    try:
+        return translate()
+    except SQLAlchemyError:
+        with force_locale(session.get("locale") or current_app.config["BABEL_DEFAULT_LOCALE"]):
+            return translate()
 
 
 def _person_key():
@@ -234,11 +271,11 @@ def _missing_statement():
 
 
 @socketio.on("act")
-def act(data=None):
+def act(data=None, *extra):
     """One room action; the answer comes after the commit: ``{ok: true, seq, …}`` or
     ``{ok: false, error: {code, message}}``, whatever was sent."""
     try:
-        name, data = schema.action(data)
+        name, data = schema.action(data if not extra else None)
         limits.check_action(request.sid, _person_key(), name)
         meeting = _meeting()
         if meeting is None:
@@ -259,6 +296,11 @@ def act(data=None):
     if isinstance(value, dict):
         answer.update(value)
     return answer
+
+
+@socketio.on(MALFORMED_PACKET)
+def malformed_packet(*_args):
+    return _refusal(schema.Malformed(_("The room could not read this message.")))
 
 
 @socketio.on("disconnect")
