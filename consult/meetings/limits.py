@@ -23,6 +23,9 @@ from flask_babel import gettext as _
 from ..errors import TooManyAttempts
 
 
+_now = time.monotonic     # the tests stop it
+
+
 class RateLimited(TooManyAttempts):
     code = "rate_limited"
 
@@ -78,7 +81,7 @@ def _too_fast() -> RateLimited:
 
 def check_request(person, sid=None) -> None:
     """A catch-up request: counted with the connection's and the person's events."""
-    config, windows, now = current_app.config, _windows(), time.monotonic()
+    config, windows, now = current_app.config, _windows(), _now()
     if sid is not None and not windows.hit((sid, "all"), config["ROOM_ACTIONS_PER_SECOND"], 1.0, now):
         raise _too_fast()
     if person is not None and not windows.hit(("person", person, "all"),
@@ -94,7 +97,7 @@ def check_action(sid, person, action: str) -> None:
         return
     name, kind = setting
     limit = current_app.config[name]
-    if not _windows().hit(("person", person, kind), limit, 60.0, time.monotonic()):
+    if not _windows().hit(("person", person, kind), limit, 60.0, _now()):
         raise RateLimited({
             "statements": _("At most %(n)d statements a minute: wait a moment before the next.", n=limit),
             "hands": _("At most %(n)d raised or lowered hands a minute: wait a moment.", n=limit),
