@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from contextlib import nullcontext
 
 from flask import current_app, request, session
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, emit, join_room
@@ -109,6 +110,7 @@ def connect(auth=None, *_extra):
     finally:
         db.session.close()           # the connection goes back to the pool before any sending
     session["meeting_id"] = meeting_id
+    session["room_locale"] = str(get_locale())
     join_room(room(meeting_id))
     if session.get("login_id"):
         join_room(f"login:{session['login_id']}")
@@ -124,8 +126,9 @@ def _refusal(error: DomainError) -> dict:
 def since(data=None, *extra):
     """Events after a sequence number: a client that saw a gap asks for what it missed."""
     try:
-        limits.check_request(_person_key(), request.sid)
-        seq = schema.since(data if not extra else None)
+        with _cheap_locale():
+            limits.check_request(_person_key(), request.sid)
+            seq = schema.since(data if not extra else None)
         meeting = _meeting()
         if meeting is None:
             raise NotAllowed(_("You may no longer act in this meeting."))
@@ -161,6 +164,13 @@ def _without_database(translate) -> str:
     except SQLAlchemyError:
         with force_locale(session.get("locale") or current_app.config["BABEL_DEFAULT_LOCALE"]):
             return translate()
+
+
+def _cheap_locale():
+    """The language the connection was accepted in, for refusals made before the person
+    is loaded (which takes a query)."""
+    locale = session.get("room_locale")
+    return force_locale(locale) if locale else nullcontext()
 
 
 def _person_key():
@@ -275,8 +285,9 @@ def act(data=None, *extra):
     """One room action; the answer comes after the commit: ``{ok: true, seq, …}`` or
     ``{ok: false, error: {code, message}}``, whatever was sent."""
     try:
-        name, data = schema.action(data if not extra else None)
-        limits.check_action(request.sid, _person_key(), name)
+        with _cheap_locale():           # a flood is refused before any query, its own included
+            name, data = schema.action(data if not extra else None)
+            limits.check_action(request.sid, _person_key(), name)
         meeting = _meeting()
         if meeting is None:
             raise NotAllowed(_("You may no longer act in this meeting."))
