@@ -97,6 +97,7 @@ def connect(auth=None, *_extra):
         if meeting is None or not meetings.can_enter(current_user, meeting):
             raise _refused("not_invited")
         missed = [e.as_message() for e in meetings.events_after(meeting, last_seq)]
+        locale = str(get_locale())       # the person's language, while they can be loaded
     except ConnectionRefusedError:
         raise
     except DomainError as error:
@@ -110,7 +111,7 @@ def connect(auth=None, *_extra):
     finally:
         db.session.close()           # the connection goes back to the pool before any sending
     session["meeting_id"] = meeting_id
-    session["room_locale"] = str(get_locale())
+    session["room_locale"] = locale
     join_room(room(meeting_id))
     if session.get("login_id"):
         join_room(f"login:{session['login_id']}")

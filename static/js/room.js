@@ -31,7 +31,8 @@
     if (!me.signed_in && state.meeting.state !== "ended" && state.meeting.state !== "cancelled") act("sign_in");
   });
   socket.on("disconnect", () => status(T.lost, "warn"));
-  socket.on("connect_error", (err) => status(err && err.message === "not_invited" || err.message === "unauthorized"
+  // A refused handshake names its reason: see consult/meetings/live.py connect().
+  socket.on("connect_error", (err) => status(err && ["not_invited", "unauthorized", "malformed"].includes(err.message)
     ? T.refused : T.lost, "warn"));
   socket.on("signed_out", () => { status(T.signed_out, "warn"); socket.disconnect(); });
   socket.on("event", (ev) => receive([ev]));

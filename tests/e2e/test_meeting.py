@@ -165,6 +165,8 @@ def test_what_people_type_survives_the_room_s_events(browser, e2e_database):
                      options=["甲方案", "乙方案", "丙方案"])
         assert ballot["ok"], ballot
 
+        moderator.locator(".decision-form button[type=submit]").click()          # nothing written yet
+        expect(moderator.locator(".decision-form .form-error")).to_contain_text("2000")  # said beside the form
         resident.locator(".cast-form").get_by_label("乙方案").check()
         moderator.locator("#present-handle").fill("13912340088")
         decision = moderator.locator("#decision-text")
@@ -189,8 +191,10 @@ def test_what_people_type_survives_the_room_s_events(browser, e2e_database):
         expect(moderator.locator("#present-handle")).to_have_value("13912340088")
         expect(resident.locator(".cast-form").get_by_label("乙方案")).to_be_checked()
 
+        expect(moderator.locator(".decision-form .form-error")).to_be_visible()      # still there
         moderator.locator(".decision-form button[type=submit]").click()
         expect(moderator.locator("#agenda")).to_contain_text("同意按乙方案划线")
+        expect(moderator.locator(".decision-form .form-error")).to_be_hidden()
         moderator.locator(".present-form button[type=submit]").click()
         expect(moderator.locator("#attendance")).to_contain_text("赵**")
         resident.locator(".cast-form button[type=submit]").click()
