@@ -7,6 +7,11 @@
   the commit; the events it wrote are then broadcast to the room (``_broadcast``).
   Who acts is checked again at every event: a revoked role, a password change or a
   sign-out elsewhere stops the connection from acting.
+* Every message is answered, whatever it holds: it is checked against its schema
+  (``schema.py``) and the room's limits (``limits.py``) before any query; a malformed
+  one, one over a limit, one that finds no database connection free or one that fails
+  gets ``{ok: false, error: {code, message}}``, a handshake a refusal with its reason.
+  The database connection is given back as soon as the handler has what it needs.
 * Ballot tallies are not events: casts mark a ballot, and a ticker in each process sends
   the room one tally, counted in the database, at most every ``TALLY_INTERVAL`` seconds.
 """
@@ -312,6 +317,12 @@ def act(data=None, *extra):
 
 @socketio.on(MALFORMED_PACKET)
 def malformed_packet(*_args):
+    return _refusal(schema.Malformed(_("The room could not read this message.")))
+
+
+@socketio.on("*")
+def unknown_event(_event, *_args):
+    """Any other event is answered too, if its sender waits for an answer."""
     return _refusal(schema.Malformed(_("The room could not read this message.")))
 
 

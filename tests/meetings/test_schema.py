@@ -64,6 +64,8 @@ def test_every_malformed_message_is_answered_and_changes_nothing(app, meeting, c
         assert _answered(moderator.emit("act", payload, callback=True)), payload
     for payload in [None, 5, [], {"seq": 1e300}, {"seq": -1}, {"seq": "x" * 10_000}]:
         assert _answered(moderator.emit("since", payload, callback=True)), payload
+    assert _answered(moderator.emit("no_such_event", {"a": 1}, callback=True))
+    assert _answered(moderator.emit("act", {"action": "pause"}, "one more", callback=True))
     assert db.session.scalar(select(func.count()).select_from(MeetingEvent)) == before
     assert act(moderator, "pause")["ok"]                    # and the connection goes on
 
