@@ -369,6 +369,7 @@ def tally_message(ballot) -> dict:
     if ballot.secrecy is Secrecy.named:
         counted = voting.tally(ballot)
         message["marks"] = {key: counted.of(key).headcount for key in ballot.choices()}
+    assert set(message) <= set(schema.TALLY), message
     return message
 
 
