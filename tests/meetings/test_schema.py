@@ -98,6 +98,11 @@ def test_room_js_applies_the_events_of_the_schema():
     handled = set(re.findall(r'case "([a-z_]+)":', script))
     assert set(schema.EVENTS) <= handled | {"rescheduled"}, set(schema.EVENTS) - handled
     assert handled <= set(schema.EVENTS), handled - set(schema.EVENTS)
+    apply = script[script.index("function apply(ev)"):script.index("default: break;")] + "default:"
+    for kinds, body in re.findall(r'((?:case "[a-z_]+":\s*)+)(.*?)(?=case "|default:)', apply, re.S):
+        used = set(re.findall(r"\bd\.(\w+)", body))
+        for kind in re.findall(r'case "([a-z_]+)"', kinds):
+            assert used <= set(schema.EVENTS[kind]), (kind, used - set(schema.EVENTS[kind]))
 
 
 def test_the_quorum_is_decided_by_the_server(app, meeting, cast):
