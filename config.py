@@ -38,7 +38,25 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'consult.db'}"
     )
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Database connections per process: a request or a room event holds one only for its
+    # transaction. Under gevent thousands of room connections share DATABASE_POOL_SIZE (+
+    # DATABASE_MAX_OVERFLOW) of them; an event that finds none free within
+    # DATABASE_POOL_TIMEOUT seconds is answered "busy" instead of waiting without end.
+    SQLALCHEMY_ENGINE_OPTIONS = {
+        "pool_pre_ping": True,
+        "pool_size": int(os.environ.get("DATABASE_POOL_SIZE", "10")),
+        "max_overflow": int(os.environ.get("DATABASE_MAX_OVERFLOW", "10")),
+        "pool_timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "5")),
+    }
+
+    # The live room's limits (per server process): events per second of one connection
+    # and of one person over all their connections; statements, raised or lowered hands
+    # and votes per person and minute. An action over a limit is refused ("rate_limited").
+    ROOM_ACTIONS_PER_SECOND = int(os.environ.get("ROOM_ACTIONS_PER_SECOND", "5"))
+    ROOM_PERSON_ACTIONS_PER_SECOND = int(os.environ.get("ROOM_PERSON_ACTIONS_PER_SECOND", "8"))
+    ROOM_STATEMENTS_PER_MINUTE = int(os.environ.get("ROOM_STATEMENTS_PER_MINUTE", "6"))
+    ROOM_HANDS_PER_MINUTE = int(os.environ.get("ROOM_HANDS_PER_MINUTE", "10"))
+    ROOM_CASTS_PER_MINUTE = int(os.environ.get("ROOM_CASTS_PER_MINUTE", "10"))
 
     # SOCKETIO_MESSAGE_QUEUE: redis://127.0.0.1:6379/0 when several server processes
     # must share live rooms. Empty: a single process.
@@ -165,6 +183,11 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key"
     SOCKETIO_ASYNC_MODE = "threading"
     SQLALCHEMY_DATABASE_URI = os.environ.get("CONSULT_TEST_DATABASE_URL", "sqlite://")
+    # An in-memory SQLite database has a single connection: no pool to size.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Tests act as fast as the machine goes; the tests of the limits set their own.
+    ROOM_ACTIONS_PER_SECOND = ROOM_PERSON_ACTIONS_PER_SECOND = 10_000
+    ROOM_STATEMENTS_PER_MINUTE = ROOM_HANDS_PER_MINUTE = ROOM_CASTS_PER_MINUTE = 10_000
     # Argon2 at full cost makes a suite of hundreds of logins slow; the parameters are
     # read from here so that tests use a cheaper (still Argon2id) setting.
     PASSWORD_HASH_COST = "test"

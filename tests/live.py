@@ -22,7 +22,8 @@ def free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, database: Path, *, port: int | None = None, message_queue: str = "", name: str = "server"):
+    def __init__(self, database: Path, *, port: int | None = None, message_queue: str = "", name: str = "server",
+                 env: dict | None = None):
         self.database = database
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -30,7 +31,12 @@ class LiveServer:
         env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "HOST": "127.0.0.1",
                "PORT": str(self.port), "SECRET_KEY": "e2e-secret", "SOCKETIO_MESSAGE_QUEUE": message_queue,
                # Browser tests look at the figures change within seconds, not five minutes.
-               "FIGURES_CACHE_SECONDS": "0"}
+               "FIGURES_CACHE_SECONDS": "0",
+               # Tests act in the room as fast as the machine goes; those of its limits set their own.
+               **{name: "100000" for name in ("ROOM_ACTIONS_PER_SECOND", "ROOM_PERSON_ACTIONS_PER_SECOND",
+                                               "ROOM_STATEMENTS_PER_MINUTE", "ROOM_HANDS_PER_MINUTE",
+                                               "ROOM_CASTS_PER_MINUTE")},
+               **(env or {})}
         self.process = subprocess.Popen([sys.executable, "-m", "consult.serve"], cwd=ROOT, env=env,
                                         stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30

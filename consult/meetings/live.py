@@ -7,24 +7,62 @@
   the commit; the events it wrote are then broadcast to the room (``_broadcast``).
   Who acts is checked again at every event: a revoked role, a password change or a
   sign-out elsewhere stops the connection from acting.
+* Every message is answered, whatever it holds: it is checked against its schema
+  (``schema.py``) and the room's limits (``limits.py``) before any query; a malformed
+  one, one over a limit, one that finds no database connection free or one that fails
+  gets ``{ok: false, error: {code, message}}``, a handshake a refusal with its reason.
+  The database connection is given back as soon as the handler has what it needs.
 * Ballot tallies are not events: casts mark a ballot, and a ticker in each process sends
   the room one tally, counted in the database, at most every ``TALLY_INTERVAL`` seconds.
 """
 from __future__ import annotations
 
+import logging
 import threading
+from contextlib import nullcontext
 
-from flask import current_app, session
+from flask import current_app, request, session
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_socketio import emit, join_room
+from flask_socketio import ConnectionRefusedError, emit, join_room
+from engineio import json as engineio_json
+from socketio import packet as socketio_packet
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 
 from ..accounts.models import User
 from ..database import on_commit, unit_of_work
 from ..errors import DomainError, InvalidInput, NotAllowed, NotFound
 from ..extensions import db, socketio
+from . import limits, schema
 from . import service as meetings
 from .models import AgendaItem, Meeting, SignedOut, Statement
+
+log = logging.getLogger(__name__)
+
+MALFORMED_PACKET = "malformed_packet"
+
+
+class _PacketJSON:
+    """The JSON of Socket.IO packets. A packet whose data cannot be read at all (invalid
+    JSON, nesting deeper than Python's recursion allows) would be dropped by the library
+    without an answer; it becomes the event ``malformed_packet`` instead, which is
+    answered like any other malformed message (a handshake is refused)."""
+
+    @staticmethod
+    def dumps(*args, **kwargs):
+        return engineio_json.dumps(*args, **kwargs)
+
+    @staticmethod
+    def loads(*args, **kwargs):
+        try:
+            return engineio_json.loads(*args, **kwargs)   # integers of at most 100 digits
+        except (ValueError, RecursionError):
+            return [MALFORMED_PACKET]
+
+
+socketio_packet.Packet.json = _PacketJSON   # what socketio.Server(json=…) sets, too
 
 TALLY_INTERVAL = 0.1
 
@@ -48,38 +86,102 @@ def _signed_out() -> bool:
     return login_id is not None and db.session.get(SignedOut, login_id) is not None
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+def _refused(code: str) -> ConnectionRefusedError:
+    return ConnectionRefusedError(code)
 
 
 @socketio.on("connect")
-def connect(auth=None):
-    auth = auth if isinstance(auth, dict) else {}
-    if not current_user.is_authenticated or _signed_out():
-        raise ConnectionRefusedError("unauthorized")
-    meeting = db.session.get(Meeting, _int(auth.get("meeting")) or 0)
-    if meeting is None or not meetings.can_enter(current_user, meeting):
-        raise ConnectionRefusedError("not_invited")
-    session["meeting_id"] = meeting.id
-    join_room(room(meeting.id))
+def connect(auth=None, *_extra):
+    """The handshake is always answered: accepted, or refused with a stable code
+    (``malformed``, ``unauthorized``, ``not_invited``, ``busy``, ``server_error``)."""
+    try:
+        meeting_id, last_seq = schema.handshake(auth)
+        if not current_user.is_authenticated or _signed_out():
+            raise _refused("unauthorized")
+        meeting = db.session.get(Meeting, meeting_id)
+        if meeting is None or not meetings.can_enter(current_user, meeting):
+            raise _refused("not_invited")
+        missed = [e.as_message() for e in meetings.events_after(meeting, last_seq)]
+        locale = str(get_locale())       # the person's language, while they can be loaded
+    except ConnectionRefusedError:
+        raise
+    except DomainError as error:
+        raise _refused(error.code)
+    except SQLAlchemyTimeout:
+        log.warning("room handshake refused: no database connection free")
+        raise _refused("busy")
+    except Exception:
+        log.exception("room handshake failed")
+        raise _refused("server_error")
+    finally:
+        db.session.close()           # the connection goes back to the pool before any sending
+    session["meeting_id"] = meeting_id
+    session["room_locale"] = locale
+    join_room(room(meeting_id))
     if session.get("login_id"):
         join_room(f"login:{session['login_id']}")
-    missed = meetings.events_after(meeting, _int(auth.get("last_seq")) or 0)
     if missed:
-        emit("events", [e.as_message() for e in missed])
+        emit("events", missed)
+
+
+def _refusal(error: DomainError) -> dict:
+    return {"ok": False, "error": {"code": error.code, "message": str(error.message)}}
 
 
 @socketio.on("since")
-def since(data):
+def since(data=None, *extra):
     """Events after a sequence number: a client that saw a gap asks for what it missed."""
-    meeting = _meeting()
-    if meeting is None:
-        return {"ok": False, "error": {"code": "not_allowed"}}
-    events = meetings.events_after(meeting, _int((data or {}).get("seq")) or 0)
-    return {"ok": True, "events": [e.as_message() for e in events]}
+    try:
+        with _cheap_locale():
+            limits.check_request(_person_key(), request.sid)
+            seq = schema.since(data if not extra else None)
+        meeting = _meeting()
+        if meeting is None:
+            raise NotAllowed(_("You may no longer act in this meeting."))
+        events = [e.as_message() for e in meetings.events_after(meeting, seq)]
+    except DomainError as error:
+        return _refusal(error)
+    except SQLAlchemyTimeout:
+        return _busy()
+    except Exception:
+        log.exception("room catch-up failed")
+        return _failed()
+    finally:
+        db.session.close()
+    return {"ok": True, "events": events}
+
+
+def _busy() -> dict:
+    log.warning("room event refused: no database connection free")
+    return {"ok": False, "error": {"code": "busy", "message": _without_database(
+        lambda: _("The server is busy: try again in a moment."))}}
+
+
+def _failed() -> dict:
+    return {"ok": False, "error": {"code": "server_error", "message": _without_database(
+        lambda: _("Something went wrong on the server: try again."))}}
+
+
+def _without_database(translate) -> str:
+    """A message in the person's language, which takes loading them; without a database
+    connection, in the language of the browser's session or the default."""
+    try:
+        return translate()
+    except SQLAlchemyError:
+        with force_locale(session.get("locale") or current_app.config["BABEL_DEFAULT_LOCALE"]):
+            return translate()
+
+
+def _cheap_locale():
+    """The language the connection was accepted in, for refusals made before the person
+    is loaded (which takes a query)."""
+    locale = session.get("room_locale")
+    return force_locale(locale) if locale else nullcontext()
+
+
+def _person_key():
+    """Who sends the event, without a database query: the session's user id."""
+    return session.get("_user_id")
 
 
 def _meeting() -> Meeting | None:
@@ -94,7 +196,7 @@ def _meeting() -> Meeting | None:
 # --- acting --------------------------------------------------------------------------------
 
 def _person(data, key="user") -> User:
-    person = db.session.get(User, _int(data.get(key)) or 0)
+    person = db.session.get(User, data.get(key) or 0)
     if person is None:
         raise NotFound(_("This person does not exist."))
     return person
@@ -112,7 +214,7 @@ def _person_by_handle(data) -> User:
 
 
 def _item(meeting: Meeting, data) -> AgendaItem:
-    item = db.session.get(AgendaItem, _int(data.get("item")) or 0)
+    item = db.session.get(AgendaItem, data["item"])
     if item is None or item.meeting_id != meeting.id:
         raise NotFound(_("This item is not on the meeting's agenda."))
     return item
@@ -121,7 +223,7 @@ def _item(meeting: Meeting, data) -> AgendaItem:
 def _ballot(meeting: Meeting, data):
     from ..voting.models import Ballot
 
-    ballot = db.session.get(Ballot, _int(data.get("ballot")) or 0)
+    ballot = db.session.get(Ballot, data["ballot"])
     if ballot is None or ballot.meeting_id != meeting.id:
         raise NotFound(_("This ballot is not of this meeting."))
     return ballot
@@ -131,10 +233,10 @@ def _cast(meeting, actor, data):
     from ..voting import service as voting
 
     ballot = _ballot(meeting, data)
-    choice = data.get("choice")
-    receipt = voting.cast(ballot, actor=actor, choice=choice if isinstance(choice, (str, list)) else "",
-                          client_key=str(data.get("client_key") or "")[:64] or None)
-    _mark_dirty(ballot.id, meeting.id)
+    receipt = voting.cast(ballot, actor=actor, choice=data["choice"], client_key=data.get("client_key") or None)
+    ballot_id, meeting_id = ballot.id, meeting.id
+    # After the commit: a tick that counted before it would miss this vote for good.
+    on_commit(lambda: _mark_dirty(ballot_id, meeting_id), key=f"tally:{ballot_id}")
     return {"receipt": receipt}
 
 
@@ -150,7 +252,7 @@ def _open_ballot(meeting, actor, data):
         options = options.splitlines()
     ballot = meetings.open_ballot(meeting, actor=actor, question=str(data.get("question") or ""),
                                   rule=str(data.get("rule") or "simple_majority"), kind=kind,
-                                  options=[str(o) for o in options], max_choices=_int(data.get("max_choices")) or 1,
+                                  options=list(options), max_choices=data.get("max_choices") or 1,
                                   secrecy=Secrecy.secret if data.get("secret") else Secrecy.named)
     return {"ballot": ballot.id}
 
@@ -168,11 +270,11 @@ ACTIONS = {
     "raise_hand": lambda m, a, d: meetings.raise_hand(m, actor=a),
     "lower_hand": lambda m, a, d: meetings.lower_hand(m, _person(d) if d.get("user") else a, actor=a),
     "lower_all": lambda m, a, d: meetings.lower_all_hands(m, actor=a),
-    "give_floor": lambda m, a, d: meetings.give_floor(m, _person(d), actor=a, seconds=_int(d.get("seconds"))),
+    "give_floor": lambda m, a, d: meetings.give_floor(m, _person(d), actor=a, seconds=d.get("seconds")),
     "take_floor": lambda m, a, d: meetings.take_floor(m, actor=a),
     "statement": lambda m, a, d: meetings.post_statement(m, actor=a, body=str(d.get("body") or "")),
     "hide_statement": lambda m, a, d: meetings.hide_statement(
-        m, db.session.get(Statement, _int(d.get("id")) or 0) or _missing_statement(), actor=a,
+        m, db.session.get(Statement, d["id"]) or _missing_statement(), actor=a,
         reason=str(d.get("reason") or "")),
     "ballot_open": _open_ballot,
     "ballot_close": lambda m, a, d: meetings.close_ballot(m, _ballot(m, d), actor=a),
@@ -185,26 +287,48 @@ def _missing_statement():
 
 
 @socketio.on("act")
-def act(data):
+def act(data=None, *extra):
     """One room action; the answer comes after the commit: ``{ok: true, seq, …}`` or
-    ``{ok: false, error: {code, message}}``."""
-    data = data if isinstance(data, dict) else {}
+    ``{ok: false, error: {code, message}}``, whatever was sent."""
     try:
+        with _cheap_locale():           # a flood is refused before any query, its own included
+            name, data = schema.action(data if not extra else None)
+            limits.check_action(request.sid, _person_key(), name)
         meeting = _meeting()
         if meeting is None:
             raise NotAllowed(_("You may no longer act in this meeting."))
-        action = ACTIONS.get(str(data.get("action")))
-        if action is None:
-            raise InvalidInput(_("Unknown action."))
         with unit_of_work():
-            value = action(meeting, current_user._get_current_object(), data)
+            value = ACTIONS[name](meeting, current_user._get_current_object(), data)
             events = meetings.events_written()
     except DomainError as error:
-        return {"ok": False, "error": {"code": error.code, "message": str(error.message)}}
+        return _refusal(error)
+    except SQLAlchemyTimeout:
+        return _busy()
+    except Exception:
+        log.exception("room action failed")
+        return _failed()
+    finally:
+        db.session.close()
     answer = {"ok": True, "seq": events[-1][1]["seq"] if events else None}
     if isinstance(value, dict):
         answer.update(value)
     return answer
+
+
+@socketio.on(MALFORMED_PACKET)
+def malformed_packet(*_args):
+    return _refusal(schema.Malformed(_("The room could not read this message.")))
+
+
+@socketio.on("*")
+def unknown_event(_event, *_args):
+    """Any other event is answered too, if its sender waits for an answer."""
+    return _refusal(schema.Malformed(_("The room could not read this message.")))
+
+
+@socketio.on("disconnect")
+def disconnect(*_args):
+    limits.forget(request.sid)
 
 
 # --- tallies, coalesced --------------------------------------------------------------------
@@ -245,32 +369,48 @@ def tally_message(ballot) -> dict:
     if ballot.secrecy is Secrecy.named:
         counted = voting.tally(ballot)
         message["marks"] = {key: counted.of(key).headcount for key in ballot.choices()}
+    assert set(message) <= set(schema.TALLY), message
     return message
 
 
 def _tick(app) -> None:
+    """Send the tallies of the ballots cast in, every ``TALLY_INTERVAL``, until idle. A
+    failure while counting or sending is logged and the ticker goes on: the next cast is
+    counted again. Whatever ends the ticker marks it stopped, so that the next cast starts
+    another."""
+    tallies, idle = _tallies(app), 0
+    try:
+        while True:
+            socketio.sleep(TALLY_INTERVAL)
+            with tallies.lock:
+                due = dict(tallies.dirty)
+                tallies.dirty.clear()
+                idle = 0 if due else idle + 1
+                if idle >= IDLE_TICKS:
+                    tallies.running = False
+                    return
+            if due:
+                try:
+                    _send_tallies(app, due)
+                except Exception:
+                    log.exception("live tallies of ballots %s failed", sorted(due))
+    except BaseException:
+        with tallies.lock:
+            tallies.running = False
+        raise
+
+
+def _send_tallies(app, due: dict[int, int]) -> None:
     from ..voting.models import Ballot
 
-    tallies, idle = _tallies(app), 0
-    while True:
-        socketio.sleep(TALLY_INTERVAL)
-        with tallies.lock:
-            due = dict(tallies.dirty)
-            tallies.dirty.clear()
-            idle = 0 if due else idle + 1
-            if idle >= IDLE_TICKS:
-                tallies.running = False
-                return
-        if not due:
-            continue
-        with app.app_context():
-            try:
-                for ballot_id, meeting_id in due.items():
-                    ballot = db.session.get(Ballot, ballot_id)
-                    if ballot is not None:
-                        socketio.emit("tally", tally_message(ballot), to=room(meeting_id))
-            finally:
-                db.session.remove()
+    with app.app_context():
+        try:
+            for ballot_id, meeting_id in due.items():
+                ballot = db.session.get(Ballot, ballot_id)
+                if ballot is not None:
+                    socketio.emit("tally", tally_message(ballot), to=room(meeting_id))
+        finally:
+            db.session.remove()
 
 
 def sign_out(login_id: str | None) -> None:

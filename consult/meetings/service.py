@@ -24,6 +24,7 @@ from ..extensions import db
 from ..notifications import service as notifications
 from ..places.models import Household, HouseholdMember, Place, Relation
 from ..privacy import mask_personal_numbers, shown_name
+from . import schema
 from .models import (
     AgendaItem,
     Attendance,
@@ -62,6 +63,7 @@ def _event(meeting: Meeting, kind: str, /, *, actor, **data) -> MeetingEvent:
                              .values(last_seq=Meeting.last_seq + 1).returning(Meeting.last_seq),
                              execution_options={"synchronize_session": False}).scalar_one()
     db.session.expire(meeting, ["last_seq"])
+    schema.check_event(kind, data)
     event = MeetingEvent(meeting_id=meeting.id, seq=seq, actor_id=getattr(actor, "id", None), kind=kind,
                          data=data, at=utcnow())
     db.session.add(event)
@@ -307,10 +309,9 @@ def mark_present(meeting: Meeting, person: User, *, actor) -> Attendance:
 
 def _attended(meeting: Meeting, person: User, actor, *, in_person: bool) -> None:
     db.session.flush()
-    present, expected = quorum_figures(meeting)
     _event(meeting, "signed_in", actor=actor, user=person.id, name=public_name(person, meeting.place),
            role=role_in(person, meeting), in_person=in_person, invited=is_invited(person, meeting),
-           present=present, expected=expected)
+           **quorum(meeting))
 
 
 def quorum_figures(meeting: Meeting) -> tuple[int, int]:
@@ -322,6 +323,12 @@ def quorum_figures(meeting: Meeting) -> tuple[int, int]:
                                 .where(Attendance.meeting_id == meeting.id))
     expected = db.session.scalar(select(func.count()).select_from(Invitee).where(Invitee.meeting_id == meeting.id))
     return present, expected
+
+
+def quorum(meeting: Meeting) -> dict:
+    """What the room shows of the quorum, decided here: the page's script only draws it."""
+    present, expected = quorum_figures(meeting)
+    return {"present": present, "expected": expected, "quorum_met": meeting.quorum.met(present, expected)}
 
 
 # --- the room: running it --------------------------------------------------------------------

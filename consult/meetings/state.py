@@ -20,7 +20,6 @@ def room_state(meeting: Meeting, viewer) -> dict:
     place = meeting.place
     attendance = db.session.scalars(select(Attendance).where(Attendance.meeting_id == meeting.id)
                                     .order_by(Attendance.at)).all()
-    present, expected = meetings.quorum_figures(meeting)
     invited = set(db.session.scalars(select(Invitee.user_id).where(Invitee.meeting_id == meeting.id)))
     hands = db.session.scalars(select(RaisedHand).where(RaisedHand.meeting_id == meeting.id)
                                .order_by(RaisedHand.at)).all()
@@ -36,8 +35,7 @@ def room_state(meeting: Meeting, viewer) -> dict:
         "attendance": [{"user": a.user_id, "name": meetings.public_name(a.user, place),
                         "role": meetings.role_in(a.user, meeting), "in_person": a.in_person,
                         "invited": a.user_id in invited} for a in attendance],
-        "present": present,
-        "expected": expected,
+        **meetings.quorum(meeting),
         "speakers_open": meeting.speakers_open,
         "hands": [{"user": h.user_id, "name": meetings.public_name(h.user, place)} for h in hands],
         "floor": {"user": meeting.floor_user_id, "name": meetings.public_name(meeting.floor_user, place),

@@ -176,7 +176,8 @@ def test_the_room_shows_every_payload_as_text(browser, live_server, phone_page, 
     resident.locator(".cast-form").get_by_role("button", name="投票").click()
     expect(resident.locator(".room-ballot")).to_contain_text("您已投票")
     expect(moderator.locator(".room-ballot .turnout")).to_contain_text("1 / 2")
-    moderator.get_by_role("button", name="结束并计票").click()                # the count, options as text
+    moderator.locator(".room-ballot").get_by_role("button", name="结束并计票").click()   # the count, options as text
+    moderator.locator("#room-confirm").get_by_role("button", name="结束并计票").click()   # asked first
     for page in (resident, moderator):
         expect(page.locator(".room-ballot .verdict")).to_have_text("通过")
         expect(page.locator(".room-ballot .tally li")).to_have_count(len(OPTIONS))

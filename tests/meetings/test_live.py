@@ -89,7 +89,7 @@ def test_illegal_actions_get_a_clear_refusal(app, meeting, cast):
     answer = act(resident, "start")
     assert answer["ok"] is False and answer["error"]["code"] == "not_allowed"
     answer = act(resident, "no_such_thing")
-    assert answer["error"]["code"] == "invalid_input"
+    assert answer["error"]["code"] == "malformed"
     answer = act(resident, "statement", body="你好")
     assert answer["error"]["code"] == "invalid_transition" and answer["error"]["message"]
 
@@ -163,3 +163,37 @@ def test_tallies_are_coalesced_and_counted_in_the_database(app, cast, neighbours
         time.sleep(0.05)
     assert tallies and tallies[-1] == {"ballot": ballot, "cast": 12, "eligible": 12, "marks": {"yes": 8, "no": 4, "abstain": 0}}
     assert len(tallies) < 12   # one message per tick, not one per vote
+
+
+def test_a_failed_tally_does_not_stop_the_live_tallies(app, cast, meeting, monkeypatch):
+    """The tally query fails once: the next cast's tally still reaches the room."""
+    from consult.meetings import live
+
+    _, moderator = connect(app, "moderator", meeting)
+    _, wang = connect(app, "13900000001", meeting)
+    _, zhang = connect(app, "13900000002", meeting)
+    for phone in (wang, zhang):
+        assert act(phone, "sign_in")["ok"]
+    act(moderator, "start")
+    ballot = act(moderator, "ballot_open", question="是否同意？")["ballot"]
+    real, failures = live.tally_message, []
+
+    def failing_once(b):
+        if not failures:
+            failures.append(b.id)
+            raise RuntimeError("the database went away")
+        return real(b)
+
+    monkeypatch.setattr(live, "tally_message", failing_once)
+    moderator.get_received()
+    assert act(wang, "cast", ballot=ballot, choice="yes")["ok"]
+    deadline = time.monotonic() + 5
+    while not failures and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert failures == [ballot]
+    assert act(zhang, "cast", ballot=ballot, choice="no")["ok"]
+    tallies, deadline = [], time.monotonic() + 5
+    while time.monotonic() < deadline and not (tallies and tallies[-1]["cast"] == 2):
+        tallies += [m["args"][0] for m in moderator.get_received() if m["name"] == "tally"]
+        time.sleep(0.05)
+    assert tallies and tallies[-1]["cast"] == 2 and tallies[-1]["marks"]["no"] == 1
