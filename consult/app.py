@@ -86,6 +86,7 @@ def create_app(config_class=Config) -> Flask:
     from .minutes.views import bp as minutes_bp
     from .visits.views import bp as visits_bp
     from .surveys.views import bp as surveys_bp
+    from .wishes.views import bp as wishes_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
@@ -100,6 +101,7 @@ def create_app(config_class=Config) -> Flask:
     app.register_blueprint(minutes_bp)
     app.register_blueprint(visits_bp)
     app.register_blueprint(surveys_bp)
+    app.register_blueprint(wishes_bp)
 
     from . import cli, headers, logs, web
 

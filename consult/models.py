@@ -34,3 +34,4 @@ from .motions.models import Motion, MotionUpdate, Rating, Responder  # noqa: F40
 from .minutes.models import Minutes, MinutesVersion, Remark, Signature, Signer  # noqa: F401
 from .visits.models import Visit  # noqa: F401
 from .surveys.models import Survey, SurveyAnswer, SurveyQuestion, SurveyResponse  # noqa: F401
+from .wishes.models import Wish  # noqa: F401

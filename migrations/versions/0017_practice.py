@@ -2,7 +2,7 @@
 
 Revision ID: 0017_practice
 Revises: 0012_sessions
-Create Date: 2026-12-02 08:50:53.761929
+Create Date: 2026-12-02 08:53:09.291507
 
 """
 from alembic import op
@@ -34,6 +34,30 @@ def upgrade():
     )
     with op.batch_alter_table('surveys', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_surveys_place_id'), ['place_id'], unique=False)
+
+    op.create_table('wishes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('place_id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=60), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('state', sa.Enum('posted', 'claimed', 'fulfilled', 'confirmed', 'withdrawn', name='wishstate', native_enum=False, length=20), nullable=False),
+    sa.Column('claimed_by_id', sa.Integer(), nullable=True),
+    sa.Column('claimed_at', sa.DateTime(), nullable=True),
+    sa.Column('fulfilled_at', sa.DateTime(), nullable=True),
+    sa.Column('fulfil_note', sa.Text(), nullable=True),
+    sa.Column('confirmed_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_wishes_author_id_users')),
+    sa.ForeignKeyConstraint(['claimed_by_id'], ['users.id'], name=op.f('fk_wishes_claimed_by_id_users')),
+    sa.ForeignKeyConstraint(['place_id'], ['places.id'], name=op.f('fk_wishes_place_id_places')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_wishes'))
+    )
+    with op.batch_alter_table('wishes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_wishes_author_id'), ['author_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_wishes_claimed_by_id'), ['claimed_by_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_wishes_place_id'), ['place_id'], unique=False)
 
     op.create_table('survey_questions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -114,6 +138,12 @@ def downgrade():
 
     op.drop_table('survey_responses')
     op.drop_table('survey_questions')
+    with op.batch_alter_table('wishes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_wishes_place_id'))
+        batch_op.drop_index(batch_op.f('ix_wishes_claimed_by_id'))
+        batch_op.drop_index(batch_op.f('ix_wishes_author_id'))
+
+    op.drop_table('wishes')
     with op.batch_alter_table('surveys', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_surveys_place_id'))
 
