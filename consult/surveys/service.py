@@ -10,7 +10,7 @@ from typing import Iterable, Optional
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import permissions
@@ -149,9 +149,11 @@ def close_survey(survey: Survey, *, actor) -> Survey:
 
 
 def surveys_in(place: Place, *, actor) -> list[Survey]:
-    """The surveys of the place and of the places above it that the person may see."""
-    ids = place.ancestor_ids
-    rows = db.session.scalars(select(Survey).where(Survey.place_id.in_(ids)).order_by(Survey.id.desc()))
+    """The surveys of the place, of the places above it (which its residents answer) and of
+    the places below it, that the person may see."""
+    rows = db.session.scalars(select(Survey).join(Place, Survey.place_id == Place.id).where(or_(
+        Survey.place_id.in_(place.ancestor_ids), Place.path.startswith(place.path, autoescape=True)))
+        .order_by(Survey.id.desc()).limit(200))
     return [s for s in rows if can_view_survey(actor, s)]
 
 

@@ -22,6 +22,17 @@ def load_wish(wish_id: int) -> Wish:
     return wish
 
 
+def _done(action: str) -> str:
+    return {
+        "claim": _("You have claimed this wish. Thank you for taking it up."),
+        "release": _("The wish is open again for someone else."),
+        "fulfil": _("Marked as fulfilled: the author will confirm."),
+        "confirm": _("Thank you for confirming: your wish came true."),
+        "reject": _("The wish goes back to the one who claimed it."),
+        "withdraw": _("The wish has been withdrawn."),
+    }[action]
+
+
 @bp.route("/places/<int:place_id>/wishes", methods=["GET", "POST"])
 @login_required
 def index(place_id: int):
@@ -70,5 +81,5 @@ def change(wish_id: int, action: str):
     if not form.validate_on_submit():
         abort(400)
     if perform(wishes.change_wish, wish, action, actor=current_user, note=form.note.data or "").ok:
-        flash(_("Saved."), "success")
+        flash(_done(action), "success")
     return redirect(back)

@@ -165,3 +165,11 @@ def test_csv_has_a_bom_and_chinese_headers(app, people, tree):
     assert ["1", "最需要的服务", "助餐", "1", "100.0%"] in rows
     assert any(r[2] == "'=HYPERLINK(1)" for r in rows)
     assert "业主" not in body.decode("utf-8-sig")
+
+
+def test_a_community_lists_the_surveys_of_its_buildings_and_a_building_those_above(people, tree):
+    in_building = make_survey(tree.b1, people.moderator)
+    in_community = make_survey(tree.fc, people.moderator)
+    assert surveys.surveys_in(tree.fc, actor=people.moderator) == [in_community, in_building]
+    assert surveys.surveys_in(tree.e1, actor=people.owner) == [in_community, in_building]
+    assert surveys.surveys_in(tree.b2, actor=people.neighbour) == [in_community]

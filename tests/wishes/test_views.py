@@ -16,7 +16,8 @@ def test_resident_posts_a_wish_and_a_volunteer_takes_it_up(client, auth, folks, 
     auth.login("13900000002")
     page = client.get(f"/places/{tree.fc.id}/wishes").get_data(as_text=True)
     assert "想学用智能手机" in page and "老人" not in page  # the author's name is masked
-    client.post_form(f"/wishes/{wish.id}/claim")
+    claimed = client.post_form(f"/wishes/{wish.id}/claim", follow_redirects=True).get_data(as_text=True)
+    assert "您已认领这个心愿" in claimed and "已认领" in claimed
     client.post_form(f"/wishes/{wish.id}/fulfil", {"note": "教会了预约挂号"})
     db.session.refresh(wish)
     assert wish.state is WishState.fulfilled
