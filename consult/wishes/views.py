@@ -64,7 +64,7 @@ def detail(wish_id: int):
                            actions=wishes.available_actions(current_user, wish))
 
 
-@bp.post("/wishes/<int:wish_id>/<action>")
+@bp.post("/wishes/<int:wish_id>/<any(claim, release, fulfil, confirm, reject, withdraw):action>")
 @login_required
 def change(wish_id: int, action: str):
     wish = load_wish(wish_id)
