@@ -71,6 +71,7 @@ def test_moderator_runs_a_survey_and_a_resident_answers_it(browser, live_server,
     resident = context.new_page()
     sign_in(resident, "13912340077", "resident password")
     resident.goto(url)
+    screenshot(resident, "survey-answer-phone")
     resident.get_by_label("上门理发").check()
     resident.get_by_label("其他建议").fill("希望每月有一次上门理发")
     resident.get_by_role("button", name="提交我的回答").click()
