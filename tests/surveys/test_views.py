@@ -75,3 +75,19 @@ def test_closing_asks_first(client, auth, people, tree):
     client.post_form(f"/surveys/{survey.id}/close", {"confirmed": "1"})
     db.session.refresh(survey)
     assert survey.state is SurveyState.closed
+
+
+def test_pages_and_csv_in_english(client, auth, people, tree):
+    survey = make_survey(tree.fc, people.moderator)
+    people.moderator.locale = "en"
+    db.session.commit()
+    auth.login("moderator")
+    page = client.get(f"/surveys/{survey.id}").get_data(as_text=True)
+    assert "Results" in page and "0 responses" in page
+    assert client.get(f"/surveys/{survey.id}/results.csv").data.decode("utf-8-sig").startswith(
+        "Question no.,Survey question,Survey answer,Count,Share")
+    for url in (f"/places/{tree.fc.id}/surveys", f"/places/{tree.fc.id}/visits", f"/places/{tree.fc.id}/wishes",
+                f"/places/{tree.fc.id}"):
+        response = client.get(url)
+        assert response.status_code == 200 and "<html" in response.get_data(as_text=True), url
+    assert "Household visits" in client.get(f"/places/{tree.fc.id}").get_data(as_text=True)
