@@ -4,6 +4,7 @@ a moderator's needs survey (需求征集) that a resident answers, and a residen
 import pytest
 from playwright.sync_api import expect
 
+from consult.places.models import Place
 from tests.e2e.conftest import PHONE, screenshot, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -114,3 +115,38 @@ def test_resident_posts_a_wish_that_someone_of_the_community_fulfils(browser, li
     resident.get_by_role("button", name="确认：我的心愿已实现").click()
     expect(resident.locator("h1 .tag")).to_have_text("已圆梦")
     screenshot(resident, "wish-phone")
+
+
+@pytest.fixture
+def building_leader(e2e_database):
+    """A building leader (楼门长) of 3号楼, who lives in it."""
+    from consult import create_app
+    from consult.accounts.models import Role, RoleGrant, User
+    from consult.accounts.passwords import hash_password
+    from consult.database import unit_of_work
+    from consult.extensions import db
+    from tests.conftest import config_for
+
+    app = create_app(config_for(f"sqlite:///{e2e_database[0]}"))
+    with app.app_context():
+        if db.session.scalar(db.select(User).where(User.username == "leader")) is None:
+            building = db.session.scalar(db.select(Place).where(Place.name == "3号楼"))
+            with unit_of_work():
+                leader = User(name="楼门长", username="leader", password_hash=hash_password("leader password"))
+                db.session.add_all([leader, RoleGrant(user=leader, role=Role.building_leader, place=building)])
+        db.engine.dispose()
+    return "leader", "leader password"
+
+
+def test_building_leader_knocks_and_finds_nobody_home(phone_page, building_leader):
+    leader = phone_page
+    sign_in(leader, *building_leader)
+    walk_to(leader, "大屯街道", "富成花园社区", "3号楼")
+    leader.get_by_role("link", name="民情走访").click()
+    leader.get_by_text("住户", exact=True).click()
+    leader.get_by_role("link", name="2单元 503").click()
+    leader.get_by_label("结果").select_option(label="无人在家")
+    leader.get_by_role("button", name="记录走访").click()
+    expect(leader.locator(".flashes")).to_contain_text("走访已记录")
+    expect(leader.locator(".list")).to_contain_text("无人在家")
+    expect(leader.locator(".list")).to_contain_text("楼门长")
