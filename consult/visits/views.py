@@ -9,6 +9,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from .. import permissions
 from ..clock import local_today, utcnow
 from ..extensions import db
 from ..places.models import Grid, Household
@@ -66,7 +67,7 @@ def index(place_id: int):
     if not visits.can_view_visits(current_user, place):
         abort(404)
     form = PeriodForm(request.args)
-    community = visits.permissions.community_of(place)
+    community = permissions.community_of(place)
     grids = list(db.session.scalars(db.select(Grid).where(Grid.community_id == community.id)
                                     .order_by(Grid.name))) if community is not None else []
     form.grid.choices = [("", _("All"))] + [(str(g.id), g.name) for g in grids]

@@ -71,7 +71,7 @@ def change(wish_id: int, action: str):
     if action not in TRANSITIONS:
         abort(404)
     back = url_for("wishes.detail", wish_id=wish.id)
-    if action == "withdraw":
+    if action == "withdraw" and wishes.can_take(current_user, wish, action):
         asking = confirm_first(question=_("Withdraw this wish?"),
                                consequence=_("A withdrawn wish cannot be posted again; post a new one instead."),
                                back=back)

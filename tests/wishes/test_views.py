@@ -54,3 +54,16 @@ def test_withdrawing_asks_first(client, auth, folks, tree):
     client.post_form(f"/wishes/{wish.id}/withdraw", {"confirmed": "1"})
     db.session.refresh(wish)
     assert wish.state is WishState.withdrawn
+
+
+def test_a_neighbour_is_not_asked_to_confirm_a_withdrawal_they_may_not_make(client, auth, folks, tree):
+    auth.login("13900000001")
+    client.post_form(f"/places/{tree.e1.id}/wishes", {"title": "想学用智能手机"})
+    wish = db.session.scalars(select(Wish)).one()
+    auth.logout()
+    auth.login("13900000002")
+    response = client.post_form(f"/wishes/{wish.id}/withdraw", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert 'name="confirmed"' not in page and "您没有权限进行此操作。" in page
+    db.session.refresh(wish)
+    assert wish.state is WishState.posted
