@@ -21,7 +21,6 @@ from ..errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
 from ..extensions import db
 from ..places.models import Household, Place
 from .models import (
-    SCALE,
     AnswerScope,
     QuestionKind,
     Survey,

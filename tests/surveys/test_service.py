@@ -3,54 +3,14 @@ import io
 
 import pytest
 from flask_babel import force_locale
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from consult.accounts.models import Role
 from consult.database import unit_of_work
 from consult.errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
 from consult.extensions import db
-from consult.places.models import Relation
 from consult.surveys import service as surveys
 from consult.surveys.models import AnswerScope, QuestionKind, SurveyResponse, SurveyState
-
-
-@pytest.fixture
-def people(tree, make_household, make_user):
-    h101 = make_household(tree.e1, "101")
-    return type("People", (), dict(
-        h101=h101,
-        owner=make_user("业主", phone="13900000001", household=h101),
-        spouse=make_user("家属", phone="13900000003", household=h101, relation=Relation.family),
-        neighbour=make_user("邻居", phone="13900000002", household=make_household(tree.b2, "201")),
-        stranger=make_user("外社区居民", phone="13900000009", household=make_household(tree.jb, "801")),
-        moderator=make_user("书记", username="moderator", role=Role.moderator, place=tree.fc),
-        grid=make_user("网格员", username="grid", role=Role.grid_worker, place=tree.b1),
-    ))
-
-
-def make_survey(place, actor, scope=AnswerScope.household, state=SurveyState.open):
-    with unit_of_work():
-        survey = surveys.create_survey(place, actor=actor, title="社区服务需求征集", description="", scope=scope)
-        surveys.add_question(survey, actor=actor, kind=QuestionKind.single, prompt="最需要的服务",
-                             options=["助餐", "理发", "维修"])
-        surveys.add_question(survey, actor=actor, kind=QuestionKind.multiple, prompt="方便的时间",
-                             options=["上午", "下午", "晚上"])
-        surveys.add_question(survey, actor=actor, kind=QuestionKind.scale, prompt="对物业的满意度")
-        surveys.add_question(survey, actor=actor, kind=QuestionKind.text, prompt="其他建议")
-        if state is not SurveyState.draft:
-            surveys.open_survey(survey, actor=actor)
-    return survey
-
-
-def answers_for(survey, single=0, multiple=(0, 2), scale=4, text="楼下加个长椅"):
-    q = survey.questions
-    return {q[0].id: str(single), q[1].id: [str(m) for m in multiple], q[2].id: str(scale), q[3].id: text}
-
-
-def answer(survey, actor, **kwargs):
-    with unit_of_work():
-        return surveys.answer_survey(survey, actor=actor, answers=answers_for(survey, **kwargs))
+from tests.surveys.support import answer, make_survey
 
 
 def test_results_count_every_choice(people, tree):

@@ -3,7 +3,7 @@ from sqlalchemy import select
 from consult.extensions import db
 from consult.surveys import service as surveys
 from consult.surveys.models import Survey, SurveyState
-from tests.surveys.test_service import make_survey, people  # noqa: F401  (fixture)
+from tests.surveys.support import make_survey
 
 
 def test_moderator_drafts_adds_questions_and_opens(client, auth, people, tree):

@@ -4,7 +4,6 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
-from consult.accounts.models import Role
 from consult.clock import travel_to
 from consult.database import unit_of_work
 from consult.errors import InvalidInput, NotAllowed
@@ -14,21 +13,6 @@ from consult.visits import service as visits
 from consult.visits.models import Visit, VisitOutcome
 
 NOON = datetime(2026, 11, 20, 4, 0)  # 12:00 in Shanghai
-
-
-@pytest.fixture
-def area(tree, make_household, make_user):
-    h101 = make_household(tree.e1, "101")
-    h102 = make_household(tree.e1, "102")
-    h201 = make_household(tree.b2, "201")
-    return type("Area", (), dict(
-        h101=h101, h102=h102, h201=h201,
-        resident=make_user("居民", phone="13900000001", household=h101),
-        neighbour=make_user("邻居", phone="13900000002", household=h102),
-        grid=make_user("网格员", username="grid", role=Role.grid_worker, place=tree.b1),
-        leader=make_user("楼门长", username="leader", role=Role.building_leader, place=tree.b2),
-        moderator=make_user("书记", username="moderator", role=Role.moderator, place=tree.fc),
-    ))
 
 
 def log(household, actor, **kwargs):

@@ -1,9 +1,8 @@
 from sqlalchemy import select
 
 from consult.extensions import db
-from consult.proposals.models import Category, Proposal
+from consult.proposals.models import Category
 from consult.visits.models import Visit
-from tests.visits.test_service import area  # noqa: F401  (fixture)
 
 
 def test_grid_worker_logs_a_visit_and_raises_the_matter_in_one_step(client, auth, area):

@@ -2,7 +2,6 @@ from sqlalchemy import select
 
 from consult.extensions import db
 from consult.wishes.models import Wish, WishState
-from tests.wishes.test_service import folks  # noqa: F401  (fixture)
 
 
 def test_resident_posts_a_wish_and_a_volunteer_takes_it_up(client, auth, folks, tree):
