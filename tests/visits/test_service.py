@@ -98,3 +98,19 @@ def test_period_ends_with_the_local_day(app, area, tree):
 def test_resident_cannot_read_the_place_report(area, tree):
     with pytest.raises(NotAllowed):
         visits.place_report(tree.b1, actor=area.resident, start=date(2026, 11, 1), end=date(2026, 11, 20))
+
+
+def test_a_grid_worker_of_a_grid_visits_its_buildings_only(area, tree, make_user):
+    from consult.accounts.models import Role
+    from consult.places.models import Grid
+
+    grid = Grid(community=tree.fc, name="第一网格", buildings=[tree.b1])
+    db.session.add(grid)
+    db.session.commit()
+    worker = make_user("网格员", username="gridded", role=Role.grid_worker, grid=grid)
+    assert log(area.h101, worker).id
+    with pytest.raises(NotAllowed):
+        log(area.h201, worker)
+    report = visits.place_report(tree.fc, actor=area.moderator, start=date(2026, 11, 1), end=date(2026, 11, 30),
+                                 grid=grid)
+    assert [row["building"].name for row in report["rows"]] == ["1号楼"] and report["visits"] == 1
