@@ -84,6 +84,9 @@ def create_app(config_class=Config) -> Flask:
     from .search.views import bp as search_bp  # also installs the search index upkeep
     from .minutes import searching  # noqa: F401  (signed minutes in the search)
     from .minutes.views import bp as minutes_bp
+    from .visits.views import bp as visits_bp
+    from .surveys.views import bp as surveys_bp
+    from .wishes.views import bp as wishes_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
@@ -96,6 +99,9 @@ def create_app(config_class=Config) -> Flask:
     app.register_blueprint(motions_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(minutes_bp)
+    app.register_blueprint(visits_bp)
+    app.register_blueprint(surveys_bp)
+    app.register_blueprint(wishes_bp)
 
     from . import cli, headers, logs, web
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import secrets
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -18,9 +19,16 @@ from .accounts import service as accounts
 from .accounts.models import Organisation, OrganisationKind, Role, RoleGrant, User
 from .accounts.passwords import hash_password
 from .audit import service as audit
+from .clock import utcnow
 from .extensions import db
 from .places import service as places
+from .permissions import community_of
 from .places.models import Grid, Household, Place, PlaceKind, Relation
+from .surveys import service as surveys
+from .surveys.models import AnswerScope, QuestionKind
+from .visits import service as visits
+from .visits.models import VisitOutcome
+from .wishes import service as wishes
 
 # community → compounds: (name, buildings, storeys, most entrances per building, flat sizes
 # in m²). 嘉铭园B区 belongs to 融华嘉园社区 and 六王坟2号院 (old military housing, small
@@ -209,10 +217,10 @@ def build_demo(seed: int = 278) -> DemoResult:
     company = db.session.scalar(select(Organisation).where(
         Organisation.place_id == north.id, Organisation.kind == OrganisationKind.property_company))
 
-    role_account(Role.moderator, "moderator", "李书记", place=fucheng)
-    role_account(Role.grid_worker, "gridworker", "张网格", grid=home_grid)
+    moderator = role_account(Role.moderator, "moderator", "李书记", place=fucheng)
+    grid_worker = role_account(Role.grid_worker, "gridworker", "张网格", grid=home_grid)
     # 楼门长 are neighbours: the leader owns a flat in the building they lead.
-    role_account(Role.building_leader, "leader", "赵凤英", place=home_building, household=leader_home)
+    leader = role_account(Role.building_leader, "leader", "赵凤英", place=home_building, household=leader_home)
     role_account(Role.property_manager, "property", "孙经理", place=north, organisation=company, title="项目经理")
     role_account(Role.committee_member, "committee", "周主任", place=north,
                  organisation=committees["富成花园北区业主委员会"], title="主任")
@@ -220,9 +228,49 @@ def build_demo(seed: int = 278) -> DemoResult:
                  organisation=departments["城管执法队"], title="队长")
     role_account(Role.expert, "expert", "郑律师", place=subdistrict)
     # The resident holds no role: owning a flat makes them a resident of its building.
-    account(Role.resident, "resident", "王秀英", resident_home.address, household=resident_home)
+    resident = account(Role.resident, "resident", "王秀英", resident_home.address, household=resident_home)
+    build_practice(home_building, moderator=moderator, grid_worker=grid_worker, leader=leader, resident=resident,
+                   rng=rng)
 
     result.places = db.session.scalar(select(func.count()).select_from(Place))
     result.households = db.session.scalar(select(func.count()).select_from(Household))
     result.people = db.session.scalar(select(func.count()).select_from(User))
     return result
+
+
+def build_practice(building: Place, *, moderator: User, grid_worker: User, leader: User, resident: User,
+                   rng: random.Random) -> None:
+    """A few visits in the resident's building (敲门行动), one needs survey with answers
+    (需求征集) and two small wishes (微心愿), one of them claimed by the building leader."""
+    homes = [h for h in db.session.scalars(select(Household).join(Place).where(
+        Place.path.startswith(building.path)).order_by(Household.id)) if h.members]
+    heard = [("楼道声控灯坏了，晚上上下楼看不清。", VisitOutcome.follow_up),
+             ("老人腿脚不便，想问问社区助餐点在哪里。", VisitOutcome.settled),
+             ("", VisitOutcome.nobody_home),
+             ("一切都好，希望小区多安排些健身器材。", VisitOutcome.nothing)]
+    now = utcnow()
+    for day, (home, (words, outcome)) in enumerate(zip(homes, heard), start=1):
+        visits.log_visit(home, actor=grid_worker, visited_at=now - timedelta(days=day * 3, hours=2), heard=words,
+                         outcome=outcome)
+
+    community = community_of(building)
+    survey = surveys.create_survey(community, actor=moderator, title="社区服务需求征集",
+                                   description="请告诉我们您最需要的服务，我们会据此安排下半年的为民服务项目。",
+                                   scope=AnswerScope.household)
+    need = surveys.add_question(survey, actor=moderator, kind=QuestionKind.single, prompt="您家最需要哪项服务？",
+                                options=["老年助餐", "上门理发", "家电维修", "儿童托管"])
+    times = surveys.add_question(survey, actor=moderator, kind=QuestionKind.multiple,
+                                 prompt="哪些时间方便参加活动？", options=["工作日上午", "工作日晚上", "周末"])
+    rating = surveys.add_question(survey, actor=moderator, kind=QuestionKind.scale, prompt="您对物业服务的满意度")
+    words = surveys.add_question(survey, actor=moderator, kind=QuestionKind.text, prompt="其他意见和建议")
+    surveys.open_survey(survey, actor=moderator)
+    for home in homes[:12]:
+        surveys.answer_survey(survey, actor=home.members[0].user, answers={
+            need.id: str(rng.randrange(4)), times.id: [str(i) for i in range(3) if rng.random() < 0.5] or ["2"],
+            rating.id: str(rng.choice((3, 4, 4, 5, 5, 2))), words.id: ""})
+
+    wishes.post_wish(resident.memberships[0].household.place, actor=resident, title="想学用智能手机挂号",
+                     body="孩子不在身边，想请人教一教怎么在手机上预约挂号。")
+    claimed = wishes.post_wish(resident.memberships[0].household.place, actor=resident, title="想请人帮忙换个灯泡",
+                               body="厨房的灯坏了，自己够不着。")
+    wishes.change_wish(claimed, "claim", actor=leader)

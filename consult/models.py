@@ -32,3 +32,6 @@ from .meetings.models import (  # noqa: F401
 )
 from .motions.models import Motion, MotionUpdate, Rating, Responder  # noqa: F401
 from .minutes.models import Minutes, MinutesVersion, Remark, Signature, Signer  # noqa: F401
+from .visits.models import Visit  # noqa: F401
+from .surveys.models import Survey, SurveyAnswer, SurveyQuestion, SurveyResponse  # noqa: F401
+from .wishes.models import Wish  # noqa: F401

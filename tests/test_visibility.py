@@ -17,8 +17,11 @@ from consult.motions import service as motions
 from consult.places.models import Grid, HouseholdMember
 from consult.proposals import service as proposals
 from consult.proposals.models import Category, Tier
+from consult.surveys import service as surveys
+from consult.surveys.models import AnswerScope, QuestionKind
 from consult.voting import service as voting
 from consult.voting.models import BallotVoter, Choice, Electorate, Secrecy
+from consult.wishes import service as wishes
 
 # Routes whose id is an unguessable token rather than a number: a token is handed only to
 # those who may see the page it is on, which the test of that page covers.
@@ -68,6 +71,13 @@ def world(tree, make_household, make_user):
     administrator = make_user("社区管理员", username="admin", role=Role.administrator, place=tree.fc)
     with unit_of_work():
         invite = accounts.issue_invite(home, actor=administrator)
+    with unit_of_work():
+        survey = surveys.create_survey(tree.b1, actor=moderator, title="需求征集", description="",
+                                       scope=AnswerScope.household)
+        question = surveys.add_question(survey, actor=moderator, kind=QuestionKind.text, prompt="建议")
+        surveys.open_survey(survey, actor=moderator)
+    with unit_of_work():
+        wish = wishes.post_wish(tree.e1, actor=here, title="想学用智能手机", body="")
     ids = {
         "place_id": tree.b1.id, "proposal_id": proposal.id, "meeting_id": meeting.id, "ballot_id": ballot.id,
         "motion_id": motion.id, "household_id": home.id, "grid_id": grid.id, "organisation_id": company.id,
@@ -76,7 +86,7 @@ def world(tree, make_household, make_user):
         "number": 1, "kind": "md", "comment_id": comment.id, "invite_id": invite.id, "remark_id": 1,
         "grant_id": db.session.scalar(select(RoleGrant.id).where(RoleGrant.user_id == moderator.id)),
         "member_id": db.session.scalar(select(HouseholdMember.id).where(HouseholdMember.user_id == here.id)),
-        "sign_in_id": 1,
+        "sign_in_id": 1, "survey_id": survey.id, "question_id": question.id, "wish_id": wish.id,
     }
     return type("World", (), dict(tree=tree, here=here, there=there, ids=ids, platform=platform))
 
@@ -175,7 +185,9 @@ def test_a_resident_reads_their_own_community(client, auth, world):
                 f"/ballots/{ids['ballot_id']}", f"/motions/{ids['motion_id']}",
                 f"/places/{ids['place_id']}/motions", f"/places/{ids['place_id']}/meetings",
                 f"/places/{ids['place_id']}/ballots", f"/places/{ids['place_id']}/archive",
-                f"/places/{ids['place_id']}/figures", f"/places/{world.tree.fc.id}"):
+                f"/places/{ids['place_id']}/figures", f"/places/{world.tree.fc.id}",
+                f"/places/{ids['place_id']}/surveys", f"/surveys/{ids['survey_id']}",
+                f"/places/{ids['place_id']}/wishes", f"/wishes/{ids['wish_id']}"):
         assert client.get(url).status_code == 200, url
 
 
