@@ -208,6 +208,20 @@ def sign(minutes: Minutes, *, actor) -> Minutes:
     return minutes
 
 
+def to_sign_by(user, *, limit: int = 20) -> list[Minutes]:
+    """Minutes waiting for ``user``'s signature on their latest version, newest first."""
+    rows = db.session.scalars(select(Minutes).join(Signer).where(
+        Signer.user_id == user.id, Minutes.state == MinutesState.signing).order_by(Minutes.id.desc())
+        .limit(limit)).all()
+    return [m for m in rows if not any(s.user_id == user.id for s in m.latest.signatures)]
+
+
+def signatures_missing(minutes: Minutes) -> list[Signer]:
+    """The signers who have not signed the latest version yet."""
+    signed = {s.user_id for s in minutes.latest.signatures} if minutes.latest else set()
+    return [s for s in minutes.signers if s.user_id not in signed]
+
+
 def canonical(version: MinutesVersion) -> str:
     """The content a signature covers, as one text: what the hash is taken of."""
     minutes = version.minutes

@@ -615,6 +615,22 @@ def motions_in(place: Place, *, state: Optional[MotionState] = None, open_only: 
     return db.paginate(query.order_by(Motion.id.desc()), page=page, per_page=per_page, error_out=False)
 
 
+def time_requests_for(user, *, limit: int = 20) -> list[Motion]:
+    """Motions in the places ``user`` moderates whose responder asked for more time and
+    waits for an answer, newest request first."""
+    grants = [g for g in user.grants if g.role in MODERATORS]
+    if not grants:
+        return []
+    query = select(Motion).join(Place, Place.id == Motion.place_id).where(
+        Motion.extension_until.is_not(None), Motion.state.in_(PENDING))
+    if not any(g.place is None and g.grid is None for g in grants):
+        paths = [g.place.path for g in grants if g.place is not None]
+        if not paths:
+            return []
+        query = query.where(or_(*[Place.path.startswith(p, autoescape=True) for p in paths]))
+    return list(db.session.scalars(query.order_by(Motion.id.desc()).limit(limit)))
+
+
 DESK_TABS = ("new", "due_soon", "overdue", "open", "done")
 
 

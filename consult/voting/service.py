@@ -498,6 +498,29 @@ def ballots_for(user, *, limit: int = 50) -> list[Ballot]:
     return sorted(visible, key=lambda b: (order[b.state], -b.id))[:limit]
 
 
+def unvoted_for(user, *, limit: int = 20) -> list[Ballot]:
+    """Open ballots in which ``user`` holds a vote (their household's, their own) that has
+    not been cast yet, newest first: for the home page."""
+    waiting = []
+    for ballot in ballots_for(user, limit=limit * 2):
+        if ballot.state is not BallotState.open:
+            continue
+        voter = voter_of(ballot, user)
+        if voter is not None and participation_of(ballot, voter) is None:
+            waiting.append(ballot)
+    return sorted(waiting, key=lambda b: b.id, reverse=True)[:limit]
+
+
+def paper_desks_for(user, *, limit: int = 20) -> list[Ballot]:
+    """Open ballots whose paper votes ``user`` enters as a grid worker or building leader
+    (代投), newest first. Moderators run their ballots from the ballot's page."""
+    helpers = (Role.grid_worker, Role.building_leader)
+    if not any(g.role in helpers for g in user.grants):
+        return []
+    rows = [b for b in ballots_for(user, limit=limit * 2) if b.state is BallotState.open]
+    return [b for b in rows if permissions.can_enter_paper(user, b)][:limit]
+
+
 def ballots_in(place: Place, *, limit: int = 100) -> list[Ballot]:
     return list(db.session.scalars(select(Ballot).join(Ballot.place)
                                    .where(Place.path.startswith(place.path, autoescape=True))

@@ -35,7 +35,12 @@ def test_raise_triage_and_see_the_timeline(browser, live_server, phone_page, tmp
     context = browser.new_context(viewport=PHONE, base_url=live_server.url)
     moderator = context.new_page()
     sign_in(moderator, "moderator", "moderator password")
-    moderator.goto(url)
+    # The home page lists the matter to triage, one tap from its page.
+    waiting = moderator.locator("#needs-triage + ul li", has_text="3号楼楼道灯不亮")
+    expect(waiting).to_be_visible()
+    screenshot(moderator, "home-moderator-phone")
+    waiting.get_by_role("link", name="去分类").click()
+    expect(moderator).to_have_url(url)
     screenshot(moderator, "proposal-moderator-phone")
     moderator.get_by_label("议事层级").select_option(label="围圈议")
     moderator.get_by_role("button", name="受理", exact=True).click()
@@ -46,4 +51,8 @@ def test_raise_triage_and_see_the_timeline(browser, live_server, phone_page, tmp
     expect(resident.locator(".meta")).to_contain_text("讨论中")
     expect(resident.locator(".timeline")).to_contain_text("已分类受理")
     screenshot(resident, "proposal-phone")
+    # …and the resident's home page says that something happened to their matter.
+    resident.goto("/")
+    expect(resident.locator("#needs-news + ul")).to_contain_text("3号楼楼道灯不亮")
+    screenshot(resident, "home-resident-phone")
 
