@@ -224,7 +224,8 @@ def triage(proposal_id: int):
     if form.validate_on_submit():
         if perform(proposals.triage, proposal, actor=current_user, category=_category(form.category_id.data),
                    tier=_enum(Tier, form.tier.data) or proposal.tier, place=_place(form.place_id.data)).ok:
-            flash(_("Saved."), "success")
+            flash(_("Accepted for %(tier)s in %(place)s. Residents can discuss it now; when it is ready, put it to "
+                    "a meeting or a vote.", tier=proposal.tier.label, place=proposal.place.name), "success")
     return _back(proposal)
 
 
@@ -249,7 +250,10 @@ def settle(proposal_id: int, action: str):
     form = ReasonForm()
     if form.validate_on_submit():
         if perform(proposals.transition, proposal, action, actor=current_user, reason=form.reason.data).ok:
-            flash(_("Saved."), "success")
+            flash({"answer": _("Settled: the author and the co-signers have been told your answer."),
+                   "refer": _("Referred: the author and the co-signers have been told where it went."),
+                   "decline": _("Declined: the author and the co-signers have been told the reason.")}[action],
+                  "success")
     else:
         flash(_("Write the reason: the author will read it."), "error")
     return _back(proposal)
@@ -262,7 +266,7 @@ def deliberate(proposal_id: int):
     proposal = load_proposal(proposal_id)
     ConfirmForm().validate_on_submit() or abort(400)
     if perform(proposals.transition, proposal, "deliberate", actor=current_user).ok:
-        flash(_("Saved."), "success")
+        flash(_("The matter is now under deliberation: schedule a meeting or a vote on it."), "success")
     return _back(proposal)
 
 

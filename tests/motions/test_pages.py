@@ -128,3 +128,21 @@ def test_the_figures_period_counts_whole_local_days(client, auth, area):
     march = client.get(f"/places/{area.tree.north.id}/figures?start=2026-03-01&end=2026-03-01").get_data(as_text=True)
     february = client.get(f"/places/{area.tree.north.id}/figures?start=2026-02-28&end=2026-02-28").get_data(as_text=True)
     assert 'id="fig-received">1<' in march and 'id="fig-received">1<' in february
+
+
+def test_each_step_says_what_happened_and_what_comes_next(client, auth, area):
+    assign_by_page(client, auth, area)
+    motion = Motion.query.one()
+    login(client, auth, area.manager)
+    page = client.post_form(f"/motions/{motion.id}/acknowledge", follow_redirects=True).get_data(as_text=True)
+    assert "已接单。下一步：全部或部分接受承办" in page and "已保存" not in page
+    page = client.post_form(f"/motions/{motion.id}/answer", {"answer": "accept"},
+                            follow_redirects=True).get_data(as_text=True)
+    assert "您已接受承办。请随时发布进展" in page
+    page = client.post_form(f"/motions/{motion.id}/ask-time", {"until": "2026-04-30", "body": "等配件"},
+                            follow_redirects=True).get_data(as_text=True)
+    assert "延期申请（至 2026/4/30 24:00）已发给主持人" in page
+    login(client, auth, area.moderator)
+    page = client.post_form(f"/motions/{motion.id}/decide-time", {"grant": "1"},
+                            follow_redirects=True).get_data(as_text=True)
+    assert "已同意延期，新的期限是 2026/4/30 24:00" in page

@@ -75,7 +75,9 @@ def test_moderator_triages_to_circle_and_the_timeline_shows_it(client, auth, tre
     location = raise_via_page(client, tree.b1).headers["Location"]
     auth.logout()
     auth.login("moderator")
-    client.post_form(f"{location}/triage", {"category_id": category_id(), "tier": "circle"})
+    page = client.post_form(f"{location}/triage", {"category_id": category_id(), "tier": "circle"},
+                            follow_redirects=True).get_data(as_text=True)
+    assert "已受理为围圈议（1号楼）。居民现在可以讨论" in page
     proposal = db.session.scalars(select(Proposal)).one()
     assert (proposal.state, proposal.tier) == (ProposalState.accepted, Tier.circle)
     auth.logout()
@@ -98,7 +100,9 @@ def test_decline_needs_a_reason_and_shows_it(client, auth, tree, residents):
     auth.login("moderator")
     client.post_form(f"{location}/decline", {"reason": ""})
     assert db.session.scalars(select(Proposal)).one().state is ProposalState.submitted
-    client.post_form(f"{location}/refer", {"reason": "属于市政问题，已转12345"})
+    page = client.post_form(f"{location}/refer", {"reason": "属于市政问题，已转12345"},
+                            follow_redirects=True).get_data(as_text=True)
+    assert "已转办：已告知提出人和联名人转往何处。" in page
     assert db.session.scalars(select(Proposal)).one().state is ProposalState.referred
     assert "已转12345" in client.get(location).get_data(as_text=True)
 
