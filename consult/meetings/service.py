@@ -259,6 +259,15 @@ def meetings_for(user, *, limit: int = 50) -> list[Meeting]:
     return rows
 
 
+def invitees_in_order(meeting: Meeting) -> list[Invitee]:
+    """The invitees in address order; those invited for an organisation after the residents."""
+    from ..places import service as places
+
+    order = {u.id: n for n, u in enumerate(places.people_in_address_order([i.user for i in meeting.invitees],
+                                                                          meeting.place))}
+    return sorted(meeting.invitees, key=lambda i: (i.organisation_id is not None, order[i.user_id]))
+
+
 def coming_for(user, *, limit: int = 20) -> list[Meeting]:
     """Meetings a person is invited to that are live now or still to come (not those they
     declined), the soonest first: for the home page."""

@@ -117,7 +117,7 @@ def detail(meeting_id: int):
     return render_template("meetings/detail.html", meeting=meeting, invitee=invitee, run=run,
                            can_enter=meetings.can_enter(current_user, meeting), present=present, expected=expected,
                            confirm=ConfirmForm(), reschedule_form=form, cancel_form=CancelForm(),
-                           invitees=meeting.invitees if run else [], MeetingState=MeetingState,
+                           invitees=meetings.invitees_in_order(meeting) if run else [], MeetingState=MeetingState,
                            public_name=meetings.public_name, minutes=_visible_minutes(meeting))
 
 

@@ -137,8 +137,12 @@ def edit(minutes: Minutes, *, actor, title: str, body: str) -> MinutesVersion:
 
 
 def attendees(minutes: Minutes) -> list[User]:
-    return list(db.session.scalars(select(User).join(Attendance, Attendance.user_id == User.id)
-                                   .where(Attendance.meeting_id == minutes.meeting_id).order_by(Attendance.at)))
+    """Who attended, in address order."""
+    from ..places import service as places
+
+    return places.people_in_address_order(db.session.scalars(
+        select(User).join(Attendance, Attendance.user_id == User.id).where(Attendance.meeting_id == minutes.meeting_id)),
+        minutes.place)
 
 
 def name_representatives(minutes: Minutes, *, actor, people: Iterable[User]) -> list[Signer]:

@@ -2,6 +2,7 @@
 (tally and freeze the result), and the periods that open and close a ballot by themselves."""
 from __future__ import annotations
 
+import re
 import secrets
 from collections import defaultdict
 from datetime import datetime
@@ -527,25 +528,85 @@ def ballots_in(place: Place, *, limit: int = 100) -> list[Ballot]:
                                    .order_by(Ballot.id.desc()).limit(limit)))
 
 
+def address_pattern(q: str):
+    """A desk's search as a pattern over compact addresses ("富成花园社区1号楼1单元302"):
+    "302", "1号楼302" or "1号楼1单元302" find that room in that order; a number matches a
+    whole number only, so "1号楼" is not "11号楼" and "302" is not "1302". None when the
+    search holds no number (a name)."""
+    compact = re.sub(r"\s+", "", q or "")
+    if not re.search(r"\d", compact):
+        return None
+    parts = []
+    for token in re.findall(r"\d+\D*|\D+", compact):
+        part = re.escape(token)
+        if token[0].isdigit():
+            part = r"(?<!\d)" + part
+        if token[-1].isdigit():
+            part += r"(?!\d)"
+        parts.append(part)
+    return re.compile(".*?".join(parts))
+
+
+def _voter_homes(ballot: Ballot) -> dict[int, list[int]]:
+    """Each voter's households within the ballot's place: their own for a household vote,
+    the units an owner votes for, the homes of an attendee."""
+    within = Place.path.startswith(ballot.place.path, autoescape=True)
+    rows = db.session.execute(select(BallotVoter.id, BallotVoter.household_id, BallotVoter.user_id)
+                              .where(BallotVoter.ballot_id == ballot.id)).all()
+    homes: dict[int, list[int]] = {vid: [hid] if hid else [] for vid, hid, _ in rows}
+    by_user = defaultdict(list)
+    members = select(HouseholdMember.user_id, HouseholdMember.household_id).join(HouseholdMember.household) \
+        .join(Household.place).where(within, HouseholdMember.user_id.in_(
+            select(BallotVoter.user_id).where(BallotVoter.ballot_id == ballot.id)))
+    if ballot.electorate is Electorate.owners:
+        members = members.where(HouseholdMember.is_designated_voter.is_(True))
+    for uid, hid in db.session.execute(members):
+        by_user[uid].append(hid)
+    for vid, hid, uid in rows:
+        if not hid and uid:
+            homes[vid] = by_user.get(uid, [])
+    return homes
+
+
 def voters_page(ballot: Ballot, *, q: str = "", page: int = 1, per_page: int = 50):
-    """The electorate, a page of it, with each vote's participation (or None): for the
-    paper-ballot desk and the signed list. ``q`` finds a room, a name or a phone number."""
-    query = (select(BallotVoter, Participation)
-             .outerjoin(Participation, Participation.voter_id == BallotVoter.id)
-             .outerjoin(Household, Household.id == BallotVoter.household_id)
-             .outerjoin(User, User.id == BallotVoter.user_id)
-             .where(BallotVoter.ballot_id == ballot.id))
+    """The electorate in address order (building, entrance, room), a page of it, with each
+    vote's participation (or None): for the paper-ballot desk and the signed list. ``q``
+    finds an address ("302", "1号楼1单元302"), a name or a mobile number, on a household
+    vote as on an owners' vote."""
+    from ..places import service as places
+
+    homes = _voter_homes(ballot)
+    households = places.households_in(ballot.place)
+    rank = {h.id: i for i, h in enumerate(households)}
+    chosen = set(homes)
     q = (q or "").strip()
     if q:
         like = f"%{q}%"
-        query = query.where(or_(Household.room.like(like), User.name.like(like), User.phone.like(like),
-                                BallotVoter.household_id.in_(
-                                    select(HouseholdMember.household_id).join(User).where(
-                                        or_(User.name.like(like), User.phone.like(like))))))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = db.session.execute(query.order_by(BallotVoter.id).limit(per_page)
-                              .offset((max(page, 1) - 1) * per_page)).all()
-    return rows, total
+        named = select(BallotVoter.id).outerjoin(User, User.id == BallotVoter.user_id).where(
+            BallotVoter.ballot_id == ballot.id,
+            or_(User.name.like(like), User.phone.like(like), BallotVoter.household_id.in_(
+                select(HouseholdMember.household_id).join(User).where(
+                    or_(User.name.like(like), User.phone.like(like))))))
+        chosen = set(db.session.scalars(named))
+        pattern = address_pattern(q)
+        if pattern is not None:
+            names = {}
+            for h in households:
+                if h.place_id not in names:
+                    names[h.place_id] = h.place.full_name.replace(" ", "")
+            found = {h.id for h in households if pattern.search(names[h.place_id] + h.room)}
+            chosen |= {vid for vid, hids in homes.items() if found.intersection(hids)}
+    unplaced = len(rank)
+    ordered = sorted(chosen, key=lambda vid: (min((rank.get(h, unplaced) for h in homes[vid]), default=unplaced),
+                                              vid))
+    total = len(ordered)
+    shown = ordered[(max(page, 1) - 1) * per_page:][:per_page]
+    query = select(BallotVoter, Participation).outerjoin(Participation, Participation.voter_id == BallotVoter.id) \
+        .where(BallotVoter.ballot_id == ballot.id)
+    if len(shown) <= 1000:   # a page; the whole list (the signed list) is read at once
+        query = query.where(BallotVoter.id.in_(shown))
+    found_rows = {voter.id: (voter, part) for voter, part in db.session.execute(query).all()} if shown else {}
+    return [found_rows[vid] for vid in shown], total
 
 
 def turnout(ballot: Ballot) -> Count:

@@ -353,3 +353,37 @@ def test_closing_before_the_announced_time_asks_for_a_reason_that_stays_on_the_r
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "ballot.close")).one()
     assert entry.detail["reason"] == "业主大会临时决定提前计票"
     assert "业主大会临时决定提前计票" in client.get(f"/ballots/{ballot.id}").get_data(as_text=True)
+
+
+def test_the_paper_desk_finds_an_address_a_name_or_a_mobile_in_address_order(client, auth, tree, people,
+                                                                              make_household, make_user):
+    make_user("钱阿姨", phone="13900000021", household=make_household(tree.e2, "1201"))
+    make_user("孙大爷", phone="13900000022", household=make_household(tree.b1, "1302"))
+    for electorate in ("households", "owners"):
+        ballot = run_ballot(client, auth, tree.b1, electorate=electorate)
+        auth.login("grid")
+
+        def desk(q=""):
+            page = client.get(f"/ballots/{ballot.id}/voters", query_string={"q": q}).get_data(as_text=True)
+            return re.findall(r'<span class="who">(.*?)</span>', page)
+
+        rows = desk()
+        # Entrance 1 before entrance 2, rooms as numbers (201 before 1201), each row by its address.
+        assert [r.split(" ")[-2] for r in rows] == ["1302", "101", "102", "201", "1201"], rows
+        assert len(desk("201")) == 1 and "赵大妈" in desk("201")[0]
+        assert "钱阿姨" in desk("2单元1201")[0] and len(desk("2单元1201")) == 1
+        assert "1号楼1单元102" in desk("1号楼1单元102")[0].replace(" ", "")
+        assert desk("3单元102") == []
+        assert "张建国" in desk("张建国")[0]
+        assert "赵大妈" in desk("13900000003")[0]
+        auth.logout()
+
+
+def test_the_paper_form_names_every_missing_part_at_once(client, auth, tree, people):
+    ballot = run_ballot(client, auth, tree.b1)
+    voter = db.session.scalars(select(BallotVoter)).first()
+    auth.login("grid")
+    response = client.post_form(f"/ballots/{ballot.id}/voters/{voter.id}/paper", {"witness": ""})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "请按签字的纸质选票勾选投票内容" in page and "纸质选票的照片" in page and page.count('class="error"') >= 3
