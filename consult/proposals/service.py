@@ -170,6 +170,15 @@ def cosign(proposal: Proposal, *, actor, household=None) -> CoSignature:
     return signature
 
 
+def household_cosigned(user, proposal: Proposal) -> bool:
+    """Whether one of ``user``'s households has co-signed ``proposal`` (by any member)."""
+    mine = [m.household_id for m in getattr(user, "memberships", [])]
+    if not mine:
+        return False
+    return db.session.scalar(select(CoSignature.id).where(CoSignature.proposal_id == proposal.id,
+                                                          CoSignature.household_id.in_(mine)).limit(1)) is not None
+
+
 def comment(proposal: Proposal, *, actor, body: str, parent: Optional[Comment] = None) -> Comment:
     permissions.require(permissions.can_comment(actor, proposal),
                         _l("Only people of %(place)s can comment while the matter is open.",

@@ -155,6 +155,7 @@ def detail(proposal_id: int):
         confirm=ConfirmForm(), transitions=TRANSITIONS, triage_actions=TRIAGE_ACTIONS,
         moderate=permissions.can_moderate(current_user, proposal),
         can_cosign=permissions.can_cosign(current_user, proposal),
+        cosigned=proposals.household_cosigned(current_user, proposal),
         can_comment=permissions.can_comment(current_user, proposal),
         locale=str(get_locale()), event_label=event_label, ballots=_ballots_of(proposal),
         motions=_motions_of(proposal),
@@ -184,7 +185,8 @@ def cosign(proposal_id: int):
     proposal = load_proposal(proposal_id)
     ConfirmForm().validate_on_submit() or abort(400)
     if perform(proposals.cosign, proposal, actor=current_user).ok:
-        flash(_("Thank you: your household has co-signed."), "success")
+        flash(_("Thank you: your household has co-signed. You will be told of every step of this matter."),
+              "success")
     return _back(proposal)
 
 

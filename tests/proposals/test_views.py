@@ -68,6 +68,7 @@ def test_neighbour_cosigns_once_and_comments(client, auth, tree, residents):
     assert db.session.scalar(select(Comment.body)) == "同意"
     page = client.get(location).get_data(as_text=True)
     assert "同意" in page and "王**" in page  # the author's name is masked for a neighbour
+    assert 'id="cosigned" disabled' in page and "您家已联名" in page and f'action="{location}/cosign"' not in page
 
 
 def test_moderator_triages_to_circle_and_the_timeline_shows_it(client, auth, tree, residents):
