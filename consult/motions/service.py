@@ -205,6 +205,37 @@ def eligible_organisations(place: Place) -> list[Organisation]:
         .order_by(Organisation.kind, Organisation.name)))
 
 
+def default_organisation(place: Place, category=None) -> Optional[Organisation]:
+    """Whom a new motion of ``place`` goes to unless the moderator chooses otherwise: the
+    organisation that has most often been the lead on this category of matter in this place;
+    without such history, the property company of the place or of its nearest place above
+    (else one below it, as for a community whose compounds have their companies)."""
+    from sqlalchemy import func
+    from sqlalchemy.orm import aliased
+
+    from ..accounts.models import OrganisationKind
+
+    eligible = eligible_organisations(place)
+    by_id = {o.id: o for o in eligible}
+    if category is not None:
+        first = aliased(Responder)
+        lead = select(func.min(first.id)).where(first.motion_id == Motion.id).scalar_subquery()
+        usual = db.session.execute(
+            select(Responder.organisation_id, func.count()).join(Motion, Motion.id == Responder.motion_id)
+            .join(Proposal, Proposal.id == Motion.proposal_id)
+            .where(Motion.place_id == place.id, Proposal.category_id == category.id, Responder.id == lead)
+            .group_by(Responder.organisation_id).order_by(func.count().desc(), Responder.organisation_id)).all()
+        for organisation_id, _count in usual:
+            if organisation_id in by_id:
+                return by_id[organisation_id]
+    companies = [o for o in eligible if o.kind is OrganisationKind.property_company]
+    for place_id in reversed(place.ancestor_ids):
+        here = [o for o in companies if o.place_id == place_id]
+        if here:
+            return here[0]
+    return companies[0] if companies else None
+
+
 def assign(place: Place, *, actor, title: str, body: str, organisations: list[Organisation],
            person: Optional[User] = None, proposal: Optional[Proposal] = None, meeting=None, ballot=None,
            acknowledge_hours: Optional[int] = None, complete_days: Optional[int] = None,

@@ -83,6 +83,9 @@ def new(place_id: int):
     organisations = motions.eligible_organisations(place)
     form.lead.choices = [(str(o.id), f"{o.name}（{o.kind.label}）") for o in organisations]
     form.also.choices = list(form.lead.choices)
+    if not form.is_submitted():
+        usual = motions.default_organisation(place, proposal.category if proposal else None)
+        form.lead.data = str(usual.id) if usual else None
     status = 200
     if form.validate_on_submit():
         chosen = {o.id: o for o in organisations}

@@ -146,3 +146,13 @@ def test_each_step_says_what_happened_and_what_comes_next(client, auth, area):
     page = client.post_form(f"/motions/{motion.id}/decide-time", {"grant": "1"},
                             follow_redirects=True).get_data(as_text=True)
     assert "已同意延期，新的期限是 2026/4/30 24:00" in page
+
+
+def test_the_new_motion_form_proposes_the_property_company(client, auth, area):
+    import re
+
+    login(client, auth, area.moderator)
+    page = client.get(f"/places/{area.tree.b1.id}/motions/new").get_data(as_text=True)
+    lead = page.split('name="lead"', 1)[1].split("</select>", 1)[0]
+    chosen = re.findall(r'<option selected value="(\d+)">([^<]*)</option>', lead)
+    assert len(chosen) == 1 and "物业" in chosen[0][1] and "城管" not in chosen[0][1]
