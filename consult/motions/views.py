@@ -356,10 +356,17 @@ def figures_csv(place_id: int):
     _key, report = _report(place, start, end)
     out = io.StringIO()
     writer = csv.writer(out)
-    columns = ["received", "response_rate", "completion_rate", "resolution_rate", "satisfaction_rate", "overdue",
-               "median_acknowledge_hours", "median_complete_hours", "responders", "responded_in_time", "completed",
-               "settled", "resolved", "ratings", "satisfied"]
-    writer.writerow([_("Kind"), _("Name")] + columns)
+    headings = {"received": _("Received"), "response_rate": _("Response rate"),
+                "completion_rate": _("Completion rate"), "resolution_rate": _("Resolution rate"),
+                "satisfaction_rate": _("Satisfaction rate"), "overdue": _("Overdue"),
+                "median_acknowledge_hours": _("Median to acknowledge (h)"),
+                "median_complete_hours": _("Median to complete (h)"), "responders": _("Responders addressed"),
+                "responded_in_time": _("Responded in time"), "completed": _("Done"),
+                "settled": _("Rating ended"), "resolved": _("Resolved"), "ratings": _("Ratings"),
+                "satisfied": _("Satisfied ratings")}
+    columns = list(headings)
+    # The headings in the reader's language; the numbers stay plain for a spreadsheet.
+    writer.writerow([_("Kind"), _("Name")] + [headings[c] for c in columns])
 
     def row(kind, name, f):
         values = f.as_dict()

@@ -316,7 +316,7 @@ def signed_list(ballot_id: int):
                          part.channel.label if part else "", format_datetime(part.at, "short") if part else "",
                          part.witness or "" if part else "", ""])
     # A BOM so that Excel, which most offices open it with, reads the Chinese as UTF-8.
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8",
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=ballot-{ballot.id}-signed-list.csv"})
 
 

@@ -72,9 +72,10 @@ def test_figures_page_and_csv(client, auth, area):
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and '<svg' in text and "<script" not in text.split("<svg", 1)[1].split("</svg>")[0]
     assert 'id="fig-received">1<' in text
-    rows = list(csv.reader(io.StringIO(client.get(
-        f"/places/{area.tree.north.id}/figures.csv?start=2026-03-01&end=2026-03-31").get_data(as_text=True)
-        .lstrip("\ufeff"))))
+    response = client.get(f"/places/{area.tree.north.id}/figures.csv?start=2026-03-01&end=2026-03-31")
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][:5] == ["类型", "名称", "收到", "响应率", "办结率"] and "received" not in rows[0]
     assert rows[1][2] == "1" and rows[1][0] in ("合计", "Total")
     assert any(r[1] == "富成物业" for r in rows)
     assert client.get(f"/places/{area.tree.north.id}/figures?start=garbage").status_code == 200

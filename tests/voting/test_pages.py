@@ -302,7 +302,7 @@ def test_signed_list_csv_for_the_paper_file(client, auth, tree, people):
     auth.login("moderator")
     response = client.get(f"/ballots/{ballot.id}/signed-list.csv")
     text = response.get_data(as_text=True)
-    assert response.mimetype == "text/csv" and text.startswith("\ufeff")
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8" and text.startswith("\ufeff")
     assert "王秀英" in text and "赞成" in text and "90.00" in text
     assert len(text.strip().splitlines()) == 1 + 3   # a line per household of the building
 
