@@ -230,6 +230,12 @@ def households_in(place: Place) -> list[Household]:
     ))
 
 
+def household_count(place: Place) -> int:
+    """The households of ``place`` and of the places below it (a building's entrances)."""
+    return db.session.scalar(select(func.count()).select_from(Household).join(Household.place)
+                             .where(Place.path.startswith(place.path, autoescape=True))) or 0
+
+
 def place_keys(places: Iterable[Place]) -> dict[int, tuple]:
     """Each place's position in address order: the natural keys of its names from the
     community down ("1号楼" before "10号楼"), read with one query for all the ancestors."""

@@ -109,6 +109,7 @@ def detail(place_id: int):
         household_form=HouseholdForm(), org_form=OrganisationForm(), confirm=ConfirmForm(),
         can_hold_households=place.kind in HOUSEHOLD_PLACE_KINDS,
         see_people=permissions.can_see_personal_data(current_user, place),
+        household_count=places.household_count(place),
     )
 
 

@@ -22,7 +22,7 @@ from ..clock import utcnow
 from ..errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
 from ..extensions import db
 from ..notifications import service as notifications
-from ..places.models import Household, HouseholdMember, Place, PlaceKind
+from ..places.models import Household, HouseholdMember, Place, PlaceKind, natural_key
 from .models import (
     Ballot,
     BallotBoxEntry,
@@ -356,10 +356,13 @@ def _by_building(ballot: Ballot) -> list[dict]:
         .join(BallotVoter, BallotVoter.id == Participation.voter_id)
         .where(Participation.ballot_id == ballot.id)
         .group_by(BallotVoter.building_id, Participation.choice)).all()
-    names = {p.id: p.full_name for p in db.session.scalars(
+    # Each building named from below the ballot's place ("北区 1号楼", not the whole address).
+    names = {p.id: " ".join([a.name for a in p.ancestors() if a.is_within(ballot.place) and a.id != ballot.place_id]
+                            + [p.name]) for p in db.session.scalars(
         select(Place).where(Place.id.in_([b for b, _n, _a in eligible if b])))}
     out = []
-    for building_id, n, area in sorted(eligible, key=lambda r: names.get(r[0], "")):
+    for building_id, n, area in sorted(eligible, key=lambda r: (r[0] is None, [natural_key(w) for w in
+                                                                                names.get(r[0], "").split(" ")])):
         counted = _tally_rows(ballot, [(c, k, a) for b, c, k, a in rows if b == building_id],
                               Count(n, Decimal(area)))
         out.append({"building": names.get(building_id, ""), **_counts(counted)})

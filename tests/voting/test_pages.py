@@ -100,7 +100,7 @@ def test_household_ballot_end_to_end_decides_the_matter(client, auth, tree, peop
     vote(client, auth, "13900000002", ballot, "yes")
     vote(client, auth, "13900000003", ballot, "no")
     page = close(client, auth, ballot)
-    assert "通过" in page and "赞成票 66.6% &gt; 1/2 ✓" in page
+    assert "通过" in page and "赞成票 66.6%，超过 1/2" in page
     assert "按楼栋" not in page   # one building only
     db.session.refresh(proposal)
     assert proposal.state is ProposalState.decided
@@ -145,7 +145,7 @@ def test_art_278_ballot_explains_both_counts_and_says_when_it_binds(client, auth
     vote(client, auth, "13900000003", ballot, "yes")
     page = close(client, auth, ballot)
     # 90 + 120 of 270 m² (77.7%), 2 of 3 owners: both at least 2/3; all in favour.
-    assert "参与面积 77.7% ≥ 2/3 ✓" in page and "参与人数 66.6% ≥ 2/3 ✓" in page and "通过" in page
+    assert "参与面积 77.7%，达到 2/3" in page and "参与人数 66.6%，达到 2/3" in page and "通过" in page
 
 
 def test_paper_ballot_takes_the_voters_one_vote(client, auth, tree, people):
@@ -387,3 +387,13 @@ def test_the_paper_form_names_every_missing_part_at_once(client, auth, tree, peo
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "请按签字的纸质选票勾选投票内容" in page and "纸质选票的照片" in page and page.count('class="error"') >= 3
+
+
+def test_the_breakdown_names_buildings_from_below_the_ballots_place(client, auth, tree, people, make_household,
+                                                                      make_user):
+    make_user("周先生", phone="13900000031", household=make_household(tree.b2, "301"))
+    ballot = run_ballot(client, auth, tree.fc)
+    vote(client, auth, "13900000001", ballot, "yes")
+    close(client, auth, ballot)
+    names = [b["building"] for b in db.session.get(Ballot, ballot.id).result["buildings"]]
+    assert names == ["富成花园北区 1号楼", "富成花园北区 2号楼"]
