@@ -69,3 +69,31 @@ def test_a_moderator_sees_triage_and_a_manager_sees_new_motions(client, auth, tr
     auth.login("manager")
     part = section(client.get("/").get_data(as_text=True), f"desk-{company.id}-new")
     assert "修复楼道灯" in part and f'href="/motions/{motion.id}"' in part and "接单" in part
+
+
+def test_the_header_search_searches_the_readers_own_places(client, auth, tree, make_household, make_user):
+    make_user("王秀英", phone="13911112222", household=make_household(tree.e1, "301"))
+    make_user("孙主任", username="sub", role=Role.moderator, place=tree.sub)
+    auth.login("13911112222")
+    page = client.get("/").get_data(as_text=True)
+    assert 'role="search"' in page and 'action="/search"' in page and 'id="site-search"' in page
+    response = client.get("/search", query_string={"q": "电梯"})
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith(f"/places/{tree.fc.id}/search?q=")
+    auth.logout()
+    auth.login("sub")
+    assert client.get("/search?q=x").headers["Location"].startswith(f"/places/{tree.sub.id}/search")
+
+
+def test_no_element_id_is_used_twice_on_the_moderators_proposal_page(client, auth, tree, make_household, make_user):
+    resident = make_user("王秀英", household=make_household(tree.e1, "301"))
+    make_user("李书记", username="moderator", role=Role.moderator, place=tree.fc)
+    category = db.session.scalar(select(Category).order_by(Category.position))
+    matter = do(proposals.raise_proposal, tree.b1, actor=resident, title="楼道灯坏了", body="三楼", category=category)
+    do(proposals.comment, matter, actor=resident, body="还是不亮")
+    do(proposals.comment, matter, actor=resident, body="请尽快")
+    auth.login("moderator")
+    page = client.get(f"/proposals/{matter.id}").get_data(as_text=True)
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert "triage-tier" in ids and "escalate-tier" in ids and "decline-reason" in ids
+    assert sorted(i for i in set(ids) if ids.count(i) > 1) == []
