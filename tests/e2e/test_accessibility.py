@@ -1,6 +1,7 @@
 """The main pages of every role, on a phone (390 px) and on a laptop (1366 px), checked by
 axe-core in Chromium: no serious or critical violation, no two elements sharing an id, and
-every menu link, breadcrumb, back link and button at least 44 × 44 px to tap.
+every menu link, breadcrumb, back link and button at least 44 × 44 px to tap, and no text
+under 16 px.
 
 axe-core is installed by ``make install`` (npm, the version pinned in the Makefile) into
 instance/node; without it this test says so (and fails in CI)."""
@@ -86,6 +87,16 @@ def small_targets(page) -> list[str]:
                          + `${Math.round(r.width)}×${Math.round(r.height)}`)""", MINIMUM)
 
 
+def small_text(page) -> list[str]:
+    """Text under 16 px: elderly readers need at least that, meta text included."""
+    return page.evaluate("""() => [...document.body.querySelectorAll('*')]
+        .filter(e => !e.closest('svg') && [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())
+                     && e.getClientRects().length)
+        .filter(e => parseFloat(getComputedStyle(e).fontSize) < 15.5)
+        .map(e => `${e.tagName.toLowerCase()}.${e.className} "${e.textContent.trim().slice(0, 20)}" `
+                  + getComputedStyle(e).fontSize)""")
+
+
 def serious_violations(page) -> list[str]:
     page.add_script_tag(path=str(AXE))
     found = page.evaluate("""async () => {
@@ -114,6 +125,7 @@ def test_main_pages_of_every_role_pass_axe_and_are_easy_to_tap(browser, live_ser
             problems += [f"{where}: {v}" for v in serious_violations(page)]
             problems += [f"{where}: duplicate id {i}" for i in duplicate_ids(page)]
             problems += [f"{where}: small target {t}" for t in small_targets(page)]
+            problems += [f"{where}: small text {t}" for t in small_text(page)]
             assert page.evaluate("document.documentElement.scrollWidth") <= SIZES[size]["width"], where
         screenshot(page, f"a11y-{role.replace(' ', '-')}-{size}")
         context.close()
