@@ -40,7 +40,7 @@ def test_raise_triage_and_see_the_timeline(browser, live_server, phone_page, tmp
     resident = phone_page
     sign_in(resident, "13912340077", "resident password")
     resident.get_by_role("link", name="议题").first.click()
-    resident.get_by_role("link", name="3号楼").click()
+    resident.get_by_role("link", name="3号楼", exact=True).click()
     resident.get_by_label("标题").fill("3号楼楼道灯不亮")
     resident.get_by_label("发生了什么、在哪里、从什么时候开始").fill("2单元三楼到五楼的灯**一周**都不亮了。")
     resident.get_by_label("类别").select_option(label="安全隐患")
