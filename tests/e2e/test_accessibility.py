@@ -31,6 +31,8 @@ def scene(e2e_database):
     from consult.accounts.passwords import hash_password
     from consult.database import unit_of_work
     from consult.extensions import db
+    from consult.motions import service as motions
+    from consult.motions.models import Answer
     from consult.places.models import Place
     from consult.proposals import service as proposals
     from consult.proposals.models import Category
@@ -49,8 +51,15 @@ def scene(e2e_database):
                 category=db.session.scalar(select(Category).order_by(Category.position)))
             officer = User(name="城管孙科长", username="officer", password_hash=hash_password("officer password"))
             db.session.add_all([officer, RoleGrant(user=officer, role=Role.department_rep, place=subdistrict)])
-        organisation(subdistrict, OrganisationKind.department, "城管执法队", officer)
-        ids = type("Ids", (), dict(proposal=matter.id, building=building.id, community=community.id))
+        department = organisation(subdistrict, OrganisationKind.department, "城管执法队", officer)
+        moderator = db.session.scalar(select(User).where(User.username == "moderator"))
+        with unit_of_work():
+            motion = motions.assign(building, actor=moderator, title="清理3号楼门口积水", body="疏通雨水口",
+                                    organisations=[department])
+        with unit_of_work():
+            motions.answer(motion, actor=officer, answer=Answer.accept)
+        ids = type("Ids", (), dict(proposal=matter.id, building=building.id, community=community.id,
+                                   motion=motion.id))
         db.engine.dispose()
     return ids
 
@@ -58,14 +67,15 @@ def scene(e2e_database):
 def pages_of(scene) -> dict[str, tuple]:
     proposal, building, community = f"/proposals/{scene.proposal}", f"/places/{scene.building}", \
         f"/places/{scene.community}"
+    motion = f"/motions/{scene.motion}"
     return {
         "visitor": (None, ["/", "/login", "/register"]),
         "resident": (("13912340077", "resident password"),
                      ["/", "/proposals/", proposal, "/ballots/", "/meetings/", building, "/inbox", "/account"]),
         "moderator": (("moderator", "moderator password"),
-                      ["/", proposal, community, f"{community}/figures", "/search?q=积水"]),
+                      ["/", proposal, motion, community, f"{community}/figures", "/search?q=积水"]),
         "grid worker": (("grid", "grid password"), ["/", building, "/ballots/"]),
-        "department": (("officer", "officer password"), ["/", "/desk"]),
+        "department": (("officer", "officer password"), ["/", "/desk", motion]),
         "administrator": (("admin", "admin password"), ["/", "/places/", community, "/people"]),
     }
 

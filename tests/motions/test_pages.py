@@ -157,3 +157,19 @@ def test_the_new_motion_form_proposes_the_property_company(client, auth, area):
     lead = page.split('name="lead"', 1)[1].split("</select>", 1)[0]
     chosen = re.findall(r'<option selected value="(\d+)">([^<]*)</option>', lead)
     assert len(chosen) == 1 and "物业" in chosen[0][1] and "城管" not in chosen[0][1]
+
+
+def test_no_element_id_is_used_twice_on_a_motion_page(client, auth, area):
+    import re
+
+    assign_by_page(client, auth, area)
+    motion = Motion.query.one()
+    login(client, auth, area.manager)
+    client.post_form(f"/motions/{motion.id}/answer", {"answer": "accept"})
+    for who in (area.manager, area.moderator):
+        login(client, auth, who)
+        ids = re.findall(r'\sid="([^"]+)"', client.get(f"/motions/{motion.id}").get_data(as_text=True))
+        assert sorted(i for i in set(ids) if ids.count(i) > 1) == []
+    login(client, auth, area.manager)
+    assert {"progress-body", "time-body", "complete-body"} <= set(re.findall(
+        r'\sid="([^"]+)"', client.get(f"/motions/{motion.id}").get_data(as_text=True)))
