@@ -18,6 +18,7 @@ from ..audit import service as audit
 from ..clock import utcnow
 from ..errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
 from ..extensions import db
+from ..i18n import said as system_said
 from ..notifications import service as notifications
 from ..places.models import Household, HouseholdMember, Place
 from ..proposals.models import CoSignature, Proposal, ProposalState
@@ -158,7 +159,8 @@ def _photos(photos: Iterable[bytes], config) -> list[str]:
 
 # --- the proposal follows its motions ---------------------------------------------------------
 
-def _proposal_step(proposal: Optional[Proposal], action: str, reason: Optional[str] = None) -> None:
+def _proposal_step(proposal: Optional[Proposal], action: str, reason: Optional[str] = None,
+                   said: Optional[dict] = None) -> None:
     """Move the matter along with its motions. The motions are the authority here, so no
     role is asked; a matter not in a state the step starts from stays where it is."""
     from ..proposals import service as proposals
@@ -168,7 +170,8 @@ def _proposal_step(proposal: Optional[Proposal], action: str, reason: Optional[s
         return
     step = PROPOSAL_STEPS[action]
     if proposal.state in step.sources:
-        proposals._apply(proposal, step, actor=None, reason=reason[:500] if reason else reason)
+        proposals._apply(proposal, step, actor=None, reason=reason[:500] if reason else reason,
+                         **({"said": said} if said else {}))
 
 
 def _sync_proposal(motion: Motion) -> None:
@@ -447,14 +450,15 @@ def rate(motion: Motion, *, actor, score: Score, comment: Optional[str] = None, 
                  and motion.proposal.author_id == actor.id)
     if by_author or (len(scores) >= config["MOTION_REOPEN_MIN_RATINGS"]
                      and unsatisfied / len(scores) >= config["MOTION_REOPEN_SHARE"]):
-        reopen(motion, actor=None, reason=_reopen_reason(by_author, unsatisfied, len(scores)))
+        reason, words = _reopen_reason(by_author, unsatisfied, len(scores))
+        reopen(motion, actor=None, reason=reason, said=words)
     return rating
 
 
-def _reopen_reason(by_author: bool, unsatisfied: int, total: int) -> str:
+def _reopen_reason(by_author: bool, unsatisfied: int, total: int) -> tuple[str, dict]:
     if by_author:
-        return str(_l("The resident who raised the matter is not satisfied."))
-    return str(_l("%(n)d of %(total)d households are not satisfied.", n=unsatisfied, total=total))
+        return system_said("reopen_by_author")
+    return system_said("reopen_unsatisfied", n=unsatisfied, total=total)
 
 
 def ratings_summary(motion: Motion, round: Optional[int] = None) -> dict:
@@ -468,16 +472,18 @@ def ratings_summary(motion: Motion, round: Optional[int] = None) -> dict:
             "satisfied_share": (counts[Score.satisfied] + counts[Score.basically]) / total if total else None}
 
 
-def reopen(motion: Motion, *, actor, reason: str) -> Motion:
+def reopen(motion: Motion, *, actor, reason: str, said: Optional[dict] = None) -> Motion:
+    """``said``: the system's own words for ``reason`` (``i18n.said``), shown in each
+    reader's language."""
     step = _step(motion, "reopen", actor)
     reason = _text(reason, True)
     motion.state = step.target
     motion.reopened_count += 1
     motion.closed_at = None
-    _record(motion, "reopen", actor=actor, body=reason)
+    _record(motion, "reopen", actor=actor, body=reason, **({"said": said} if said else {}))
     _tell(_moderator_ids(motion) | _responder_people(motion), "motion.reopened", motion, skip=actor)
     if motion.proposal is not None:
-        _proposal_step(motion.proposal, "reopen", reason)
+        _proposal_step(motion.proposal, "reopen", reason, said=said)
     return motion
 
 
@@ -501,11 +507,11 @@ def send_back(motion: Motion, *, actor, reason: str, complete_days: Optional[int
     return motion
 
 
-def close(motion: Motion, *, actor=None, reason: Optional[str] = None) -> Motion:
+def close(motion: Motion, *, actor=None, reason: Optional[str] = None, said: Optional[dict] = None) -> Motion:
     step = _step(motion, "close", actor)
     motion.state, motion.closed_at = step.target, utcnow()
     motion.extension_until = motion.extension_reason = None
-    _record(motion, "close", actor=actor, body=_text(reason, False))
+    _record(motion, "close", actor=actor, body=_text(reason, False), **({"said": said} if said else {}))
     _sync_proposal(motion)
     return motion
 
@@ -520,7 +526,7 @@ def withdraw(motion: Motion, *, actor, reason: str) -> Motion:
     return motion
 
 
-def escalate(motion: Motion, *, actor=None, reason: str) -> Motion:
+def escalate(motion: Motion, *, actor=None, reason: str, said: Optional[dict] = None) -> Motion:
     """One level up the place tree: the moderators there are told and may act on it."""
     _step(motion, "escalate", actor)
     reason = _text(reason, True)
@@ -530,7 +536,8 @@ def escalate(motion: Motion, *, actor=None, reason: str) -> Motion:
         raise InvalidTransition(_l("There is no level above to escalate to."))
     motion.escalation_level, motion.escalated_at = level, utcnow()
     motion.escalated_to = db.session.get(Place, ids[-1 - level])
-    _record(motion, "escalate", actor=actor, body=reason, to=motion.escalated_to.id)
+    _record(motion, "escalate", actor=actor, body=reason, to=motion.escalated_to.id,
+            **({"said": said} if said else {}))
     _tell({u.id for u in notifications.moderators_of(motion.escalated_to)}, "motion.escalated", motion, skip=actor,
           place=motion.escalated_to.name)
     return motion
@@ -580,13 +587,14 @@ def follow_up(now: Optional[datetime] = None, config=None) -> int:
             steps += 1
     for motion in db.session.scalars(_late(now, grace).with_for_update(skip_locked=True, of=Motion)):
         if motion.escalation_level + 1 < len(motion.place.ancestor_ids):
-            escalate(motion, actor=None, reason=str(_l("A deadline passed %(hours)d hours ago.",
-                                                       hours=config["MOTION_ESCALATION_GRACE_HOURS"])))
+            reason, words = system_said("deadline_passed", hours=config["MOTION_ESCALATION_GRACE_HOURS"])
+            escalate(motion, actor=None, reason=reason, said=words)
             steps += 1
         else:
             motion.escalated_at = now   # at the top already: looked at again after another grace period
     for motion in db.session.scalars(_rating_ended(now).with_for_update(skip_locked=True, of=Motion)):
-        close(motion, actor=None, reason=str(_l("The time for rating has ended.")))
+        reason, words = system_said("rating_ended")
+        close(motion, actor=None, reason=reason, said=words)
         steps += 1
     return steps
 

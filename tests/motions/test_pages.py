@@ -173,3 +173,23 @@ def test_no_element_id_is_used_twice_on_a_motion_page(client, auth, area):
     login(client, auth, area.manager)
     assert {"progress-body", "time-body", "complete-body"} <= set(re.findall(
         r'\sid="([^"]+)"', client.get(f"/motions/{motion.id}").get_data(as_text=True)))
+
+
+def test_the_systems_own_reasons_are_worded_in_the_readers_language(client, auth, area):
+    from consult.motions import service as motions
+    from consult.motions.models import Answer, Score
+
+    from .support import do
+
+    motion = assign(area)
+    do(motions.answer, motion, actor=area.manager, answer=Answer.accept)
+    do(motions.complete, motion, actor=area.manager, evidence="修好了")
+    for resident in area.residents[:3]:
+        do(motions.rate, motion, actor=resident, score=Score.unsatisfied)
+    assert motion.state is MotionState.reopened
+    assert motion.updates[-1].body == "3户中有3户不满意。"     # stored in the site's language
+    login(client, auth, area.residents[4])
+    assert "3户中有3户不满意。" in client.get(f"/motions/{motion.id}").get_data(as_text=True)
+    client.post_form("/language", {"locale": "en", "next": "/"})
+    page = client.get(f"/motions/{motion.id}").get_data(as_text=True)
+    assert "3 of 3 households are not satisfied." in page and "不满意。" not in page
