@@ -105,6 +105,12 @@ def test_household_ballot_end_to_end_decides_the_matter(client, auth, tree, peop
     db.session.refresh(proposal)
     assert proposal.state is ProposalState.decided
     assert "赞成票 66.6%" in proposal.events[-1].reason
+    # The matter's record words the ballot's explanation in the reader's language.
+    auth.login("13900000001")
+    client.post_form("/language", {"locale": "en", "next": "/"})
+    page = client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
+    assert "votes for 66.6%: more than 1/2" in page and "赞成票 66.6%" not in page
+    auth.logout()
 
 
 def test_choice_ballot_shows_the_chosen_option(client, auth, tree, people):
