@@ -140,9 +140,9 @@ def attendees(minutes: Minutes) -> list[User]:
     """Who attended, in address order."""
     from ..places import service as places
 
-    return places.people_in_address_order(db.session.scalars(
-        select(User).join(Attendance, Attendance.user_id == User.id).where(Attendance.meeting_id == minutes.meeting_id)),
-        minutes.place)
+    came = select(User).join(Attendance, Attendance.user_id == User.id).where(
+        Attendance.meeting_id == minutes.meeting_id)
+    return places.people_in_address_order(db.session.scalars(came), minutes.place)
 
 
 def name_representatives(minutes: Minutes, *, actor, people: Iterable[User]) -> list[Signer]:
