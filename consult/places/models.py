@@ -186,6 +186,15 @@ class Household(db.Model):
     def address(self) -> str:
         return f"{self.place.full_name} {self.room}"
 
+    def address_within(self, place: Place) -> str:
+        """The address as read inside ``place``: "1单元 302" within building 1, the whole
+        address for a household elsewhere."""
+        if not self.place.is_within(place):
+            return self.address
+        names = [a.name for a in self.place.ancestors() if a.is_within(place) and a.id != place.id]
+        names += [self.place.name] if self.place.id != place.id else []
+        return " ".join(names + [self.room])
+
     @property
     def owners(self) -> list["HouseholdMember"]:
         return [m for m in self.members if m.relation is Relation.owner]

@@ -224,13 +224,15 @@ def voters(ballot_id: int):
                            BallotState=BallotState, voter_label=voter_label)
 
 
-def voter_label(voter: BallotVoter) -> str:
-    """How a voter is named on the desk and the signed list: the address, and the person."""
+def voter_label(voter: BallotVoter, ballot: Ballot) -> str:
+    """How a voter is named on the desk and the signed list: the address as read inside the
+    ballot's place (not the whole address on every line), and the person."""
     if voter.household is not None:
         names = "、".join(m.user.name for m in voter.household.members)
-        return f"{voter.household.address} {names}"
+        return f"{voter.household.address_within(ballot.place)} {names}"
     person = voter.user
-    units = [m.household.address for m in person.memberships if m.is_designated_voter] if person else []
+    units = [m.household.address_within(ballot.place) for m in person.memberships
+             if m.is_designated_voter] if person else []
     return " ".join(units + [person.name if person else ""])
 
 
@@ -262,7 +264,8 @@ def paper(ballot_id: int, voter_id: int):
                 flash(_("The paper ballot is entered. Next: find the next voter below."), "success")
                 return redirect(url_for("voting.voters", ballot_id=ballot.id))
             status = outcome.status
-    return render_template("voting/paper.html", ballot=ballot, voter=voter, form=form, label=voter_label(voter),
+    return render_template("voting/paper.html", ballot=ballot, voter=voter, form=form,
+                           label=voter_label(voter, ballot),
                            done=voting.participation_of(ballot, voter), BallotKind=BallotKind,
                            choice_error=choice_error), status
 
@@ -290,7 +293,7 @@ def _signed_rows(ballot: Ballot):
     rows, _total = voting.voters_page(ballot, per_page=10 ** 9)
     for n, (voter, part) in enumerate(rows, 1):
         vote = "、".join(choices.get(k, _("Blank")) for k in part.choice.split(",")) if part else ""
-        yield n, voter_label(voter), voter, part, vote
+        yield n, voter_label(voter, ballot), voter, part, vote
 
 
 def _require_signed_list(ballot: Ballot):

@@ -378,7 +378,8 @@ def test_the_paper_desk_finds_an_address_a_name_or_a_mobile_in_address_order(cli
         assert [r.split(" ")[-2] for r in rows] == ["1302", "101", "102", "201", "1201"], rows
         assert len(desk("201")) == 1 and "赵大妈" in desk("201")[0]
         assert "钱阿姨" in desk("2单元1201")[0] and len(desk("2单元1201")) == 1
-        assert "1号楼1单元102" in desk("1号楼1单元102")[0].replace(" ", "")
+        # Each row reads its address inside the ballot's building, not the whole address.
+        assert desk("1号楼1单元102")[0].startswith("1单元 102 ")
         assert desk("3单元102") == []
         assert "张建国" in desk("张建国")[0]
         assert "赵大妈" in desk("13900000003")[0]
