@@ -218,7 +218,8 @@ def account():
     status = 200
     if request.method == "POST":
         if form.validate_on_submit() and perform(accounts.set_email, current_user, form.email.data).ok:
-            flash(_("Saved."), "success")
+            flash(_("Your e-mail address is saved: messages will also be sent there.") if current_user.email
+                  else _("Your e-mail address is removed: messages reach you in the app only."), "success")
             return redirect(url_for("accounts.account"))
         status = 422
     return render_template("accounts/account.html", person=current_user, email_form=form,

@@ -349,7 +349,8 @@ def categories():
                               name_en=form.name_en.data, position=form.position.data or 0,
                               active=bool(form.active.data))
             if outcome.ok:
-                flash(_("Saved."), "success")
+                flash(_("The category %(name)s is saved; residents choose from the active ones when they raise a "
+                        "matter.", name=outcome.value.name_zh), "success")
                 return redirect(url_for("proposals.categories"))
             status = outcome.status
         else:

@@ -197,8 +197,10 @@ def test_resident_reports_a_comment_and_the_moderator_sees_it(client, auth, tree
 
 def test_administrator_edits_the_category_list(client, auth, admin, tree, residents):
     auth.login("admin")
-    client.post_form("/admin/categories", {"cnew-name_zh": "垃圾分类", "cnew-name_en": "Waste sorting",
-                                           "cnew-position": "9", "cnew-active": "y"})
+    page = client.post_form("/admin/categories", {"cnew-name_zh": "垃圾分类", "cnew-name_en": "Waste sorting",
+                                                  "cnew-position": "9", "cnew-active": "y"},
+                            follow_redirects=True).get_data(as_text=True)
+    assert "类别“垃圾分类”已保存" in page
     waste = db.session.scalar(select(Category).where(Category.name_zh == "垃圾分类"))
     assert waste.active and waste.name_en == "Waste sorting"
     response = client.post_form("/admin/categories", {"category_id": str(waste.id), f"c{waste.id}-name_zh": "环境卫生",
