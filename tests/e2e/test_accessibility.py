@@ -54,7 +54,8 @@ def scene(e2e_database):
         department = organisation(subdistrict, OrganisationKind.department, "城管执法队", officer)
         moderator = db.session.scalar(select(User).where(User.username == "moderator"))
         with unit_of_work():
-            motion = motions.assign(building, actor=moderator, title="清理3号楼门口积水", body="疏通雨水口",
+            # In the community itself: the motion tests count the motions of building 3.
+            motion = motions.assign(community, actor=moderator, title="清理社区门口积水", body="疏通雨水口",
                                     organisations=[department])
         with unit_of_work():
             motions.answer(motion, actor=officer, answer=Answer.accept)
