@@ -16,7 +16,18 @@ $(VENV)/.installed: requirements.txt | $(BIN)/activate
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
-install: $(VENV)/.installed
+# axe-core, for the browser tests' accessibility checks: from npm, at a pinned version,
+# into instance/node (git-ignored), where tests/e2e/test_accessibility.py reads it.
+AXE_VERSION := 4.14.1
+AXE := instance/node/node_modules/axe-core/axe.min.js
+
+# Without npm the app still installs and runs; the accessibility test then says what is missing.
+$(AXE): Makefile
+	@if command -v npm >/dev/null; then \
+		npm install --prefix instance/node --no-audit --no-fund --save-exact axe-core@$(AXE_VERSION) && touch $@; \
+	else echo "npm not found: axe-core not installed, the accessibility test cannot run"; fi
+
+install: $(VENV)/.installed $(AXE)
 
 # Compiled catalogues are built, not committed.
 translations: install

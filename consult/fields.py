@@ -1,7 +1,8 @@
-"""Form fields shared by the domains."""
+"""Form fields shared by the domains, and the form every domain's forms build on."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField
 
 from .clock import NonexistentTime, from_local, to_local
@@ -33,3 +34,15 @@ class LocalDateTimeField(DateTimeLocalField):
         if self.data is None:
             return ""
         return to_local(self.data).strftime(self.format[0])
+
+
+class Form(FlaskForm):
+    """A form whose hidden fields (the CSRF token) carry no ``id``: a page holds many forms,
+    and no two elements of a page may share an id. A form shown more than once on a page
+    (one per comment, per action) gets a ``prefix`` for its visible fields."""
+
+    class Meta(FlaskForm.Meta):
+        def render_field(self, field, render_kw):
+            if field.type in ("CSRFTokenField", "HiddenField") and "id" not in render_kw:
+                render_kw = {**render_kw, "id": False}
+            return super().render_field(field, render_kw)

@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from flask import current_app, has_request_context, session
-from flask_babel import format_date, format_datetime
+from flask_babel import force_locale, format_date, format_datetime
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from .clock import to_local
@@ -36,3 +37,27 @@ def format_deadline(moment: datetime | None, fmt: str = "short") -> str:
     if local.time() != time.min:
         return format_datetime(moment, fmt)
     return f"{format_date(local.date() - timedelta(days=1), fmt)} 24:00"
+
+
+# What the system itself writes on a record (a reason for a step nobody took by hand): kept
+# as a key with its numbers, and worded in each reader's language when shown.
+SYSTEM_WORDS = {
+    "reopen_by_author": lambda p: _("The resident who raised the matter is not satisfied."),
+    "reopen_unsatisfied": lambda p: _("%(n)d of %(total)d households are not satisfied.", n=p["n"],
+                                      total=p["total"]),
+    "deadline_passed": lambda p: _("A deadline passed %(hours)d hours ago.", hours=p["hours"]),
+    "rating_ended": lambda p: _("The time for rating has ended."),
+}
+
+
+def system_words(said: dict) -> str:
+    """The system's words ``said`` (``{"key": …, **numbers}``) in the current language."""
+    return SYSTEM_WORDS[said["key"]](said)
+
+
+def said(key: str, **numbers) -> tuple[str, dict]:
+    """The system's words as stored: the text in the site's default language (for the audit
+    log and search) and the key with its numbers, from which each reader's page words it."""
+    words = {"key": key, **numbers}
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return system_words(words), words

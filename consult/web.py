@@ -62,16 +62,18 @@ def confirm_first(*, question, consequence, back: str, reason_label=None, reason
                            reason=request.form.get("reason", ""), error=error), 422 if error else 200
 
 
-def form_action(target, form, operation: Callable, back: str):
+def form_action(target, form, operation: Callable, back: str, done: Callable[[Any], Any] | None = None):
     """A button's POST on a record's page: check the form, run ``operation(target, form)``
-    as one transaction, say how it went and go back to the page."""
+    as one transaction, say how it went and go back to the page. ``done(value)`` words
+    what happened and what comes next, from what the operation returned (after commit)."""
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for error in errors:
                 flash(error, "error")
         return redirect(back), 303
-    if perform(operation, target, form).ok:
-        flash(_l("Saved."), "success")
+    outcome = perform(operation, target, form)
+    if outcome.ok:
+        flash(done(outcome.value) if done else _l("Saved."), "success")
     return redirect(back)
 
 

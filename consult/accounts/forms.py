@@ -1,18 +1,18 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
+from ..fields import Form
 from ..places.models import Relation
 from .models import OrganisationKind, Role
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     identifier = StringField(_l("Phone number or username"), validators=[DataRequired(), Length(max=100)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)])
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     code = StringField(_l("Invite code"), validators=[DataRequired(), Length(max=20)],
                        description=_l("The code on the sheet from your grid worker or building leader."))
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=50)])
@@ -31,23 +31,23 @@ class RegisterForm(FlaskForm):
         DataRequired(message=_l("Registering needs your agreement to the notice."))])
 
 
-class ConsentForm(FlaskForm):
+class ConsentForm(Form):
     notice_version = HiddenField()
 
 
-class PrivacyNoticeForm(FlaskForm):
+class PrivacyNoticeForm(Form):
     body = TextAreaField(_l("Text of the notice (Markdown)"), validators=[DataRequired(), Length(max=20000)],
                          description=_l("Publishing makes a new version: every signed-in person is asked to agree again."))
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=128)])
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=128)])
     confirm = PasswordField(_l("New password again"), validators=[
         DataRequired(), EqualTo("password", message=_l("The two passwords differ."))])
 
 
-class CreateAccountForm(FlaskForm):
+class CreateAccountForm(Form):
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=50)])
     phone = StringField(_l("Mobile number"), validators=[Optional(), Length(max=20)])
     username = StringField(_l("Username"), validators=[Optional(), Length(max=40)])
@@ -59,40 +59,40 @@ class CreateAccountForm(FlaskForm):
         (r.value, r.label) for r in Relation], default=Relation.owner.value)
 
 
-class PersonForm(FlaskForm):
+class PersonForm(Form):
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=50)])
     phone = StringField(_l("Mobile number"), validators=[Optional(), Length(max=20)])
     username = StringField(_l("Username"), validators=[Optional(), Length(max=40)])
 
 
-class GrantRoleForm(FlaskForm):
+class GrantRoleForm(Form):
     role = SelectField(_l("Role"), choices=[(r.value, r.label) for r in Role])
     scope = SelectField(_l("Where"), choices=[], validate_choice=False)
     organisation_id = SelectField(_l("On behalf of"), choices=[], validate_choice=False)
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(Form):
     kind = SelectField(_l("Kind"), choices=[(k.value, k.label) for k in OrganisationKind])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
 
 
-class OrganisationMemberForm(FlaskForm):
+class OrganisationMemberForm(Form):
     login = StringField(_l("Phone number or username"), validators=[DataRequired(), Length(max=100)])
     title = StringField(_l("Job title"), validators=[Optional(), Length(max=50)])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """An empty form: a POST button with its CSRF token."""
 
 
-class ActiveForm(FlaskForm):
+class ActiveForm(Form):
     active = BooleanField()
 
 
-class EmailForm(FlaskForm):
+class EmailForm(Form):
     email = StringField(_l("E-mail address (optional)"), validators=[Optional(), Length(max=120)],
                         description=_l("Copies of your messages are sent here when the site can send mail."))
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(Form):
     password = PasswordField(_l("Your password, to confirm"), validators=[DataRequired(), Length(max=128)])

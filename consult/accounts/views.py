@@ -218,7 +218,8 @@ def account():
     status = 200
     if request.method == "POST":
         if form.validate_on_submit() and perform(accounts.set_email, current_user, form.email.data).ok:
-            flash(_("Saved."), "success")
+            flash(_("Your e-mail address is saved: messages will also be sent there.") if current_user.email
+                  else _("Your e-mail address is removed: messages reach you in the app only."), "success")
             return redirect(url_for("accounts.account"))
         status = 422
     return render_template("accounts/account.html", person=current_user, email_form=form,
@@ -408,7 +409,8 @@ def person(user_id: int):
             outcome = perform(accounts.update_person, person, actor=current_user, name=form.name.data,
                               phone=form.phone.data, username=form.username.data)
             if outcome.ok:
-                flash(_("Saved."), "success")
+                flash(_("The account is changed; the person signs in with the new phone number or username."),
+                      "success")
                 return redirect(url_for("accounts.person", user_id=person.id))
             status = outcome.status
         else:
@@ -425,7 +427,9 @@ def set_active(user_id: int):
         abort(400)
     outcome = perform(accounts.set_active, person, bool(form.active.data), actor=current_user)
     if outcome.ok:
-        flash(_("Saved."), "success")
+        flash(_("The account is active again: the person can sign in.") if form.active.data
+              else _("The account is blocked: the person can no longer sign in, and their devices are signed out."),
+              "success")
     return redirect(url_for("accounts.person", user_id=person.id))
 
 

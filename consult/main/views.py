@@ -12,7 +12,7 @@ from ..accounts import service as accounts
 from ..database import unit_of_work
 from ..extensions import db
 from ..places import service as places
-from ..proposals import service as proposals
+from . import agenda
 
 bp = Blueprint("main", __name__)
 
@@ -23,15 +23,9 @@ def index():
         return render_template("main/welcome.html")
     grants = sorted(current_user.grants, key=lambda g: (g.role.value, g.place_id or 0))
     roots = places.roots() if permissions.is_global_administrator(current_user) else []
-    waiting = proposals.waiting_for(current_user)
-    triage_days = current_app.config["TRIAGE_DAYS"]
-    from ..voting import service as voting
-    from ..voting.models import BallotState
-
-    open_ballots = [b for b in voting.ballots_for(current_user, limit=10) if b.state is BallotState.open]
+    needs = agenda.needs_for(current_user, triage_days=current_app.config["TRIAGE_DAYS"])
     return render_template("main/home.html", memberships=current_user.memberships,
-                           grants=grants, roots=roots, waiting=waiting, open_ballots=open_ballots,
-                           overdue={p.id for p in waiting if proposals.is_overdue(p, triage_days)})
+                           grants=grants, roots=roots, needs=needs)
 
 
 def _safe_next(target: str | None) -> str:

@@ -1,13 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from ..fields import LocalDateTimeField
+from ..fields import Form, LocalDateTimeField
 from .models import MeetingForm, MeetingKind, Quorum
 
 
-class MeetingScheduleForm(FlaskForm):
+class MeetingScheduleForm(Form):
     title = StringField(_l("Name of the meeting"), validators=[DataRequired(), Length(max=120)],
                         description=_l("For example: 3号楼加装电梯协商会"))
     kind = SelectField(_l("Kind of meeting"), choices=[(k.value, k.label) for k in MeetingKind])
@@ -28,11 +27,11 @@ class MeetingScheduleForm(FlaskForm):
                                render_kw={"rows": 3})
 
 
-class RescheduleForm(FlaskForm):
+class RescheduleForm(Form):
     starts_at = LocalDateTimeField(_l("Starts at"), validators=[InputRequired()])
     location = StringField(_l("Where"), validators=[Optional(), Length(max=200)])
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     reason = TextAreaField(_l("Reason, shown to the invitees"), validators=[DataRequired(), Length(max=500)],
                            render_kw={"rows": 2})

@@ -267,6 +267,26 @@ def meetings_for(user, *, limit: int = 50) -> list[Meeting]:
     return rows
 
 
+def invitees_in_order(meeting: Meeting) -> list[Invitee]:
+    """The invitees in address order; those invited for an organisation after the residents."""
+    from ..places import service as places
+
+    order = {u.id: n for n, u in enumerate(places.people_in_address_order([i.user for i in meeting.invitees],
+                                                                          meeting.place))}
+    return sorted(meeting.invitees, key=lambda i: (i.organisation_id is not None, order[i.user_id]))
+
+
+def coming_for(user, *, limit: int = 20) -> list[Meeting]:
+    """Meetings a person is invited to that are live now or still to come (not those they
+    declined), the soonest first: for the home page."""
+    invited = select(Invitee.meeting_id).where(Invitee.user_id == user.id, Invitee.response != Response.declined)
+    live = Meeting.state.in_([MeetingState.live, MeetingState.paused])
+    coming = (Meeting.state == MeetingState.scheduled) & (Meeting.starts_at >= utcnow() - timedelta(hours=12))
+    rows = db.session.scalars(select(Meeting).where(Meeting.id.in_(invited), live | coming)
+                              .order_by(Meeting.starts_at).limit(limit)).all()
+    return sorted(rows, key=lambda m: m.state is MeetingState.scheduled)
+
+
 def meetings_in(place: Place, *, limit: int = 100) -> list[Meeting]:
     return list(db.session.scalars(select(Meeting).join(Meeting.place)
                                    .where(Place.path.startswith(place.path, autoescape=True))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import format_datetime
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -116,7 +117,7 @@ def detail(meeting_id: int):
     return render_template("meetings/detail.html", meeting=meeting, invitee=invitee, run=run,
                            can_enter=meetings.can_enter(current_user, meeting), present=present, expected=expected,
                            confirm=ConfirmForm(), reschedule_form=form, cancel_form=CancelForm(),
-                           invitees=meeting.invitees if run else [], MeetingState=MeetingState,
+                           invitees=meetings.invitees_in_order(meeting) if run else [], MeetingState=MeetingState,
                            public_name=meetings.public_name, minutes=_visible_minutes(meeting))
 
 
@@ -134,7 +135,9 @@ def respond(meeting_id: int):
     ConfirmForm().validate_on_submit() or abort(400)
     accept = request.form.get("answer") == "accept"
     if perform(meetings.respond, meeting, actor=current_user, accept=accept).ok:
-        flash(_("Thank you: your answer is saved."), "success")
+        flash(_("Thank you: you will come. The meeting starts %(when)s; it is on your home page until then.",
+                when=format_datetime(meeting.starts_at, "short")) if accept
+              else _("Thank you: you will not come. The moderator has your answer."), "success")
     return redirect(url_for("meetings.detail", meeting_id=meeting.id))
 
 

@@ -86,8 +86,16 @@ def _body(meeting: Meeting, detail: StatementDetail) -> str:
             signed[e.data.get("user")] = e.data
     present, expected = meetings.quorum_figures(meeting)
     out += ["### " + _("Attendance"), ""]
-    out.append("- " + _("Signed in: %(n)d; invited: %(m)d, of whom present: %(p)d.", n=len(signed), m=expected,
-                        p=present))
+    # One count per line that cannot contradict another: the invitees and how many of them
+    # came (what the quorum counts), then those who came without an invitation.
+    others = max(len(signed) - present, 0)
+    if expected:
+        line = _("Invited: %(m)d; present: %(p)d.", m=expected, p=present)
+        if others:
+            line += " " + _("Also present without an invitation (staff, guests): %(o)d.", o=others)
+    else:
+        line = _("Present: %(n)d.", n=len(signed))
+    out.append("- " + line)
     out.append("- " + _("Quorum") + f"：{meeting.quorum.label}" + (
         "" if meeting.quorum.value == "none" else "，" + (_("reached") if meeting.quorum.met(present, expected)
                                                          else _("not reached"))))

@@ -137,8 +137,12 @@ def edit(minutes: Minutes, *, actor, title: str, body: str) -> MinutesVersion:
 
 
 def attendees(minutes: Minutes) -> list[User]:
-    return list(db.session.scalars(select(User).join(Attendance, Attendance.user_id == User.id)
-                                   .where(Attendance.meeting_id == minutes.meeting_id).order_by(Attendance.at)))
+    """Who attended, in address order."""
+    from ..places import service as places
+
+    came = select(User).join(Attendance, Attendance.user_id == User.id).where(
+        Attendance.meeting_id == minutes.meeting_id)
+    return places.people_in_address_order(db.session.scalars(came), minutes.place)
 
 
 def name_representatives(minutes: Minutes, *, actor, people: Iterable[User]) -> list[Signer]:
@@ -206,6 +210,20 @@ def sign(minutes: Minutes, *, actor) -> Minutes:
     if {s.user_id for s in version.signatures} >= {s.user_id for s in minutes.signers}:
         _freeze(minutes, version)
     return minutes
+
+
+def to_sign_by(user, *, limit: int = 20) -> list[Minutes]:
+    """Minutes waiting for ``user``'s signature on their latest version, newest first."""
+    rows = db.session.scalars(select(Minutes).join(Signer).where(
+        Signer.user_id == user.id, Minutes.state == MinutesState.signing).order_by(Minutes.id.desc())
+        .limit(limit)).all()
+    return [m for m in rows if not any(s.user_id == user.id for s in m.latest.signatures)]
+
+
+def signatures_missing(minutes: Minutes) -> list[Signer]:
+    """The signers who have not signed the latest version yet."""
+    signed = {s.user_id for s in minutes.latest.signatures} if minutes.latest else set()
+    return [s for s in minutes.signers if s.user_id not in signed]
 
 
 def canonical(version: MinutesVersion) -> str:

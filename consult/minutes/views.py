@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..accounts.models import User
 from ..extensions import db
+from ..i18n import format_deadline
 from ..meetings import service as meetings
 from ..meetings.models import Meeting
-from ..web import confirm_first, form_action, perform
+from ..web import confirm_first, form_action, perform, person_name
 from . import archive
 from . import service as minutes_service
 from .forms import EditForm, ReasonForm, RedraftForm, RemarkForm
@@ -33,10 +35,42 @@ def _minutes(minutes_id: int) -> Minutes:
     return minutes
 
 
-def _act(minutes_id: int, form_class, operation):
+def _act(minutes_id: int, form_class, operation, done=None):
     minutes = _minutes(minutes_id)
     return form_action(minutes, form_class() if form_class else ReasonForm(), operation,
-                       url_for("minutes.detail", minutes_id=minutes.id))
+                       url_for("minutes.detail", minutes_id=minutes.id),
+                       done=(lambda value: done(minutes)) if done else None)
+
+
+def _sent(minutes: Minutes) -> str:
+    return ngettext("Sent for signatures: %(num)d person is asked to sign. You will be told when all have signed.",
+                    "Sent for signatures: %(num)d people are asked to sign. You will be told when all have signed.",
+                    len(minutes.signers))
+
+
+def _signed(minutes: Minutes) -> str:
+    if minutes.latest.frozen:
+        return _("Signed. Everyone has signed: the minutes are published for comments until %(date)s.",
+                 date=format_deadline(minutes.publicity_ends_at))
+    missing = minutes_service.signatures_missing(minutes)
+    return ngettext("Signed. %(num)d more signature is needed: %(names)s.",
+                    "Signed. %(num)d more signatures are needed: %(names)s.", len(missing),
+                    names="、".join(f"{s.role.label} {person_name(s.user, minutes.place)}" for s in missing))
+
+
+DONE = {
+    "edit": lambda m: _("The draft is saved. When it is complete, send it for signatures."),
+    "redraft": lambda m: _("The draft is written again from the meeting's record."),
+    "representatives": lambda m: _("The representatives are chosen. They sign after you send the minutes for "
+                                   "signatures."),
+    "submit": _sent,
+    "sign": _signed,
+    "return": lambda m: _("The minutes are back with the recorder as a draft; the signatures given so far have "
+                          "lapsed. The recorder has been told."),
+    "correct": lambda m: _("A new version is opened for the correction. Edit it, then send it for signatures."),
+    "remark": lambda m: _("Your remark is posted. The recorder answers it here."),
+    "answer": lambda m: _("Your answer is posted under the remark; its author has been told."),
+}
 
 
 @bp.get("/meetings/<int:meeting_id>/minutes")
@@ -74,14 +108,14 @@ def detail(minutes_id: int):
 @login_required
 def edit(minutes_id: int):
     return _act(minutes_id, EditForm, lambda m, f: minutes_service.edit(m, actor=current_user, title=f.title.data,
-                                                                        body=f.body.data))
+                                                                        body=f.body.data), DONE["edit"])
 
 
 @bp.post("/minutes/<int:minutes_id>/redraft")
 @login_required
 def redraft(minutes_id: int):
     return _act(minutes_id, RedraftForm, lambda m, f: minutes_service.redraft(
-        m, actor=current_user, statements=StatementDetail(f.statements.data)))
+        m, actor=current_user, statements=StatementDetail(f.statements.data)), DONE["redraft"])
 
 
 @bp.post("/minutes/<int:minutes_id>/representatives")
@@ -90,7 +124,8 @@ def representatives(minutes_id: int):
     ids = [int(i) for i in request.form.getlist("people") if i.isdigit()]
     people = list(db.session.scalars(select(User).where(User.id.in_(ids)))) if ids else []
     return _act(minutes_id, None, lambda m, f: minutes_service.name_representatives(m, actor=current_user,
-                                                                                    people=people))
+                                                                                    people=people),
+                DONE["representatives"])
 
 
 @bp.post("/minutes/<int:minutes_id>/<any(submit, sign):action>")
@@ -106,7 +141,7 @@ def step(minutes_id: int, action: str):
             back=url_for("minutes.detail", minutes_id=minutes_id))
         if asking is not None:
             return asking
-    response = _act(minutes_id, None, lambda m, f: operation(m, actor=current_user))
+    response = _act(minutes_id, None, lambda m, f: operation(m, actor=current_user), DONE[action])
     if action == "sign":
         # The last signature freezes the version: its PDF is made now, once, so that the
         # archive's export only reads files.
@@ -120,20 +155,22 @@ def step(minutes_id: int, action: str):
 @login_required
 def return_to_draft(minutes_id: int):
     return _act(minutes_id, None, lambda m, f: minutes_service.return_to_draft(m, actor=current_user,
-                                                                               reason=f.body.data))
+                                                                               reason=f.body.data),
+                DONE["return"])
 
 
 @bp.post("/minutes/<int:minutes_id>/correct")
 @login_required
 def correct(minutes_id: int):
-    return _act(minutes_id, None, lambda m, f: minutes_service.correct(m, actor=current_user, reason=f.body.data))
+    return _act(minutes_id, None, lambda m, f: minutes_service.correct(m, actor=current_user, reason=f.body.data),
+                DONE["correct"])
 
 
 @bp.post("/minutes/<int:minutes_id>/remarks")
 @login_required
 def remark(minutes_id: int):
     return _act(minutes_id, RemarkForm, lambda m, f: minutes_service.remark(
-        m, actor=current_user, kind=RemarkKind(f.kind.data), body=f.body.data))
+        m, actor=current_user, kind=RemarkKind(f.kind.data), body=f.body.data), DONE["remark"])
 
 
 @bp.post("/minutes/<int:minutes_id>/remarks/<int:remark_id>/answer")
@@ -144,7 +181,7 @@ def answer(minutes_id: int, remark_id: int):
         if entry is None or entry.minutes_id != m.id:
             abort(404)
         return minutes_service.answer(entry, actor=current_user, body=f.body.data)
-    return _act(minutes_id, None, answer_it)
+    return _act(minutes_id, None, answer_it, DONE["answer"])
 
 
 def _version(minutes: Minutes, number: int):

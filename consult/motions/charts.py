@@ -15,11 +15,13 @@ STYLE = Style(background="transparent", plot_background="transparent", font_fami
 
 
 def monthly(report) -> Markup | None:
-    """Motions received and completed per month, and the satisfaction rate in percent."""
+    """Motions received and completed per month, and the satisfaction rate in percent. Drawn
+    about as wide as a phone's column, so that its 16 px words stay near 16 px there; the
+    page caps its width on a wide screen (``.chart svg``)."""
     if not report.months:
         return None
     months = [month for month, _f in report.months]
-    chart = pygal.Bar(style=STYLE, width=400, height=300, legend_at_bottom=True, x_label_rotation=-30,
+    chart = pygal.Bar(style=STYLE, width=320, height=260, legend_at_bottom=True, x_label_rotation=-30,
                       disable_xml_declaration=True, js=[], show_minor_y_labels=False, print_values=False,
                       secondary_range=(0, 100), margin=8, explicit_size=False)
     chart.x_labels = months

@@ -5,7 +5,8 @@ Definitions (also written on the page):
 
 * received — motions assigned in the period (withdrawn ones left out);
 * response rate — responders that acknowledged by their deadline / responders addressed;
-* completion rate — motions completed / received;
+* completion rate (办结率) — motions done (completed and being rated, or closed) / received;
+  a motion reopened or sent back is not done until it is completed again;
 * resolution rate — motions closed without ever being reopened / motions whose rating has
   ended (closed, or reopened at least once); those still being rated for the first time wait;
 * satisfaction rate — (满意 + 基本满意) / ratings given;
@@ -129,6 +130,8 @@ def kept(key: str, compute: Callable[[], T]) -> T:
 
 
 RESOLVED = and_(Motion.state == MotionState.closed, Motion.reopened_count == 0)
+# Done now: completed (being rated) or closed after completion; not reopened or sent back.
+DONE = and_(Motion.completed_at.is_not(None), Motion.state.in_([MotionState.completed, MotionState.closed]))
 # Completed and rated to the end: closed, or reopened at least once.
 SETTLED = and_(Motion.completed_at.is_not(None), or_(Motion.state != MotionState.completed, Motion.reopened_count > 0))
 IN_TIME = Responder.acknowledged_at <= Responder.acknowledge_by
@@ -178,12 +181,12 @@ def report(place: Place, start: datetime, end: datetime) -> Report:
         return total, by_child[child_of[place_id]], by_month[labels[n]]
 
     for place_id, n, received, completed, resolved, settled, overdue in db.session.execute(
-            select(Motion.place_id, month, func.count(), func.count(Motion.completed_at), _sum(RESOLVED),
+            select(Motion.place_id, month, func.count(), _sum(DONE), _sum(RESOLVED),
                    _sum(SETTLED), func.count(Motion.overdue_at)).where(*scope).group_by(Motion.place_id, month)):
         for figures in targets(place_id, n):
             figures.add(received, completed, resolved, settled, overdue)
     for org_id, received, completed, resolved, settled, overdue in db.session.execute(
-            select(Responder.organisation_id, func.count(), func.count(Motion.completed_at), _sum(RESOLVED),
+            select(Responder.organisation_id, func.count(), _sum(DONE), _sum(RESOLVED),
                    _sum(SETTLED), func.count(Motion.overdue_at))
             .join(Motion, Motion.id == Responder.motion_id).where(*scope).group_by(Responder.organisation_id)):
         by_org[org_id].add(received, completed, resolved, settled, overdue)

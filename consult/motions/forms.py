@@ -1,13 +1,13 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import DateField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from ..fields import Form
 from .models import Raters, Score
 
 
-class AssignForm(FlaskForm):
+class AssignForm(Form):
     title = StringField(_l("What must be done"), validators=[DataRequired(), Length(max=100)],
                         description=_l("For example: 修复3号楼电梯并说明停运原因"))
     body = TextAreaField(_l("Details"), validators=[Optional(), Length(max=4000)], render_kw={"rows": 4})
@@ -25,49 +25,49 @@ class AssignForm(FlaskForm):
         (Raters.proposal.value, _l("The resident who raised the matter and the co-signers"))])
 
 
-class TextForm(FlaskForm):
+class TextForm(Form):
     body = TextAreaField(_l("Text"), validators=[Optional(), Length(max=4000)], render_kw={"rows": 3})
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(Form):
     answer = RadioField(_l("Your answer"), choices=[("accept", _l("Accept")), ("partial", _l("Accept in part")),
                                                     ("decline", _l("Decline"))], default="accept")
     body = TextAreaField(_l("Reason (required to accept in part or decline)"), validators=[Optional(), Length(max=4000)],
                          render_kw={"rows": 3})
 
 
-class ProgressForm(FlaskForm):
+class ProgressForm(Form):
     body = TextAreaField(_l("What has been done"), validators=[DataRequired(), Length(max=4000)],
                          render_kw={"rows": 3})
     photos = MultipleFileField(_l("Photos (up to 4)"), render_kw={"accept": "image/*"})
 
 
-class CompleteForm(FlaskForm):
+class CompleteForm(Form):
     body = TextAreaField(_l("What was done (the residents will read it)"), validators=[DataRequired(),
                                                                                      Length(max=4000)],
                          render_kw={"rows": 3})
     photos = MultipleFileField(_l("Photos of the result (up to 4)"), render_kw={"accept": "image/*"})
 
 
-class TimeForm(FlaskForm):
+class TimeForm(Form):
     until = DateField(_l("New deadline"), validators=[DataRequired()])
     body = TextAreaField(_l("Why more time is needed"), validators=[DataRequired(), Length(max=4000)],
                          render_kw={"rows": 2})
 
 
-class SendBackForm(FlaskForm):
+class SendBackForm(Form):
     body = TextAreaField(_l("Reason, shown to the responder and the residents"),
                          validators=[DataRequired(), Length(max=4000)], render_kw={"rows": 2})
     days = IntegerField(_l("Complete within (days)"), validators=[Optional(), NumberRange(1, 365)])
 
 
-class RateForm(FlaskForm):
+class RateForm(Form):
     score = RadioField(_l("Are you satisfied with the result?"), choices=[(s.value, s.label) for s in Score],
                        validators=[DataRequired()])
     body = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=1000)], render_kw={"rows": 2})
 
 
-class PeriodForm(FlaskForm):
+class PeriodForm(Form):
     class Meta:
         csrf = False
 

@@ -195,6 +195,14 @@ class MotionUpdate(db.Model):
     motion: Mapped[Motion] = relationship(back_populates="updates")
     actor: Mapped[Optional["User"]] = relationship()
 
+    @property
+    def words(self) -> Optional[str]:
+        """The entry's words: the system's own in the reader's language, else as written."""
+        from ..i18n import system_words
+
+        said = (self.detail or {}).get("said")
+        return system_words(said) if said else self.body
+
 
 class Rating(db.Model):
     """评事: one rating per household and evaluation round, enforced by the database."""

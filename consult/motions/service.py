@@ -18,6 +18,7 @@ from ..audit import service as audit
 from ..clock import utcnow
 from ..errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
 from ..extensions import db
+from ..i18n import said as system_said
 from ..notifications import service as notifications
 from ..places.models import Household, HouseholdMember, Place
 from ..proposals.models import CoSignature, Proposal, ProposalState
@@ -158,7 +159,8 @@ def _photos(photos: Iterable[bytes], config) -> list[str]:
 
 # --- the proposal follows its motions ---------------------------------------------------------
 
-def _proposal_step(proposal: Optional[Proposal], action: str, reason: Optional[str] = None) -> None:
+def _proposal_step(proposal: Optional[Proposal], action: str, reason: Optional[str] = None,
+                   said: Optional[dict] = None) -> None:
     """Move the matter along with its motions. The motions are the authority here, so no
     role is asked; a matter not in a state the step starts from stays where it is."""
     from ..proposals import service as proposals
@@ -168,7 +170,8 @@ def _proposal_step(proposal: Optional[Proposal], action: str, reason: Optional[s
         return
     step = PROPOSAL_STEPS[action]
     if proposal.state in step.sources:
-        proposals._apply(proposal, step, actor=None, reason=reason[:500] if reason else reason)
+        proposals._apply(proposal, step, actor=None, reason=reason[:500] if reason else reason,
+                         **({"said": said} if said else {}))
 
 
 def _sync_proposal(motion: Motion) -> None:
@@ -203,6 +206,37 @@ def eligible_organisations(place: Place) -> list[Organisation]:
         select(Organisation).join(Place, Place.id == Organisation.place_id)
         .where(or_(Place.id.in_(place.ancestor_ids), Place.path.startswith(place.path, autoescape=True)))
         .order_by(Organisation.kind, Organisation.name)))
+
+
+def default_organisation(place: Place, category=None) -> Optional[Organisation]:
+    """Whom a new motion of ``place`` goes to unless the moderator chooses otherwise: the
+    organisation that has most often been the lead on this category of matter in this place;
+    without such history, the property company of the place or of its nearest place above
+    (else one below it, as for a community whose compounds have their companies)."""
+    from sqlalchemy import func
+    from sqlalchemy.orm import aliased
+
+    from ..accounts.models import OrganisationKind
+
+    eligible = eligible_organisations(place)
+    by_id = {o.id: o for o in eligible}
+    if category is not None:
+        first = aliased(Responder)
+        lead = select(func.min(first.id)).where(first.motion_id == Motion.id).scalar_subquery()
+        usual = db.session.execute(
+            select(Responder.organisation_id, func.count()).join(Motion, Motion.id == Responder.motion_id)
+            .join(Proposal, Proposal.id == Motion.proposal_id)
+            .where(Motion.place_id == place.id, Proposal.category_id == category.id, Responder.id == lead)
+            .group_by(Responder.organisation_id).order_by(func.count().desc(), Responder.organisation_id)).all()
+        for organisation_id, _count in usual:
+            if organisation_id in by_id:
+                return by_id[organisation_id]
+    companies = [o for o in eligible if o.kind is OrganisationKind.property_company]
+    for place_id in reversed(place.ancestor_ids):
+        here = [o for o in companies if o.place_id == place_id]
+        if here:
+            return here[0]
+    return companies[0] if companies else None
 
 
 def assign(place: Place, *, actor, title: str, body: str, organisations: list[Organisation],
@@ -416,14 +450,15 @@ def rate(motion: Motion, *, actor, score: Score, comment: Optional[str] = None, 
                  and motion.proposal.author_id == actor.id)
     if by_author or (len(scores) >= config["MOTION_REOPEN_MIN_RATINGS"]
                      and unsatisfied / len(scores) >= config["MOTION_REOPEN_SHARE"]):
-        reopen(motion, actor=None, reason=_reopen_reason(by_author, unsatisfied, len(scores)))
+        reason, words = _reopen_reason(by_author, unsatisfied, len(scores))
+        reopen(motion, actor=None, reason=reason, said=words)
     return rating
 
 
-def _reopen_reason(by_author: bool, unsatisfied: int, total: int) -> str:
+def _reopen_reason(by_author: bool, unsatisfied: int, total: int) -> tuple[str, dict]:
     if by_author:
-        return str(_l("The resident who raised the matter is not satisfied."))
-    return str(_l("%(n)d of %(total)d households are not satisfied.", n=unsatisfied, total=total))
+        return system_said("reopen_by_author")
+    return system_said("reopen_unsatisfied", n=unsatisfied, total=total)
 
 
 def ratings_summary(motion: Motion, round: Optional[int] = None) -> dict:
@@ -437,16 +472,18 @@ def ratings_summary(motion: Motion, round: Optional[int] = None) -> dict:
             "satisfied_share": (counts[Score.satisfied] + counts[Score.basically]) / total if total else None}
 
 
-def reopen(motion: Motion, *, actor, reason: str) -> Motion:
+def reopen(motion: Motion, *, actor, reason: str, said: Optional[dict] = None) -> Motion:
+    """``said``: the system's own words for ``reason`` (``i18n.said``), shown in each
+    reader's language."""
     step = _step(motion, "reopen", actor)
     reason = _text(reason, True)
     motion.state = step.target
     motion.reopened_count += 1
     motion.closed_at = None
-    _record(motion, "reopen", actor=actor, body=reason)
+    _record(motion, "reopen", actor=actor, body=reason, **({"said": said} if said else {}))
     _tell(_moderator_ids(motion) | _responder_people(motion), "motion.reopened", motion, skip=actor)
     if motion.proposal is not None:
-        _proposal_step(motion.proposal, "reopen", reason)
+        _proposal_step(motion.proposal, "reopen", reason, said=said)
     return motion
 
 
@@ -470,11 +507,11 @@ def send_back(motion: Motion, *, actor, reason: str, complete_days: Optional[int
     return motion
 
 
-def close(motion: Motion, *, actor=None, reason: Optional[str] = None) -> Motion:
+def close(motion: Motion, *, actor=None, reason: Optional[str] = None, said: Optional[dict] = None) -> Motion:
     step = _step(motion, "close", actor)
     motion.state, motion.closed_at = step.target, utcnow()
     motion.extension_until = motion.extension_reason = None
-    _record(motion, "close", actor=actor, body=_text(reason, False))
+    _record(motion, "close", actor=actor, body=_text(reason, False), **({"said": said} if said else {}))
     _sync_proposal(motion)
     return motion
 
@@ -489,7 +526,7 @@ def withdraw(motion: Motion, *, actor, reason: str) -> Motion:
     return motion
 
 
-def escalate(motion: Motion, *, actor=None, reason: str) -> Motion:
+def escalate(motion: Motion, *, actor=None, reason: str, said: Optional[dict] = None) -> Motion:
     """One level up the place tree: the moderators there are told and may act on it."""
     _step(motion, "escalate", actor)
     reason = _text(reason, True)
@@ -499,7 +536,8 @@ def escalate(motion: Motion, *, actor=None, reason: str) -> Motion:
         raise InvalidTransition(_l("There is no level above to escalate to."))
     motion.escalation_level, motion.escalated_at = level, utcnow()
     motion.escalated_to = db.session.get(Place, ids[-1 - level])
-    _record(motion, "escalate", actor=actor, body=reason, to=motion.escalated_to.id)
+    _record(motion, "escalate", actor=actor, body=reason, to=motion.escalated_to.id,
+            **({"said": said} if said else {}))
     _tell({u.id for u in notifications.moderators_of(motion.escalated_to)}, "motion.escalated", motion, skip=actor,
           place=motion.escalated_to.name)
     return motion
@@ -549,13 +587,14 @@ def follow_up(now: Optional[datetime] = None, config=None) -> int:
             steps += 1
     for motion in db.session.scalars(_late(now, grace).with_for_update(skip_locked=True, of=Motion)):
         if motion.escalation_level + 1 < len(motion.place.ancestor_ids):
-            escalate(motion, actor=None, reason=str(_l("A deadline passed %(hours)d hours ago.",
-                                                       hours=config["MOTION_ESCALATION_GRACE_HOURS"])))
+            reason, words = system_said("deadline_passed", hours=config["MOTION_ESCALATION_GRACE_HOURS"])
+            escalate(motion, actor=None, reason=reason, said=words)
             steps += 1
         else:
             motion.escalated_at = now   # at the top already: looked at again after another grace period
     for motion in db.session.scalars(_rating_ended(now).with_for_update(skip_locked=True, of=Motion)):
-        close(motion, actor=None, reason=str(_l("The time for rating has ended.")))
+        reason, words = system_said("rating_ended")
+        close(motion, actor=None, reason=reason, said=words)
         steps += 1
     return steps
 
@@ -613,6 +652,22 @@ def motions_in(place: Place, *, state: Optional[MotionState] = None, open_only: 
     if open_only:
         query = query.where(Motion.state.in_([s.value for s in MotionState if s in PENDING]))
     return db.paginate(query.order_by(Motion.id.desc()), page=page, per_page=per_page, error_out=False)
+
+
+def time_requests_for(user, *, limit: int = 20) -> list[Motion]:
+    """Motions in the places ``user`` moderates whose responder asked for more time and
+    waits for an answer, newest request first."""
+    grants = [g for g in user.grants if g.role in MODERATORS]
+    if not grants:
+        return []
+    query = select(Motion).join(Place, Place.id == Motion.place_id).where(
+        Motion.extension_until.is_not(None), Motion.state.in_(PENDING))
+    if not any(g.place is None and g.grid is None for g in grants):
+        paths = [g.place.path for g in grants if g.place is not None]
+        if not paths:
+            return []
+        query = query.where(or_(*[Place.path.startswith(p, autoescape=True) for p in paths]))
+    return list(db.session.scalars(query.order_by(Motion.id.desc()).limit(limit)))
 
 
 DESK_TABS = ("new", "due_soon", "overdue", "open", "done")

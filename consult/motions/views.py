@@ -27,6 +27,7 @@ from .. import permissions
 from ..accounts import service as accounts
 from ..clock import end_of_local_day, local_today, start_of_local_day, utcnow
 from ..extensions import db
+from ..i18n import format_deadline
 from ..places.models import Place
 from ..proposals.models import Proposal
 from ..web import form_action, perform
@@ -82,6 +83,9 @@ def new(place_id: int):
     organisations = motions.eligible_organisations(place)
     form.lead.choices = [(str(o.id), f"{o.name}（{o.kind.label}）") for o in organisations]
     form.also.choices = list(form.lead.choices)
+    if not form.is_submitted():
+        usual = motions.default_organisation(place, proposal.category if proposal else None)
+        form.lead.data = str(usual.id) if usual else None
     status = 200
     if form.validate_on_submit():
         chosen = {o.id: o for o in organisations}
@@ -172,37 +176,70 @@ def _photos(field) -> list[bytes]:
     return [f.read() for f in (field.data or []) if f and getattr(f, "filename", "")]
 
 
-def _act(motion_id: int, form_class, operation):
+def _act(motion_id: int, form_class, operation, done=None):
     motion = _motion(motion_id)
     return form_action(motion, form_class() if form_class else TextForm(), operation,
-                       url_for("motions.detail", motion_id=motion.id))
+                       url_for("motions.detail", motion_id=motion.id),
+                       done=(lambda value: done(motion)) if done else None)
+
+
+def _deadline(moment) -> str:
+    return format_deadline(moment)
+
+
+def _answered(motion: Motion) -> str:
+    if motion.state is MotionState.declined:
+        return _("You declined the motion. The moderator decides what happens next and you will be told.")
+    return _("You accepted the motion. Post progress as you go and report it done by %(date)s.",
+             date=_deadline(motion.complete_by))
+
+
+def _time_decided(motion: Motion) -> str:
+    if request.form.get("grant") == "1":
+        return _("More time granted: the new deadline is %(date)s. The responder has been told.",
+                 date=_deadline(motion.complete_by))
+    return _("More time refused: the deadline stays %(date)s. The responder has been told.",
+             date=_deadline(motion.complete_by))
+
+
+MODERATION_DONE = {
+    "reopen": lambda m: _("The motion is reopened. Send it back to the responder or close it."),
+    "close": lambda m: _("The motion is closed."),
+    "withdraw": lambda m: _("The motion is withdrawn. The responder has been told."),
+    "escalate": lambda m: _("The motion is escalated one level up; the moderators there have been told."),
+}
 
 
 @bp.post("/motions/<int:motion_id>/acknowledge")
 @login_required
 def acknowledge(motion_id: int):
-    return _act(motion_id, None, lambda m, f: motions.acknowledge(m, actor=current_user))
+    return _act(motion_id, None, lambda m, f: motions.acknowledge(m, actor=current_user),
+                lambda m: _("Acknowledged (接单). Next: accept the motion, in whole or in part, or decline it "
+                            "with a reason; it is due by %(date)s.", date=_deadline(m.complete_by)))
 
 
 @bp.post("/motions/<int:motion_id>/answer")
 @login_required
 def answer(motion_id: int):
     return _act(motion_id, AnswerForm, lambda m, f: motions.answer(m, actor=current_user, answer=Answer(f.answer.data),
-                                                                   reason=f.body.data))
+                                                                   reason=f.body.data), _answered)
 
 
 @bp.post("/motions/<int:motion_id>/progress")
 @login_required
 def progress(motion_id: int):
     return _act(motion_id, ProgressForm, lambda m, f: motions.post_progress(
-        m, actor=current_user, body=f.body.data, photos=_photos(f.photos), config=current_app.config))
+        m, actor=current_user, body=f.body.data, photos=_photos(f.photos), config=current_app.config),
+        lambda m: _("Your progress is posted on the motion's record for the residents to read."))
 
 
 @bp.post("/motions/<int:motion_id>/ask-time")
 @login_required
 def ask_time(motion_id: int):
     return _act(motion_id, TimeForm, lambda m, f: motions.ask_time(
-        m, actor=current_user, until=end_of_local_day(f.until.data), reason=f.body.data))
+        m, actor=current_user, until=end_of_local_day(f.until.data), reason=f.body.data),
+        lambda m: _("Your request for more time (until %(date)s) is sent to the moderator. Until they answer, "
+                    "the deadline stays %(due)s.", date=_deadline(m.extension_until), due=_deadline(m.complete_by)))
 
 
 @bp.post("/motions/<int:motion_id>/decide-time")
@@ -210,28 +247,34 @@ def ask_time(motion_id: int):
 def decide_time(motion_id: int):
     grant = request.form.get("grant") == "1"
     return _act(motion_id, None, lambda m, f: motions.decide_time(m, actor=current_user, grant=grant,
-                                                                  reason=f.body.data))
+                                                                  reason=f.body.data), _time_decided)
 
 
 @bp.post("/motions/<int:motion_id>/complete")
 @login_required
 def complete(motion_id: int):
     return _act(motion_id, CompleteForm, lambda m, f: motions.complete(
-        m, actor=current_user, evidence=f.body.data, photos=_photos(f.photos), config=current_app.config))
+        m, actor=current_user, evidence=f.body.data, photos=_photos(f.photos), config=current_app.config),
+        lambda m: _("Reported as done. The residents concerned are asked to rate the result until %(date)s.",
+                    date=_deadline(m.evaluation_closes_at)))
 
 
 @bp.post("/motions/<int:motion_id>/rate")
 @login_required
 def rate(motion_id: int):
     return _act(motion_id, RateForm, lambda m, f: motions.rate(m, actor=current_user, score=Score(f.score.data),
-                                                               comment=f.body.data))
+                                                               comment=f.body.data),
+                lambda m: _("Thank you: your household's rating is counted. Rating ends %(date)s.",
+                            date=_deadline(m.evaluation_closes_at)))
 
 
 @bp.post("/motions/<int:motion_id>/send-back")
 @login_required
 def send_back(motion_id: int):
     return _act(motion_id, SendBackForm, lambda m, f: motions.send_back(m, actor=current_user, reason=f.body.data,
-                                                                        complete_days=f.days.data))
+                                                                        complete_days=f.days.data),
+                lambda m: _("Sent back to the responder, who has been told and has until %(date)s.",
+                            date=_deadline(m.complete_by)))
 
 
 @bp.post("/motions/<int:motion_id>/<any(reopen, close, withdraw, escalate):action>")
@@ -239,7 +282,8 @@ def send_back(motion_id: int):
 def moderate(motion_id: int, action: str):
     operation = {"reopen": motions.reopen, "close": motions.close, "withdraw": motions.withdraw,
                  "escalate": motions.escalate}[action]
-    return _act(motion_id, None, lambda m, f: operation(m, actor=current_user, reason=f.body.data))
+    return _act(motion_id, None, lambda m, f: operation(m, actor=current_user, reason=f.body.data),
+                MODERATION_DONE[action])
 
 
 @bp.get("/motions/<int:motion_id>/photos/<token>.jpg")
@@ -312,10 +356,17 @@ def figures_csv(place_id: int):
     _key, report = _report(place, start, end)
     out = io.StringIO()
     writer = csv.writer(out)
-    columns = ["received", "response_rate", "completion_rate", "resolution_rate", "satisfaction_rate", "overdue",
-               "median_acknowledge_hours", "median_complete_hours", "responders", "responded_in_time", "completed",
-               "settled", "resolved", "ratings", "satisfied"]
-    writer.writerow([_("Kind"), _("Name")] + columns)
+    headings = {"received": _("Received"), "response_rate": _("Response rate"),
+                "completion_rate": _("Completion rate"), "resolution_rate": _("Resolution rate"),
+                "satisfaction_rate": _("Satisfaction rate"), "overdue": _("Overdue"),
+                "median_acknowledge_hours": _("Median to acknowledge (h)"),
+                "median_complete_hours": _("Median to complete (h)"), "responders": _("Responders addressed"),
+                "responded_in_time": _("Responded in time"), "completed": _("Done"),
+                "settled": _("Rating ended"), "resolved": _("Resolved"), "ratings": _("Ratings"),
+                "satisfied": _("Satisfied ratings")}
+    columns = list(headings)
+    # The headings in the reader's language; the numbers stay plain for a spreadsheet.
+    writer.writerow([_("Kind"), _("Name")] + [headings[c] for c in columns])
 
     def row(kind, name, f):
         values = f.as_dict()

@@ -3,6 +3,7 @@ households and the people attached to them."""
 from __future__ import annotations
 
 import enum
+import re
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Optional
@@ -18,6 +19,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    func,
     select,
     text,
 )
@@ -60,6 +62,12 @@ ALLOWED_PARENTS: dict[PlaceKind, tuple[PlaceKind, ...]] = {
     PlaceKind.entrance: (PlaceKind.building,),
 }
 HOUSEHOLD_PLACE_KINDS = (PlaceKind.building, PlaceKind.entrance)
+_NUMBER = re.compile(r"(\d+)")
+
+
+def natural_key(text: str) -> tuple:
+    """Sorts names as people read an address: "2号楼" before "10号楼", "302" before "1302"."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in _NUMBER.split(text or "") if part)
 
 
 class Place(db.Model):
@@ -77,11 +85,12 @@ class Place(db.Model):
     parent: Mapped[Optional["Place"]] = relationship(
         remote_side=[id], back_populates="children"
     )
+    # Address order: "2号楼" before "10号楼", room 302 before 1302 (shorter numbers first).
     children: Mapped[list["Place"]] = relationship(
-        back_populates="parent", order_by="Place.name"
+        back_populates="parent", order_by=lambda: (func.length(Place.name), Place.name)
     )
     households: Mapped[list["Household"]] = relationship(
-        back_populates="place", order_by="Household.room"
+        back_populates="place", order_by=lambda: (func.length(Household.room), Household.room)
     )
 
     def __repr__(self) -> str:
@@ -176,6 +185,15 @@ class Household(db.Model):
     @property
     def address(self) -> str:
         return f"{self.place.full_name} {self.room}"
+
+    def address_within(self, place: Place) -> str:
+        """The address as read inside ``place``: "1单元 302" within building 1, the whole
+        address for a household elsewhere."""
+        if not self.place.is_within(place):
+            return self.address
+        names = [a.name for a in self.place.ancestors() if a.is_within(place) and a.id != place.id]
+        names += [self.place.name] if self.place.id != place.id else []
+        return " ".join(names + [self.room])
 
     @property
     def owners(self) -> list["HouseholdMember"]:

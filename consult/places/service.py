@@ -21,6 +21,7 @@ from .models import (
     Place,
     PlaceKind,
     Relation,
+    natural_key,
 )
 
 NAME_MAX = 80
@@ -223,11 +224,49 @@ def clean_room(room: str) -> str:
 
 def households_in(place: Place) -> list[Household]:
     """The households of ``place`` and the places below it, in address order."""
-    return list(db.session.scalars(
+    return in_address_order(db.session.scalars(
         select(Household).join(Household.place)
         .where(Place.path.startswith(place.path, autoescape=True))
-        .order_by(Place.path, Household.room)
     ))
+
+
+def household_count(place: Place) -> int:
+    """The households of ``place`` and of the places below it (a building's entrances)."""
+    return db.session.scalar(select(func.count()).select_from(Household).join(Household.place)
+                             .where(Place.path.startswith(place.path, autoescape=True))) or 0
+
+
+def place_keys(places: Iterable[Place]) -> dict[int, tuple]:
+    """Each place's position in address order: the natural keys of its names from the
+    community down ("1号楼" before "10号楼"), read with one query for all the ancestors."""
+    places = {p.id: p for p in places}
+    ids = {i for p in places.values() for i in p.ancestor_ids}
+    kinds_names = dict(db.session.execute(select(Place.id, Place.name).where(
+        Place.id.in_(ids), Place.kind != PlaceKind.subdistrict)).all()) if ids else {}
+    return {pid: tuple(natural_key(kinds_names[i]) for i in p.ancestor_ids if i in kinds_names)
+            for pid, p in places.items()}
+
+
+def in_address_order(households: Iterable[Household]) -> list[Household]:
+    """Households sorted as their addresses read: building, entrance, then room."""
+    households = list(households)
+    keys = place_keys({h.place for h in households})
+    return sorted(households, key=lambda h: (keys[h.place_id], natural_key(h.room)))
+
+
+def people_in_address_order(people: Iterable, place: Optional[Place] = None) -> list:
+    """People sorted by the address of their first household (within ``place`` if given),
+    then by name; those without a household last."""
+    people = list(people)
+    homes = {}
+    for person in people:
+        mine = [m.household for m in person.memberships
+                if place is None or m.household.place.is_within(place)]
+        if mine:
+            homes[person.id] = in_address_order(mine)[0]
+    keys = place_keys({h.place for h in homes.values()})
+    return sorted(people, key=lambda u: ((0, keys[homes[u.id].place_id], natural_key(homes[u.id].room))
+                                         if u.id in homes else (1, (), ()), natural_key(u.name)))
 
 
 def find_household(place: Place, room: str) -> Optional[Household]:

@@ -84,7 +84,7 @@ def create_root():
     if form.validate_on_submit():
         outcome = perform(places.create_place, None, PlaceKind(form.kind.data), form.name.data, actor=current_user)
         if outcome.ok:
-            flash(_("Saved."), "success")
+            flash(_("%(name)s is added. Next: add the places inside it.", name=outcome.value.name), "success")
             return redirect(url_for("places.detail", place_id=outcome.value.id))
     return redirect(url_for("places.index"))
 
@@ -109,6 +109,7 @@ def detail(place_id: int):
         household_form=HouseholdForm(), org_form=OrganisationForm(), confirm=ConfirmForm(),
         can_hold_households=place.kind in HOUSEHOLD_PLACE_KINDS,
         see_people=permissions.can_see_personal_data(current_user, place),
+        household_count=places.household_count(place),
     )
 
 
@@ -122,7 +123,7 @@ def create_child(place_id: int):
     if form.validate_on_submit():
         outcome = perform(places.create_place, place, PlaceKind(form.kind.data), form.name.data, actor=current_user)
         if outcome.ok:
-            flash(_("Saved."), "success")
+            flash(_("%(name)s is added under %(place)s.", name=outcome.value.name, place=place.name), "success")
     else:
         flash(_("Choose a kind and give a name."), "error")
     return redirect(url_for("places.detail", place_id=place.id))
@@ -149,7 +150,7 @@ def edit(place_id: int):
         else:
             abort(400)
         if outcome.ok:
-            flash(_("Saved."), "success")
+            flash(_("The place is changed: it is now %(name)s.", name=place.full_name), "success")
             return redirect(url_for("places.detail", place_id=place.id))
         status = outcome.status
     return render_template("places/edit.html", place=place, rename=rename, move=move,
@@ -188,7 +189,8 @@ def create_household(place_id: int):
     if form.validate_on_submit():
         outcome = perform(places.add_household, place, form.room.data, form.area.data, actor=current_user)
         if outcome.ok:
-            flash(_("Saved."), "success")
+            flash(_("Household %(room)s is added. Next: add its members or print its invite code.",
+                    room=outcome.value.room), "success")
             return redirect(url_for("places.household", household_id=outcome.value.id))
     else:
         flash(_("Give a room number and a floor area."), "error")
@@ -214,7 +216,8 @@ def household(household_id: int):
             outcome = perform(places.update_household, household, form.room.data, form.area.data,
                               actor=current_user)
             if outcome.ok:
-                flash(_("Saved."), "success")
+                flash(_("The household is changed: room %(room)s, %(area)s m².", room=household.room,
+                        area=household.area), "success")
                 return redirect(url_for("places.household", household_id=household.id))
             status = outcome.status
         else:
@@ -256,7 +259,7 @@ def add_member(household_id: int):
             person = _person_by_login(form.login.data)
             return places.add_member(household, person, Relation(form.relation.data), actor=current_user)
         if perform(add).ok:
-            flash(_("Saved."), "success")
+            flash(_("The member is added to the household. They can now sign in and take part."), "success")
     return redirect(url_for("places.household", household_id=household.id))
 
 
@@ -282,7 +285,7 @@ def remove_member(member_id: int):
 def designate_voter(member_id: int):
     member = _load_member(member_id)
     if perform(places.designate_voter, member, actor=current_user).ok:
-        flash(_("Saved."), "success")
+        flash(_("This member now votes for the household."), "success")
     return redirect(url_for("places.household", household_id=member.household_id))
 
 
@@ -373,7 +376,7 @@ def grids(place_id: int):
         outcome = perform(places.create_grid, community, form.name.data, form.buildings.data or [],
                           actor=current_user)
         if outcome.ok:
-            flash(_("Saved."), "success")
+            flash(_("The grid %(name)s is made. Next: give it a grid worker.", name=outcome.value.name), "success")
             return redirect(url_for("places.grid", grid_id=outcome.value.id))
         status = outcome.status
     elif form.is_submitted():
@@ -395,7 +398,7 @@ def grid(grid_id: int):
         if form.validate_on_submit():
             outcome = perform(places.set_grid_buildings, grid, form.buildings.data or [], actor=current_user)
             if outcome.ok:
-                flash(_("Saved."), "success")
+                flash(_("The grid's buildings are changed."), "success")
                 return redirect(url_for("places.grid", grid_id=grid.id))
             status = outcome.status
     grants = db.session.scalars(select(RoleGrant).where(RoleGrant.grid_id == grid.id)).all()
@@ -471,7 +474,8 @@ def create_organisation(place_id: int):
         outcome = perform(accounts.create_organisation, place, OrganisationKind(form.kind.data), form.name.data,
                           actor=current_user)
         if outcome.ok:
-            flash(_("Saved."), "success")
+            flash(_("%(name)s is added. Next: add its members, who will receive its motions.",
+                    name=outcome.value.name), "success")
             return redirect(url_for("places.organisation", organisation_id=outcome.value.id))
     else:
         flash(_("Give the organisation a name."), "error")
@@ -492,7 +496,7 @@ def organisation(organisation_id: int):
                 return accounts.add_organisation_member(organisation, _person_by_login(form.login.data),
                                                         actor=current_user, title=form.title.data)
             if perform(add).ok:
-                flash(_("Saved."), "success")
+                flash(_("The member is added: they now see the organisation's motions on their desk."), "success")
         return redirect(url_for("places.organisation", organisation_id=organisation.id))
     return render_template("places/organisation.html", organisation=organisation, manage=manage, form=form,
                            confirm=ConfirmForm())

@@ -192,6 +192,26 @@ class ProposalEvent(db.Model):
     proposal: Mapped[Proposal] = relationship(back_populates="events")
     actor: Mapped[Optional["User"]] = relationship()
 
+    @property
+    def words(self) -> Optional[str]:
+        """The step's reason in the reader's language where the system wrote it: its own
+        words, or a ballot's explanation (kept in every language when the ballot closed)."""
+        from flask_babel import get_locale
+
+        from ..i18n import system_words
+
+        detail = self.detail or {}
+        if detail.get("said"):
+            return system_words(detail["said"])
+        if self.actor_id is None and detail.get("ballot"):
+            from ..extensions import db
+            from ..voting.models import Ballot
+
+            ballot = db.session.get(Ballot, detail["ballot"])
+            explanation = ((ballot.result or {}).get("explanation") or {}) if ballot else {}
+            return explanation.get(str(get_locale())) or self.reason
+        return self.reason
+
     def __repr__(self) -> str:
         return f"<ProposalEvent {self.id} {self.action}>"
 

@@ -170,6 +170,15 @@ def cosign(proposal: Proposal, *, actor, household=None) -> CoSignature:
     return signature
 
 
+def household_cosigned(user, proposal: Proposal) -> bool:
+    """Whether one of ``user``'s households has co-signed ``proposal`` (by any member)."""
+    mine = [m.household_id for m in getattr(user, "memberships", [])]
+    if not mine:
+        return False
+    return db.session.scalar(select(CoSignature.id).where(CoSignature.proposal_id == proposal.id,
+                                                          CoSignature.household_id.in_(mine)).limit(1)) is not None
+
+
 def comment(proposal: Proposal, *, actor, body: str, parent: Optional[Comment] = None) -> Comment:
     permissions.require(permissions.can_comment(actor, proposal),
                         _l("Only people of %(place)s can comment while the matter is open.",
@@ -416,6 +425,37 @@ def waiting_for(user, *, limit: int = 50) -> list[Proposal]:
             return []
         query = query.where(or_(*[Place.path.startswith(path, autoescape=True) for path in paths]))
     return list(db.session.scalars(query.order_by(Proposal.updated_at.asc()).limit(limit)))
+
+
+def news_for(user, *, days: int = 30, limit: int = 20) -> list[ProposalEvent]:
+    """What happened lately to the matters ``user`` raised or their household co-signed:
+    the steps others took on them, newest first."""
+    mine = select(Proposal.id).where(Proposal.author_id == user.id)
+    signed = select(CoSignature.proposal_id).where(CoSignature.user_id == user.id)
+    query = (select(ProposalEvent).where(or_(ProposalEvent.proposal_id.in_(mine),
+                                             ProposalEvent.proposal_id.in_(signed)),
+                                         ProposalEvent.at >= utcnow() - timedelta(days=days),
+                                         ProposalEvent.action != "raise",
+                                         or_(ProposalEvent.actor_id.is_(None), ProposalEvent.actor_id != user.id))
+             .order_by(ProposalEvent.at.desc(), ProposalEvent.id.desc()).limit(limit))
+    return list(db.session.scalars(query))
+
+
+def raised_where_served(user, *, limit: int = 20) -> list[Proposal]:
+    """For a grid worker or building leader: matters raised (or reopened) in the buildings
+    they look after that nobody has taken up yet, newest first."""
+    from ..accounts.models import Role
+
+    served = []
+    for grant in user.grants:
+        if grant.role in (Role.grid_worker, Role.building_leader):
+            served += [grant.place] if grant.place is not None else grant.grid.buildings if grant.grid else []
+    if not served:
+        return []
+    query = select(Proposal).join(Proposal.place).where(
+        Proposal.state.in_([ProposalState.submitted, ProposalState.reopened]),
+        or_(*[Place.path.startswith(p.path, autoescape=True) for p in served]))
+    return list(db.session.scalars(query.order_by(Proposal.updated_at.desc()).limit(limit)))
 
 
 def is_overdue(proposal: Proposal, triage_days: int) -> bool:

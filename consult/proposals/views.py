@@ -155,6 +155,7 @@ def detail(proposal_id: int):
         confirm=ConfirmForm(), transitions=TRANSITIONS, triage_actions=TRIAGE_ACTIONS,
         moderate=permissions.can_moderate(current_user, proposal),
         can_cosign=permissions.can_cosign(current_user, proposal),
+        cosigned=proposals.household_cosigned(current_user, proposal),
         can_comment=permissions.can_comment(current_user, proposal),
         locale=str(get_locale()), event_label=event_label, ballots=_ballots_of(proposal),
         motions=_motions_of(proposal),
@@ -184,7 +185,8 @@ def cosign(proposal_id: int):
     proposal = load_proposal(proposal_id)
     ConfirmForm().validate_on_submit() or abort(400)
     if perform(proposals.cosign, proposal, actor=current_user).ok:
-        flash(_("Thank you: your household has co-signed."), "success")
+        flash(_("Thank you: your household has co-signed. You will be told of every step of this matter."),
+              "success")
     return _back(proposal)
 
 
@@ -224,7 +226,8 @@ def triage(proposal_id: int):
     if form.validate_on_submit():
         if perform(proposals.triage, proposal, actor=current_user, category=_category(form.category_id.data),
                    tier=_enum(Tier, form.tier.data) or proposal.tier, place=_place(form.place_id.data)).ok:
-            flash(_("Saved."), "success")
+            flash(_("Accepted for %(tier)s in %(place)s. Residents can discuss it now; when it is ready, put it to "
+                    "a meeting or a vote.", tier=proposal.tier.label, place=proposal.place.name), "success")
     return _back(proposal)
 
 
@@ -249,7 +252,10 @@ def settle(proposal_id: int, action: str):
     form = ReasonForm()
     if form.validate_on_submit():
         if perform(proposals.transition, proposal, action, actor=current_user, reason=form.reason.data).ok:
-            flash(_("Saved."), "success")
+            flash({"answer": _("Settled: the author and the co-signers have been told your answer."),
+                   "refer": _("Referred: the author and the co-signers have been told where it went."),
+                   "decline": _("Declined: the author and the co-signers have been told the reason.")}[action],
+                  "success")
     else:
         flash(_("Write the reason: the author will read it."), "error")
     return _back(proposal)
@@ -262,7 +268,7 @@ def deliberate(proposal_id: int):
     proposal = load_proposal(proposal_id)
     ConfirmForm().validate_on_submit() or abort(400)
     if perform(proposals.transition, proposal, "deliberate", actor=current_user).ok:
-        flash(_("Saved."), "success")
+        flash(_("The matter is now under deliberation: schedule a meeting or a vote on it."), "success")
     return _back(proposal)
 
 
@@ -343,7 +349,8 @@ def categories():
                               name_en=form.name_en.data, position=form.position.data or 0,
                               active=bool(form.active.data))
             if outcome.ok:
-                flash(_("Saved."), "success")
+                flash(_("The category %(name)s is saved; residents choose from the active ones when they raise a "
+                        "matter.", name=outcome.value.name_zh), "success")
                 return redirect(url_for("proposals.categories"))
             status = outcome.status
         else:

@@ -232,3 +232,16 @@ def _hits(ranked, found: list[Run]) -> list[Hit]:
                         place_name=names.get(row.place_id, ""), tier=_tier(row.tier),
                         score=float(score or 0)))
     return hits
+
+
+def scope_for(user) -> Optional[Place]:
+    """Where the search box in every page's header searches for ``user``: the widest of the
+    places they read as of right — the places of their roles, their own community — so a
+    resident searches their community, a subdistrict's staff their subdistrict."""
+    places = [g.place for g in user.grants if g.place is not None]
+    places += [g.grid.community for g in user.grants if g.grid is not None]
+    places += permissions.home_communities(user)
+    if not places and permissions.is_global_administrator(user):
+        places = list(db.session.scalars(select(Place).where(Place.parent_id.is_(None)).order_by(Place.id)))
+    readable = [p for p in places if permissions.can_view_place(user, p)]
+    return min(readable, key=lambda p: (len(p.ancestor_ids), p.id)) if readable else None

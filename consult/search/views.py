@@ -5,7 +5,7 @@ from datetime import date
 from typing import Optional
 
 import click
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
@@ -47,6 +47,14 @@ def place_search(place_id: int):
     return render_template("search/results.html", place=place, results=results, error=error, filters=args,
                            kinds=index.kinds(), tiers=TIER_ORDER,
                            filtered=any(args[name] for name in ("kind", "tier", "start", "end"))), status
+
+
+@bp.get("/search")
+@login_required
+def search_box():
+    """The header's search box: the search page of the reader's own scope."""
+    place = service.scope_for(current_user) or abort(404)
+    return redirect(url_for("search.place_search", place_id=place.id, q=request.args.get("q", "")))
 
 
 @bp.cli.command("search-reindex")

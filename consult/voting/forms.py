@@ -1,15 +1,14 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from ..fields import LocalDateTimeField
+from ..fields import Form, LocalDateTimeField
 from .models import BallotKind, Electorate, Secrecy
 from .rules import RULES
 
 
-class BallotForm(FlaskForm):
+class BallotForm(Form):
     question = StringField(_l("Question"), validators=[DataRequired(), Length(max=200)],
                            description=_l("For example: 是否同意使用维修资金更换3号楼电梯？"))
     rule = SelectField(_l("What kind of decision (how it is counted)"),
@@ -32,12 +31,12 @@ class BallotForm(FlaskForm):
                                    description=_l("For a ballot over a period, e.g. seven days, without a meeting."))
 
 
-class OpenForm(FlaskForm):
+class OpenForm(Form):
     attendees = TextAreaField(_l("Sign-in list: one mobile number or username per line"),
                               validators=[Optional(), Length(max=20000)], render_kw={"rows": 5})
 
 
-class PaperForm(FlaskForm):
+class PaperForm(Form):
     witness = StringField(_l("Witness (name and role)"), validators=[DataRequired(), Length(max=60)],
                           description=_l("Who saw the voter sign, for example the building leader."))
     photo = FileField(_l("Photo of the signed paper ballot"),

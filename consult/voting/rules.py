@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 from fractions import Fraction
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 ZERO_AREA = Decimal("0")
@@ -76,9 +77,14 @@ class Check:
         return self.value >= self.bound if self.inclusive else self.value > self.bound
 
     def explain(self) -> str:
-        sign = "≥" if self.inclusive else ">"
-        bound = f"{self.bound.numerator}/{self.bound.denominator}"
-        return f"{self.label} {percent(self.value)}% {sign} {bound} {'✓' if self.met else '✗'}"
+        """In words, not signs: "参与面积 2.1%，未达到 2/3"."""
+        values = {"what": self.label, "value": percent(self.value),
+                  "bound": f"{self.bound.numerator}/{self.bound.denominator}"}
+        if self.inclusive:
+            return _("%(what)s %(value)s%%: reaches %(bound)s", **values) if self.met \
+                else _("%(what)s %(value)s%%: does not reach %(bound)s", **values)
+        return _("%(what)s %(value)s%%: more than %(bound)s", **values) if self.met \
+            else _("%(what)s %(value)s%%: not more than %(bound)s", **values)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 (tally and freeze the result), and the periods that open and close a ballot by themselves."""
 from __future__ import annotations
 
+import re
 import secrets
 from collections import defaultdict
 from datetime import datetime
@@ -21,7 +22,7 @@ from ..clock import utcnow
 from ..errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
 from ..extensions import db
 from ..notifications import service as notifications
-from ..places.models import Household, HouseholdMember, Place, PlaceKind
+from ..places.models import Household, HouseholdMember, Place, PlaceKind, natural_key
 from .models import (
     Ballot,
     BallotBoxEntry,
@@ -355,10 +356,13 @@ def _by_building(ballot: Ballot) -> list[dict]:
         .join(BallotVoter, BallotVoter.id == Participation.voter_id)
         .where(Participation.ballot_id == ballot.id)
         .group_by(BallotVoter.building_id, Participation.choice)).all()
-    names = {p.id: p.full_name for p in db.session.scalars(
+    # Each building named from below the ballot's place ("北区 1号楼", not the whole address).
+    names = {p.id: " ".join([a.name for a in p.ancestors() if a.is_within(ballot.place) and a.id != ballot.place_id]
+                            + [p.name]) for p in db.session.scalars(
         select(Place).where(Place.id.in_([b for b, _n, _a in eligible if b])))}
     out = []
-    for building_id, n, area in sorted(eligible, key=lambda r: names.get(r[0], "")):
+    for building_id, n, area in sorted(eligible, key=lambda r: (r[0] is None, [natural_key(w) for w in
+                                                                                names.get(r[0], "").split(" ")])):
         counted = _tally_rows(ballot, [(c, k, a) for b, c, k, a in rows if b == building_id],
                               Count(n, Decimal(area)))
         out.append({"building": names.get(building_id, ""), **_counts(counted)})
@@ -498,31 +502,114 @@ def ballots_for(user, *, limit: int = 50) -> list[Ballot]:
     return sorted(visible, key=lambda b: (order[b.state], -b.id))[:limit]
 
 
+def unvoted_for(user, *, limit: int = 20) -> list[Ballot]:
+    """Open ballots in which ``user`` holds a vote (their household's, their own) that has
+    not been cast yet, newest first: for the home page."""
+    waiting = []
+    for ballot in ballots_for(user, limit=limit * 2):
+        if ballot.state is not BallotState.open:
+            continue
+        voter = voter_of(ballot, user)
+        if voter is not None and participation_of(ballot, voter) is None:
+            waiting.append(ballot)
+    return sorted(waiting, key=lambda b: b.id, reverse=True)[:limit]
+
+
+def paper_desks_for(user, *, limit: int = 20) -> list[Ballot]:
+    """Open ballots whose paper votes ``user`` enters as a grid worker or building leader
+    (代投), newest first. Moderators run their ballots from the ballot's page."""
+    helpers = (Role.grid_worker, Role.building_leader)
+    if not any(g.role in helpers for g in user.grants):
+        return []
+    rows = [b for b in ballots_for(user, limit=limit * 2) if b.state is BallotState.open]
+    return [b for b in rows if permissions.can_enter_paper(user, b)][:limit]
+
+
 def ballots_in(place: Place, *, limit: int = 100) -> list[Ballot]:
     return list(db.session.scalars(select(Ballot).join(Ballot.place)
                                    .where(Place.path.startswith(place.path, autoescape=True))
                                    .order_by(Ballot.id.desc()).limit(limit)))
 
 
+def address_pattern(q: str):
+    """A desk's search as a pattern over compact addresses ("富成花园社区1号楼1单元302"):
+    "302", "1号楼302" or "1号楼1单元302" find that room in that order; a number matches a
+    whole number only, so "1号楼" is not "11号楼" and "302" is not "1302". None when the
+    search holds no number (a name)."""
+    compact = re.sub(r"\s+", "", q or "")
+    if not re.search(r"\d", compact):
+        return None
+    parts = []
+    for token in re.findall(r"\d+\D*|\D+", compact):
+        part = re.escape(token)
+        if token[0].isdigit():
+            part = r"(?<!\d)" + part
+        if token[-1].isdigit():
+            part += r"(?!\d)"
+        parts.append(part)
+    return re.compile(".*?".join(parts))
+
+
+def _voter_homes(ballot: Ballot) -> dict[int, list[int]]:
+    """Each voter's households within the ballot's place: their own for a household vote,
+    the units an owner votes for, the homes of an attendee."""
+    within = Place.path.startswith(ballot.place.path, autoescape=True)
+    rows = db.session.execute(select(BallotVoter.id, BallotVoter.household_id, BallotVoter.user_id)
+                              .where(BallotVoter.ballot_id == ballot.id)).all()
+    homes: dict[int, list[int]] = {vid: [hid] if hid else [] for vid, hid, _ in rows}
+    by_user = defaultdict(list)
+    members = select(HouseholdMember.user_id, HouseholdMember.household_id).join(HouseholdMember.household) \
+        .join(Household.place).where(within, HouseholdMember.user_id.in_(
+            select(BallotVoter.user_id).where(BallotVoter.ballot_id == ballot.id)))
+    if ballot.electorate is Electorate.owners:
+        members = members.where(HouseholdMember.is_designated_voter.is_(True))
+    for uid, hid in db.session.execute(members):
+        by_user[uid].append(hid)
+    for vid, hid, uid in rows:
+        if not hid and uid:
+            homes[vid] = by_user.get(uid, [])
+    return homes
+
+
 def voters_page(ballot: Ballot, *, q: str = "", page: int = 1, per_page: int = 50):
-    """The electorate, a page of it, with each vote's participation (or None): for the
-    paper-ballot desk and the signed list. ``q`` finds a room, a name or a phone number."""
-    query = (select(BallotVoter, Participation)
-             .outerjoin(Participation, Participation.voter_id == BallotVoter.id)
-             .outerjoin(Household, Household.id == BallotVoter.household_id)
-             .outerjoin(User, User.id == BallotVoter.user_id)
-             .where(BallotVoter.ballot_id == ballot.id))
+    """The electorate in address order (building, entrance, room), a page of it, with each
+    vote's participation (or None): for the paper-ballot desk and the signed list. ``q``
+    finds an address ("302", "1号楼1单元302"), a name or a mobile number, on a household
+    vote as on an owners' vote."""
+    from ..places import service as places
+
+    homes = _voter_homes(ballot)
+    households = places.households_in(ballot.place)
+    rank = {h.id: i for i, h in enumerate(households)}
+    chosen = set(homes)
     q = (q or "").strip()
     if q:
         like = f"%{q}%"
-        query = query.where(or_(Household.room.like(like), User.name.like(like), User.phone.like(like),
-                                BallotVoter.household_id.in_(
-                                    select(HouseholdMember.household_id).join(User).where(
-                                        or_(User.name.like(like), User.phone.like(like))))))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = db.session.execute(query.order_by(BallotVoter.id).limit(per_page)
-                              .offset((max(page, 1) - 1) * per_page)).all()
-    return rows, total
+        named = select(BallotVoter.id).outerjoin(User, User.id == BallotVoter.user_id).where(
+            BallotVoter.ballot_id == ballot.id,
+            or_(User.name.like(like), User.phone.like(like), BallotVoter.household_id.in_(
+                select(HouseholdMember.household_id).join(User).where(
+                    or_(User.name.like(like), User.phone.like(like))))))
+        chosen = set(db.session.scalars(named))
+        pattern = address_pattern(q)
+        if pattern is not None:
+            names = {}
+            for h in households:
+                if h.place_id not in names:
+                    names[h.place_id] = h.place.full_name.replace(" ", "")
+            found = {h.id for h in households if pattern.search(names[h.place_id] + h.room)}
+            chosen |= {vid for vid, hids in homes.items() if found.intersection(hids)}
+    unplaced = len(rank)
+    ordered = sorted(chosen, key=lambda vid: (min((rank.get(h, unplaced) for h in homes[vid]), default=unplaced),
+                                              vid))
+    total = len(ordered)
+    shown = ordered[(max(page, 1) - 1) * per_page:][:per_page]
+    query = select(BallotVoter, Participation).outerjoin(Participation, Participation.voter_id == BallotVoter.id) \
+        .where(BallotVoter.ballot_id == ballot.id)
+    if len(shown) <= 1000:   # a page; the whole list (the signed list) is read at once
+        query = query.where(BallotVoter.id.in_(shown))
+    found_rows = {voter.id: (voter, part) for voter, part in db.session.execute(query).all()} if shown else {}
+    return [found_rows[vid] for vid in shown], total
 
 
 def turnout(ballot: Ballot) -> Count:

@@ -27,7 +27,6 @@ from .. import permissions
 from ..accounts import service as accounts
 from ..accounts.forms import ConfirmForm
 from ..clock import utcnow
-from ..errors import InvalidInput
 from ..extensions import db
 from ..pdf import render_pdf
 from ..places.models import Household, Place
@@ -225,14 +224,16 @@ def voters(ballot_id: int):
                            BallotState=BallotState, voter_label=voter_label)
 
 
-def voter_label(voter: BallotVoter) -> str:
-    """How a voter is named on the desk and the signed list: the address, and the person."""
+def voter_label(voter: BallotVoter, ballot: Ballot) -> str:
+    """How a voter is named on the desk and the signed list: the address as read inside the
+    ballot's place (not the whole address on every line), and the person."""
     if voter.household is not None:
         names = "、".join(m.user.name for m in voter.household.members)
-        return f"{voter.household.address} {names}"
+        return f"{voter.household.address_within(ballot.place)} {names}"
     person = voter.user
-    units = [m.household.address for m in person.memberships if m.is_designated_voter] if person else []
-    return " ".join([person.name if person else ""] + units)
+    units = [m.household.address_within(ballot.place) for m in person.memberships
+             if m.is_designated_voter] if person else []
+    return " ".join(units + [person.name if person else ""])
 
 
 @bp.route("/ballots/<int:ballot_id>/voters/<int:voter_id>/paper", methods=["GET", "POST"])
@@ -245,24 +246,28 @@ def paper(ballot_id: int, voter_id: int):
     if not permissions.can_enter_paper(current_user, ballot, voter):
         abort(403)
     form = PaperForm()
-    status = 200
-    if form.validate_on_submit():
+    status, choice_error = 200, None
+    if form.is_submitted():
+        # Every missing part is named at once, not one per try.
+        valid = form.validate()
         photo = form.photo.data.read() if form.photo.data and form.photo.data.filename else b""
-
-        def enter():
-            if not photo:
-                raise InvalidInput(_("Add a photo of the signed paper ballot."))
-            return voting.enter_paper(ballot, voter, actor=current_user, choice=request.form.getlist("choice"),
-                                      photo=photo, witness=form.witness.data, config=current_app.config)
-        outcome = perform(enter)
-        if outcome.ok:
-            flash(_("The paper ballot is entered."), "success")
-            return redirect(url_for("voting.voters", ballot_id=ballot.id))
-        status = outcome.status
-    elif form.is_submitted():
+        choice = request.form.getlist("choice")
+        if not photo:
+            form.photo.errors = [*form.photo.errors, _("Add a photo of the signed paper ballot.")]
+        if not choice:
+            choice_error = _("Mark the vote as it is on the signed paper.")
         status = 422
-    return render_template("voting/paper.html", ballot=ballot, voter=voter, form=form, label=voter_label(voter),
-                           done=voting.participation_of(ballot, voter), BallotKind=BallotKind), status
+        if valid and photo and choice:
+            outcome = perform(voting.enter_paper, ballot, voter, actor=current_user, choice=choice, photo=photo,
+                              witness=form.witness.data, config=current_app.config)
+            if outcome.ok:
+                flash(_("The paper ballot is entered. Next: find the next voter below."), "success")
+                return redirect(url_for("voting.voters", ballot_id=ballot.id))
+            status = outcome.status
+    return render_template("voting/paper.html", ballot=ballot, voter=voter, form=form,
+                           label=voter_label(voter, ballot),
+                           done=voting.participation_of(ballot, voter), BallotKind=BallotKind,
+                           choice_error=choice_error), status
 
 
 @bp.get("/ballots/<int:ballot_id>/evidence/<token>.jpg")
@@ -288,7 +293,7 @@ def _signed_rows(ballot: Ballot):
     rows, _total = voting.voters_page(ballot, per_page=10 ** 9)
     for n, (voter, part) in enumerate(rows, 1):
         vote = "、".join(choices.get(k, _("Blank")) for k in part.choice.split(",")) if part else ""
-        yield n, voter_label(voter), voter, part, vote
+        yield n, voter_label(voter, ballot), voter, part, vote
 
 
 def _require_signed_list(ballot: Ballot):
@@ -314,7 +319,7 @@ def signed_list(ballot_id: int):
                          part.channel.label if part else "", format_datetime(part.at, "short") if part else "",
                          part.witness or "" if part else "", ""])
     # A BOM so that Excel, which most offices open it with, reads the Chinese as UTF-8.
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8",
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=ballot-{ballot.id}-signed-list.csv"})
 
 

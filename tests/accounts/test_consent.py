@@ -94,7 +94,7 @@ def test_a_new_version_asks_signed_in_people_again(client, auth, admin, make_use
     assert response.status_code == 302 and "/consent" in response.headers["Location"]
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "第二版说明" in page
-    token = re.search(r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     blocked = client.post("/account", data={"email": "", "csrf_token": token})
     assert blocked.status_code == 302 and "/consent" in blocked.headers["Location"]
     agreed = client.post("/consent?next=/account", data={"notice_version": str(notice.version), "csrf_token": token})
@@ -111,7 +111,7 @@ def test_without_consent_one_can_still_leave_and_take_the_data(client, auth, adm
     assert client.get("/account/data.json").status_code == 200
     assert client.get("/account/delete").status_code == 200
     page = client.get("/consent").get_data(as_text=True)
-    token = re.search(r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     assert client.post("/logout", data={"csrf_token": token}).status_code == 302
     assert client.get("/account").status_code == 302 and "/login" in client.get("/account").headers["Location"]
 
@@ -141,6 +141,6 @@ def test_other_devices_are_asked_too(app, client, auth, admin, make_user):
     auth.login("13912345678")
     notice = _publish(admin)
     page = client.get("/consent").get_data(as_text=True)
-    token = re.search(r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     assert client.post("/consent", data={"notice_version": str(notice.version), "csrf_token": token}).status_code == 302
     assert other.get("/account").status_code == 200        # the consent is the person's, not the device's

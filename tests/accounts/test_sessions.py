@@ -213,7 +213,8 @@ def test_deactivation_ends_every_sign_in(app, client, auth, admin, make_user):
     person = make_user(phone=PHONE)
     phone = device(app)
     auth.login("admin")
-    client.post_form(f"/people/{person.id}/active", {"active": ""})
+    page = client.post_form(f"/people/{person.id}/active", {"active": ""}, follow_redirects=True)
+    assert "账号已停用：对方不能再登录，已登录的设备也已退出。" in page.get_data(as_text=True)
     assert not signed_in(phone)
     assert db.session.scalar(select(func.count()).select_from(SignIn)
                              .where(SignIn.user_id == person.id, SignIn.ended_at.is_(None))) == 0

@@ -212,3 +212,12 @@ def test_person_page_is_closed_to_other_residents(client, auth, tree, make_house
     make_user(phone="13912345678", household=make_household(tree.e1, "101"))
     auth.login("13912345678")
     assert client.get(f"/people/{other.id}").status_code == 403
+
+
+def test_saving_an_email_address_says_what_it_is_for(client, auth, make_user):
+    make_user("王秀英", phone="13900000001")
+    auth.login("13900000001")
+    page = client.post_form("/account", {"email": "wang@example.org"}, follow_redirects=True).get_data(as_text=True)
+    assert "邮箱已保存：消息也会发到这个邮箱。" in page
+    page = client.post_form("/account", {"email": ""}, follow_redirects=True).get_data(as_text=True)
+    assert "邮箱已删除：消息只在应用内通知您。" in page

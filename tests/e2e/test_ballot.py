@@ -26,8 +26,9 @@ def test_building_ballot_online_and_on_paper(browser, live_server, phone_page, t
 
     resident = phone_page
     sign_in(resident, "13912340077", "resident password")
-    resident.get_by_role("link", name="投票", exact=True).click()
-    resident.get_by_role("link", name="是否同意在楼下加装充电桩？").click()
+    # The home page lists the open ballot; one tap leads to it.
+    resident.locator("#needs-ballots + ul").get_by_role("link", name="投票").click()
+    expect(resident.locator("h1")).to_contain_text("是否同意在楼下加装充电桩？")
     resident.get_by_label("赞成", exact=True).check()
     screenshot(resident, "ballot-cast-phone")
     resident.get_by_role("button", name="投票", exact=True).click()
@@ -37,12 +38,18 @@ def test_building_ballot_online_and_on_paper(browser, live_server, phone_page, t
 
     grid = browser.new_context(viewport=PHONE, base_url=live_server.url).new_page()
     sign_in(grid, "grid", "grid password")
-    grid.goto(ballot_url)
-    grid.get_by_role("link", name="投票人和纸质选票").click()
-    grid.get_by_label("房号、姓名或手机号").fill("504")
+    # The home page lists the ballot whose paper votes the grid worker enters.
+    grid.locator("#needs-paper + ul").get_by_role("link", name="录入纸质票").click()
+    expect(grid.locator(".voters li")).to_have_count(2)
+    grid.get_by_label("地址、姓名或手机号").fill("3号楼2单元504")
     grid.get_by_role("button", name="查找").click()
     expect(grid.locator(".voters li")).to_have_count(1)
+    expect(grid.locator(".voters li")).to_contain_text("赵奶奶")
+    screenshot(grid, "ballot-desk-search-phone")
     grid.get_by_role("link", name="录入纸质选票").click()
+    # Sent empty, the form names everything missing at once.
+    grid.get_by_role("button", name="录入纸质选票").click()
+    expect(grid.locator(".error")).to_have_count(3)
     grid.get_by_label("反对", exact=True).check()
     from PIL import Image
 

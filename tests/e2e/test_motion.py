@@ -138,6 +138,25 @@ def test_motion_assigned_worked_through_on_a_phone_rated_and_counted(browser, li
     fits_the_phone(moderator)
     screenshot(moderator, "figures-phone")
 
+    # On a wide screen and on the narrowest phone the tables scroll inside their card,
+    # never clipped and never widening the page; the chart's words stay readable.
+    for width in (1366, 320):
+        moderator.set_viewport_size({"width": width, "height": 900})
+        moderator.goto(figures_url)
+        assert moderator.evaluate("document.documentElement.scrollWidth") <= width
+        for wrap in moderator.locator(".table-wrap").all():
+            fits = wrap.evaluate("e => e.scrollWidth <= e.clientWidth")
+            scrolls = wrap.evaluate("e => getComputedStyle(e).overflowX") == "auto"
+            assert fits or scrolls
+            box, table = wrap.bounding_box(), wrap.locator("table").bounding_box()
+            assert fits or table["width"] > box["width"]
+        sizes = moderator.locator(".chart svg").first.evaluate(
+            "svg => { const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;"
+            " return [...svg.querySelectorAll('text')].filter(t => t.textContent.trim())"
+            ".map(t => parseFloat(getComputedStyle(t).fontSize) * scale); }")
+        assert sizes and 12 <= min(sizes) and max(sizes) <= 28, sizes
+        screenshot(moderator, f"figures-{width}")
+
     moderator.context.close()
     resident.context.close()
     assert not moderator_errors and not resident_errors, moderator_errors + resident_errors

@@ -160,3 +160,16 @@ def test_signed_minutes_are_found_by_a_two_character_word_and_ranked(ended, tree
 
     with pytest.raises(NotAllowed):                 # another community is not theirs to read
         search.search(tree.jm, "电梯", viewer=ended.cast.zhao, kinds=["minutes"])
+
+
+def test_the_attendance_line_counts_each_person_once(ended):
+    from consult.minutes import service as minutes_service
+
+    body = minutes_service.minutes_of(ended.meeting).latest.body
+    line = next(text for text in body.splitlines() if "应到" in text or "到会" in text)
+    # The invitees who came, then anyone else who came: the numbers add up to who signed in.
+    import re
+    numbers = [int(n) for n in re.findall(r"(\d+) 人", line)]
+    assert "签到" not in line and len(numbers) in (2, 3)
+    assert numbers[1] <= numbers[0]
+    assert numbers[1] + (numbers[2] if len(numbers) == 3 else 0) == 4   # 王, 张, 赵 and the expert

@@ -113,3 +113,19 @@ def test_a_motion_still_being_rated_waits_for_the_resolution_rate(area):
     assert motion.state is MotionState.closed
     closed = figures.report(area.tree.north, *period).total
     assert (closed.settled, closed.resolved, closed.resolution_rate) == (1, 1, 1.0)
+
+
+def test_a_reopened_motion_is_not_counted_as_done(area):
+    motion = assign(area)
+    do(motions.answer, motion, actor=area.manager, answer=Answer.accept)
+    do(motions.complete, motion, actor=area.manager, evidence="修好了")
+    period = (T0 - timedelta(days=1), T0 + timedelta(days=30))
+    assert figures.report(area.tree.north, *period).total.completion_rate == 1
+    for resident in area.residents[:3]:
+        rate(motion, resident, Score.unsatisfied)
+    assert motion.state is MotionState.reopened
+    assert figures.report(area.tree.north, *period).total.completion_rate == 0
+    do(motions.send_back, motion, actor=area.moderator, reason="仍有问题")
+    assert figures.report(area.tree.north, *period).total.completed == 0
+    do(motions.complete, motion, actor=area.manager, evidence="再修")
+    assert figures.report(area.tree.north, *period).total.completion_rate == 1

@@ -72,9 +72,10 @@ def test_figures_page_and_csv(client, auth, area):
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and '<svg' in text and "<script" not in text.split("<svg", 1)[1].split("</svg>")[0]
     assert 'id="fig-received">1<' in text
-    rows = list(csv.reader(io.StringIO(client.get(
-        f"/places/{area.tree.north.id}/figures.csv?start=2026-03-01&end=2026-03-31").get_data(as_text=True)
-        .lstrip("\ufeff"))))
+    response = client.get(f"/places/{area.tree.north.id}/figures.csv?start=2026-03-01&end=2026-03-31")
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][:5] == ["类型", "名称", "收到", "响应率", "办结率"] and "received" not in rows[0]
     assert rows[1][2] == "1" and rows[1][0] in ("合计", "Total")
     assert any(r[1] == "富成物业" for r in rows)
     assert client.get(f"/places/{area.tree.north.id}/figures?start=garbage").status_code == 200
@@ -128,3 +129,67 @@ def test_the_figures_period_counts_whole_local_days(client, auth, area):
     march = client.get(f"/places/{area.tree.north.id}/figures?start=2026-03-01&end=2026-03-01").get_data(as_text=True)
     february = client.get(f"/places/{area.tree.north.id}/figures?start=2026-02-28&end=2026-02-28").get_data(as_text=True)
     assert 'id="fig-received">1<' in march and 'id="fig-received">1<' in february
+
+
+def test_each_step_says_what_happened_and_what_comes_next(client, auth, area):
+    assign_by_page(client, auth, area)
+    motion = Motion.query.one()
+    login(client, auth, area.manager)
+    page = client.post_form(f"/motions/{motion.id}/acknowledge", follow_redirects=True).get_data(as_text=True)
+    assert "已接单。下一步：全部或部分接受承办" in page and "已保存" not in page
+    page = client.post_form(f"/motions/{motion.id}/answer", {"answer": "accept"},
+                            follow_redirects=True).get_data(as_text=True)
+    assert "您已接受承办。请随时发布进展" in page
+    page = client.post_form(f"/motions/{motion.id}/ask-time", {"until": "2026-04-30", "body": "等配件"},
+                            follow_redirects=True).get_data(as_text=True)
+    assert "延期申请（至 2026/4/30 24:00）已发给主持人" in page
+    login(client, auth, area.moderator)
+    page = client.post_form(f"/motions/{motion.id}/decide-time", {"grant": "1"},
+                            follow_redirects=True).get_data(as_text=True)
+    assert "已同意延期，新的期限是 2026/4/30 24:00" in page
+
+
+def test_the_new_motion_form_proposes_the_property_company(client, auth, area):
+    import re
+
+    login(client, auth, area.moderator)
+    page = client.get(f"/places/{area.tree.b1.id}/motions/new").get_data(as_text=True)
+    lead = page.split('name="lead"', 1)[1].split("</select>", 1)[0]
+    chosen = re.findall(r'<option selected value="(\d+)">([^<]*)</option>', lead)
+    assert len(chosen) == 1 and "物业" in chosen[0][1] and "城管" not in chosen[0][1]
+
+
+def test_no_element_id_is_used_twice_on_a_motion_page(client, auth, area):
+    import re
+
+    assign_by_page(client, auth, area)
+    motion = Motion.query.one()
+    login(client, auth, area.manager)
+    client.post_form(f"/motions/{motion.id}/answer", {"answer": "accept"})
+    for who in (area.manager, area.moderator):
+        login(client, auth, who)
+        ids = re.findall(r'\sid="([^"]+)"', client.get(f"/motions/{motion.id}").get_data(as_text=True))
+        assert sorted(i for i in set(ids) if ids.count(i) > 1) == []
+    login(client, auth, area.manager)
+    assert {"progress-body", "time-body", "complete-body"} <= set(re.findall(
+        r'\sid="([^"]+)"', client.get(f"/motions/{motion.id}").get_data(as_text=True)))
+
+
+def test_the_systems_own_reasons_are_worded_in_the_readers_language(client, auth, area):
+    from consult.motions import service as motions
+    from consult.motions.models import Answer, Score
+
+    from .support import do
+
+    motion = assign(area)
+    do(motions.answer, motion, actor=area.manager, answer=Answer.accept)
+    do(motions.complete, motion, actor=area.manager, evidence="修好了")
+    for resident in area.residents[:3]:
+        do(motions.rate, motion, actor=resident, score=Score.unsatisfied)
+    assert motion.state is MotionState.reopened
+    assert motion.updates[-1].body == "3户中有3户不满意。"     # stored in the site's language
+    login(client, auth, area.residents[4])
+    assert "3户中有3户不满意。" in client.get(f"/motions/{motion.id}").get_data(as_text=True)
+    client.post_form("/language", {"locale": "en", "next": "/"})
+    page = client.get(f"/motions/{motion.id}").get_data(as_text=True)
+    assert "3 of 3 households are not satisfied." in page and "不满意。" not in page

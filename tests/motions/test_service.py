@@ -310,3 +310,20 @@ def test_follow_up_from_the_command_line_and_on_access(area, runner, client, aut
     assert client.get("/desk?tab=overdue").status_code == 200
     db.session.expire_all()
     assert motion.completion_overdue_at is not None
+
+
+def test_a_new_motion_goes_by_default_to_the_usual_responder_or_the_property_company(area):
+    tree = area.tree
+    # No history: the property company of the nearest place up (the compound), not a department.
+    usual = motions.default_organisation(tree.b1)
+    assert usual.kind is OrganisationKind.property_company and usual.place_id == tree.north.id
+    # A community whose compounds have the companies: one below.
+    assert motions.default_organisation(tree.fc).kind is OrganisationKind.property_company
+    # History: the organisation that led on this category here before.
+    categories = db.session.scalars(select(Category).order_by(Category.position)).all()
+    lamp = do(proposals.raise_proposal, tree.b1, actor=area.residents[0], title="楼道灯", body="不亮",
+              category=categories[0])
+    do(proposals.triage, lamp, actor=area.moderator, category=categories[0], tier=lamp.tier)
+    assign(area, proposal=lamp, orgs=[area.enforcement, area.company])
+    assert motions.default_organisation(tree.b1, categories[0]) == area.enforcement
+    assert motions.default_organisation(tree.b1, categories[1]).kind is OrganisationKind.property_company

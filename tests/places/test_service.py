@@ -199,3 +199,17 @@ def test_foreign_keys_are_enforced_by_the_database(app):
     with pytest.raises(IntegrityError):
         db.session.commit()
     db.session.rollback()
+
+
+def test_households_and_people_come_in_address_order(tree, make_place, make_household, make_user):
+    from consult.places import service as places_service
+
+    b10 = make_place("building", "10号楼", tree.north)
+    homes = [make_household(b10, "101"), make_household(tree.e2, "1201"), make_household(tree.e2, "201"),
+             make_household(tree.e1, "302"), make_household(tree.b2, "101")]
+    found = [(h.place.name, h.room) for h in places_service.households_in(tree.north)]
+    assert found == [("1单元", "302"), ("2单元", "201"), ("2单元", "1201"), ("2号楼", "101"), ("10号楼", "101")]
+    assert [c.name for c in tree.north.children] == ["1号楼", "2号楼", "10号楼"]
+    people = [make_user(f"居民{n}", household=h) for n, h in enumerate(homes)]
+    ordered = places_service.people_in_address_order(people + [make_user("无住户")])
+    assert [p.name for p in ordered] == ["居民3", "居民2", "居民1", "居民4", "居民0", "无住户"]

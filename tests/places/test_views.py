@@ -144,3 +144,16 @@ def test_audit_log_page_lists_changes(client, signed_in_admin, tree):
     client.post_form(f"/places/{tree.north.id}/children", {"kind": "building", "name": "7号楼"})
     text = client.get(f"/places/{tree.sub.id}/audit").get_data(as_text=True)
     assert "place.create" in text
+
+
+def test_a_building_counts_the_households_of_its_entrances(client, signed_in_admin, tree, make_household):
+    make_household(tree.e1, "101")
+    make_household(tree.e2, "201")
+    page = client.get(f"/places/{tree.b1.id}").get_data(as_text=True)
+    assert 'id="household-count">(2)<' in page and "住户列在各单元下" in page and "暂无住户" not in page
+
+
+def test_adding_a_household_says_what_comes_next(client, signed_in_admin, tree):
+    page = client.post_form(f"/places/{tree.e1.id}/households", {"room": "301", "area": "88.5"},
+                            follow_redirects=True).get_data(as_text=True)
+    assert "已添加住户 301。下一步：添加成员或打印邀请码。" in page and "已保存" not in page

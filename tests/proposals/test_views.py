@@ -68,6 +68,7 @@ def test_neighbour_cosigns_once_and_comments(client, auth, tree, residents):
     assert db.session.scalar(select(Comment.body)) == "同意"
     page = client.get(location).get_data(as_text=True)
     assert "同意" in page and "王**" in page  # the author's name is masked for a neighbour
+    assert 'id="cosigned" disabled' in page and "您家已联名" in page and f'action="{location}/cosign"' not in page
 
 
 def test_moderator_triages_to_circle_and_the_timeline_shows_it(client, auth, tree, residents):
@@ -75,7 +76,9 @@ def test_moderator_triages_to_circle_and_the_timeline_shows_it(client, auth, tre
     location = raise_via_page(client, tree.b1).headers["Location"]
     auth.logout()
     auth.login("moderator")
-    client.post_form(f"{location}/triage", {"category_id": category_id(), "tier": "circle"})
+    page = client.post_form(f"{location}/triage", {"category_id": category_id(), "tier": "circle"},
+                            follow_redirects=True).get_data(as_text=True)
+    assert "已受理为围圈议（1号楼）。居民现在可以讨论" in page
     proposal = db.session.scalars(select(Proposal)).one()
     assert (proposal.state, proposal.tier) == (ProposalState.accepted, Tier.circle)
     auth.logout()
@@ -98,7 +101,9 @@ def test_decline_needs_a_reason_and_shows_it(client, auth, tree, residents):
     auth.login("moderator")
     client.post_form(f"{location}/decline", {"reason": ""})
     assert db.session.scalars(select(Proposal)).one().state is ProposalState.submitted
-    client.post_form(f"{location}/refer", {"reason": "属于市政问题，已转12345"})
+    page = client.post_form(f"{location}/refer", {"reason": "属于市政问题，已转12345"},
+                            follow_redirects=True).get_data(as_text=True)
+    assert "已转办：已告知提出人和联名人转往何处。" in page
     assert db.session.scalars(select(Proposal)).one().state is ProposalState.referred
     assert "已转12345" in client.get(location).get_data(as_text=True)
 
@@ -192,8 +197,10 @@ def test_resident_reports_a_comment_and_the_moderator_sees_it(client, auth, tree
 
 def test_administrator_edits_the_category_list(client, auth, admin, tree, residents):
     auth.login("admin")
-    client.post_form("/admin/categories", {"cnew-name_zh": "垃圾分类", "cnew-name_en": "Waste sorting",
-                                           "cnew-position": "9", "cnew-active": "y"})
+    page = client.post_form("/admin/categories", {"cnew-name_zh": "垃圾分类", "cnew-name_en": "Waste sorting",
+                                                  "cnew-position": "9", "cnew-active": "y"},
+                            follow_redirects=True).get_data(as_text=True)
+    assert "类别“垃圾分类”已保存" in page
     waste = db.session.scalar(select(Category).where(Category.name_zh == "垃圾分类"))
     assert waste.active and waste.name_en == "Waste sorting"
     response = client.post_form("/admin/categories", {"category_id": str(waste.id), f"c{waste.id}-name_zh": "环境卫生",

@@ -107,7 +107,7 @@ def test_no_votes_after_close_and_results_are_frozen(tree, moderator, make_house
     with unit_of_work():
         voting.close_ballot(b, actor=moderator)
     assert b.state is BallotState.closed and b.result["passed"] is False  # 1 of 2: not more than half
-    assert b.result["explanation"] == {"zh_Hans": "赞成票 50.0% > 1/2 ✗", "en": "votes for 50.0% > 1/2 ✗"}
+    assert b.result["explanation"] == {"zh_Hans": "赞成票 50.0%，未超过 1/2", "en": "votes for 50.0%: not more than 1/2"}
     with pytest.raises(InvalidTransition):
         cast(b, voters[2])
     with pytest.raises(InvalidTransition):

@@ -100,11 +100,17 @@ def test_household_ballot_end_to_end_decides_the_matter(client, auth, tree, peop
     vote(client, auth, "13900000002", ballot, "yes")
     vote(client, auth, "13900000003", ballot, "no")
     page = close(client, auth, ballot)
-    assert "通过" in page and "赞成票 66.6% &gt; 1/2 ✓" in page
+    assert "通过" in page and "赞成票 66.6%，超过 1/2" in page
     assert "按楼栋" not in page   # one building only
     db.session.refresh(proposal)
     assert proposal.state is ProposalState.decided
     assert "赞成票 66.6%" in proposal.events[-1].reason
+    # The matter's record words the ballot's explanation in the reader's language.
+    auth.login("13900000001")
+    client.post_form("/language", {"locale": "en", "next": "/"})
+    page = client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
+    assert "votes for 66.6%: more than 1/2" in page and "赞成票 66.6%" not in page
+    auth.logout()
 
 
 def test_choice_ballot_shows_the_chosen_option(client, auth, tree, people):
@@ -145,7 +151,7 @@ def test_art_278_ballot_explains_both_counts_and_says_when_it_binds(client, auth
     vote(client, auth, "13900000003", ballot, "yes")
     page = close(client, auth, ballot)
     # 90 + 120 of 270 m² (77.7%), 2 of 3 owners: both at least 2/3; all in favour.
-    assert "参与面积 77.7% ≥ 2/3 ✓" in page and "参与人数 66.6% ≥ 2/3 ✓" in page and "通过" in page
+    assert "参与面积 77.7%，达到 2/3" in page and "参与人数 66.6%，达到 2/3" in page and "通过" in page
 
 
 def test_paper_ballot_takes_the_voters_one_vote(client, auth, tree, people):
@@ -302,7 +308,7 @@ def test_signed_list_csv_for_the_paper_file(client, auth, tree, people):
     auth.login("moderator")
     response = client.get(f"/ballots/{ballot.id}/signed-list.csv")
     text = response.get_data(as_text=True)
-    assert response.mimetype == "text/csv" and text.startswith("\ufeff")
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8" and text.startswith("\ufeff")
     assert "王秀英" in text and "赞成" in text and "90.00" in text
     assert len(text.strip().splitlines()) == 1 + 3   # a line per household of the building
 
@@ -353,3 +359,48 @@ def test_closing_before_the_announced_time_asks_for_a_reason_that_stays_on_the_r
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "ballot.close")).one()
     assert entry.detail["reason"] == "业主大会临时决定提前计票"
     assert "业主大会临时决定提前计票" in client.get(f"/ballots/{ballot.id}").get_data(as_text=True)
+
+
+def test_the_paper_desk_finds_an_address_a_name_or_a_mobile_in_address_order(client, auth, tree, people,
+                                                                              make_household, make_user):
+    make_user("钱阿姨", phone="13900000021", household=make_household(tree.e2, "1201"))
+    make_user("孙大爷", phone="13900000022", household=make_household(tree.b1, "1302"))
+    for electorate in ("households", "owners"):
+        ballot = run_ballot(client, auth, tree.b1, electorate=electorate)
+        auth.login("grid")
+
+        def desk(q=""):
+            page = client.get(f"/ballots/{ballot.id}/voters", query_string={"q": q}).get_data(as_text=True)
+            return re.findall(r'<span class="who">(.*?)</span>', page)
+
+        rows = desk()
+        # Entrance 1 before entrance 2, rooms as numbers (201 before 1201), each row by its address.
+        assert [r.split(" ")[-2] for r in rows] == ["1302", "101", "102", "201", "1201"], rows
+        assert len(desk("201")) == 1 and "赵大妈" in desk("201")[0]
+        assert "钱阿姨" in desk("2单元1201")[0] and len(desk("2单元1201")) == 1
+        # Each row reads its address inside the ballot's building, not the whole address.
+        assert desk("1号楼1单元102")[0].startswith("1单元 102 ")
+        assert desk("3单元102") == []
+        assert "张建国" in desk("张建国")[0]
+        assert "赵大妈" in desk("13900000003")[0]
+        auth.logout()
+
+
+def test_the_paper_form_names_every_missing_part_at_once(client, auth, tree, people):
+    ballot = run_ballot(client, auth, tree.b1)
+    voter = db.session.scalars(select(BallotVoter)).first()
+    auth.login("grid")
+    response = client.post_form(f"/ballots/{ballot.id}/voters/{voter.id}/paper", {"witness": ""})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "请按签字的纸质选票勾选投票内容" in page and "纸质选票的照片" in page and page.count('class="error"') >= 3
+
+
+def test_the_breakdown_names_buildings_from_below_the_ballots_place(client, auth, tree, people, make_household,
+                                                                      make_user):
+    make_user("周先生", phone="13900000031", household=make_household(tree.b2, "301"))
+    ballot = run_ballot(client, auth, tree.fc)
+    vote(client, auth, "13900000001", ballot, "yes")
+    close(client, auth, ballot)
+    names = [b["building"] for b in db.session.get(Ballot, ballot.id).result["buildings"]]
+    assert names == ["富成花园北区 1号楼", "富成花园北区 2号楼"]

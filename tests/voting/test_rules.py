@@ -79,14 +79,14 @@ def test_areas_are_exact_decimals(app):
 def test_explanation_reads_plainly_and_never_rounds_up(app):
     outcome = RULES["civil_code_278"].decide(owners(300, 101, 98))  # 199 of 300 take part: 66.33%
     text = outcome.explanation()
-    assert "66.3% ≥ 2/3 ✗" in text and "；" in text
+    assert "66.3%，未达到 2/3" in text and "；" in text
     assert not outcome.passed
 
 
 def test_explanation_in_chinese(app):
     with app.test_request_context():
         text = RULES["civil_code_278"].decide(owners(9, 4, 2)).explanation()
-    assert text.startswith("参与面积 66.6% ≥ 2/3 ✓；参与人数 66.6% ≥ 2/3 ✓；同意面积 66.6% > 1/2 ✓")
+    assert text.startswith("参与面积 66.6%，达到 2/3；参与人数 66.6%，达到 2/3；同意面积 66.6%，超过 1/2")
 
 
 def choices(eligible, marks, *, area=D(100)):
