@@ -37,7 +37,7 @@ def test_a_number_in_a_matter_is_masked_for_the_neighbour_only(browser, live_ser
     author = phone_page
     sign_in(author, "13912340077", "resident password")
     author.get_by_role("link", name="议题").first.click()
-    author.get_by_role("link", name="3号楼").click()
+    author.get_by_role("link", name="3号楼", exact=True).click()
     author.get_by_label("标题").fill("2单元楼门禁坏了")
     author.get_by_label("发生了什么、在哪里、从什么时候开始").fill("门禁刷不开，有事请打我电话 13912340077。")
     author.get_by_label("类别").select_option(label="安全隐患")
