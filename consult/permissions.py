@@ -258,16 +258,18 @@ def can_run_ballot(user, ballot) -> bool:
     return has_role(user, ballot.place, Role.moderator, Role.administrator)
 
 
-def can_view_ballot(user, ballot) -> bool:
+def can_view_ballot(user, ballot, *, once_open: bool = False) -> bool:
     """Those who live in the ballot's place, serve it, or are in its electorate; a draft
-    only those who run it. A resident of another building sees nothing of it."""
+    only those who run it. A resident of another building sees nothing of it.
+    ``once_open``: would see the draft once it is open (a ballot whose opening time has
+    come, before it opens on access)."""
     from .voting.models import BallotState, BallotVoter
 
     if not _signed_in(user):
         return False
     if can_run_ballot(user, ballot):
         return True
-    if ballot.state is BallotState.draft:
+    if ballot.state is BallotState.draft and not once_open:
         return False
     if belongs_to(user, ballot.place) or roles_in(user, ballot.place) - {Role.resident}:
         return True

@@ -2,6 +2,7 @@
 for views to run a service call as a transaction."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -21,6 +22,8 @@ from .extensions import db, login_manager
 from .i18n import format_deadline
 from .markup import render_markdown
 from .privacy import mask_personal_numbers, reveal_text, shown_name, shown_phone
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -46,6 +49,20 @@ def perform(operation: Callable, *args, **kwargs) -> Outcome:
         flash(error.message, "error")
         return Outcome(False, error=error)
     return Outcome(True, value)
+
+
+def run_due(operation: Callable, *args, **kwargs) -> bool:
+    """Run due work on access (a ballot whose time has come, minutes whose publicity
+    ended) as its own transaction, once the page has checked that the viewer may see what
+    it concerns. Nothing of it is flashed: a refusal is not the viewer's, and the server's
+    loop is where due work belongs; it is logged and the page goes on."""
+    try:
+        with unit_of_work():
+            operation(*args, **kwargs)
+    except DomainError as error:
+        log.warning("due work %s refused: %s", getattr(operation, "__name__", operation), error.message)
+        return False
+    return True
 
 
 def confirm_first(*, question, consequence, back: str, reason_label=None, reason_required: bool = False,

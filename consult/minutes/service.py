@@ -21,6 +21,7 @@ from ..extensions import db
 from ..meetings import service as meetings
 from ..meetings.models import Attendance, Meeting, MeetingState
 from ..notifications import service as notifications
+from ..places.models import Place
 from ..privacy import mask_mobiles
 from . import draft
 from .models import Minutes, MinutesState, MinutesVersion, Remark, RemarkKind, Signature, Signer, SignerRole, \
@@ -283,26 +284,41 @@ def open_objections(minutes: Minutes) -> list[Remark]:
     return [r for r in minutes.remarks if r.kind is RemarkKind.objection and r.answer is None]
 
 
-def _archive_due(now: datetime):
-    return select(Minutes).where(Minutes.state == MinutesState.publicity, Minutes.publicity_ends_at <= now)
+def _archive_due(now: datetime, within=None):
+    query = select(Minutes).where(Minutes.state == MinutesState.publicity, Minutes.publicity_ends_at <= now)
+    if within is not None:
+        query = query.where(Minutes.place_id.in_(within.descendants_query().with_only_columns(Place.id)))
+    return query
 
 
-def archive_due(now: Optional[datetime] = None) -> int:
+def _archive(minutes: Minutes, now: datetime) -> bool:
+    if minutes.state is not MinutesState.publicity or minutes.publicity_ends_at > now or open_objections(minutes):
+        return False
+    minutes.state, minutes.archived_at = MinutesState.archived, now
+    audit.record("minutes.archive", minutes, actor=None, place=minutes.place)
+    return True
+
+
+def archive_due(now: Optional[datetime] = None, within=None) -> int:
     """Minutes whose publicity period has ended, and whose objections are all answered, go
-    into the archive. Run by the server's follow-up loop and on access."""
+    into the archive (those of ``within`` and below, or all). Run by the server's loop and,
+    for what a page shows, on access."""
     now = now or utcnow()
-    done = 0
-    for minutes in db.session.scalars(_archive_due(now)):
-        if open_objections(minutes):
-            continue
-        minutes.state, minutes.archived_at = MinutesState.archived, now
-        audit.record("minutes.archive", minutes, actor=None, place=minutes.place)
-        done += 1
-    return done
+    return sum(_archive(minutes, now) for minutes in db.session.scalars(_archive_due(now, within)))
 
 
-def archive_is_due(now: Optional[datetime] = None) -> bool:
-    return db.session.scalar(_archive_due(now or utcnow()).limit(1)) is not None
+def archive_if_due(minutes: Minutes, now: Optional[datetime] = None) -> bool:
+    """The same for the one minutes a page shows."""
+    return _archive(minutes, now or utcnow())
+
+
+def is_archive_due(minutes: Minutes, now: Optional[datetime] = None) -> bool:
+    return (minutes.state is MinutesState.publicity and minutes.publicity_ends_at <= (now or utcnow())
+            and not open_objections(minutes))
+
+
+def archive_is_due(now: Optional[datetime] = None, within=None) -> bool:
+    return db.session.scalar(_archive_due(now or utcnow(), within).limit(1)) is not None
 
 
 # --- corrections -------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from ..accounts.models import User
 from ..extensions import db
 from ..meetings import service as meetings
 from ..meetings.models import Meeting
-from ..web import confirm_first, form_action, perform
+from ..web import confirm_first, form_action, run_due
 from . import archive
 from . import service as minutes_service
 from .forms import EditForm, ReasonForm, RedraftForm, RemarkForm
@@ -20,16 +20,12 @@ from .models import Minutes, MinutesState, Remark, RemarkKind, StatementDetail
 bp = Blueprint("minutes", __name__)
 
 
-def _archive_on_access() -> None:
-    if minutes_service.archive_is_due():
-        perform(minutes_service.archive_due)
-
-
 def _minutes(minutes_id: int) -> Minutes:
-    _archive_on_access()
     minutes = db.session.get(Minutes, minutes_id) or abort(404)
     if not minutes_service.can_view(current_user, minutes):
         abort(404)
+    if minutes_service.is_archive_due(minutes):
+        run_due(minutes_service.archive_if_due, minutes)   # the publicity period has ended
     return minutes
 
 
@@ -183,7 +179,8 @@ def download(minutes_id: int, number: int, kind: str):
 @login_required
 def place_archive(place_id: int):
     place = archive.viewable_place(place_id)
-    _archive_on_access()
+    if minutes_service.archive_is_due(within=place):
+        run_due(minutes_service.archive_due, within=place)
     year = request.args.get("year", type=int)
     years = archive.years(place)
     if year not in years:

@@ -14,6 +14,7 @@ log = logging.getLogger(__name__)
 
 def run_once(app) -> int:
     from ..minutes import service as minutes
+    from ..voting import service as voting
     from . import service as motions
 
     with app.app_context():
@@ -22,6 +23,9 @@ def run_once(app) -> int:
             if motions.follow_up_due():
                 with unit_of_work():
                     steps += motions.follow_up()
+            if voting.advance_is_due():
+                with unit_of_work():
+                    steps += voting.advance_due()
             if minutes.archive_is_due():
                 with unit_of_work():
                     steps += minutes.archive_due()

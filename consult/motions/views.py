@@ -29,7 +29,7 @@ from ..clock import end_of_local_day, local_today, start_of_local_day, utcnow
 from ..extensions import db
 from ..places.models import Place
 from ..proposals.models import Proposal
-from ..web import form_action, perform
+from ..web import form_action, perform, run_due
 from . import charts, figures
 from . import service as motions
 from .forms import AnswerForm, AssignForm, CompleteForm, PeriodForm, ProgressForm, RateForm, SendBackForm, TextForm, \
@@ -51,7 +51,7 @@ def _follow_up() -> None:
         return
     looked["at"] = now
     if motions.follow_up_due():
-        perform(motions.follow_up)
+        run_due(motions.follow_up)
 
 
 def _motion(motion_id: int) -> Motion:

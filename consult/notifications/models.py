@@ -20,6 +20,7 @@ MESSAGES = {
     "ballot.opened": _l("Voting has opened: “%(question)s”"),
     "ballot.paper_entered": _l("A paper ballot was entered for you: “%(question)s”"),
     "ballot.closed": _l("Voting has closed, see the result: “%(question)s”"),
+    "ballot.open_failed": _l("The ballot “%(question)s” could not open by itself: %(reason)s"),
     "meeting.invited": _l("You are invited to a meeting: “%(title)s”"),
     "meeting.changed": _l("A meeting you are invited to has changed: “%(title)s”"),
     "meeting.cancelled": _l("A meeting was cancelled: “%(title)s”"),

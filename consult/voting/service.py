@@ -18,7 +18,7 @@ from .. import permissions
 from ..accounts.models import Role, User
 from ..audit import service as audit
 from ..clock import utcnow
-from ..errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
+from ..errors import Conflict, DomainError, InvalidInput, InvalidTransition, NotAllowed
 from ..extensions import db
 from ..notifications import service as notifications
 from ..places.models import Household, HouseholdMember, Place, PlaceKind
@@ -456,23 +456,60 @@ def close_ballot(ballot: Ballot, *, actor, reason: Optional[str] = None) -> Ball
 
 def advance(ballot: Ballot, now: Optional[datetime] = None) -> bool:
     """Open or close a ballot over a period whose time has come; True if it changed. Run
-    on access (each page and cast looks first), so no scheduler is needed."""
+    by the server's loop (``advance_due``) and, for the one ballot a page shows, on access
+    once the viewer may see it. An opening that fails (nobody could vote) is not tried
+    again: the ballot stays a draft without an opening time and those who drafted it are
+    told, once."""
     now = now or utcnow()
-    if ballot.state is BallotState.draft and ballot.opens_at is not None and now >= ballot.opens_at \
-            and ballot.electorate is not Electorate.attendees:
-        open_ballot(ballot, actor=None)
+    if not is_due(ballot, now):
+        return False
+    if ballot.state is BallotState.draft:
+        try:
+            with db.session.begin_nested():
+                open_ballot(ballot, actor=None)
+        except DomainError as error:
+            _opening_failed(ballot, error)
         return True
-    if ballot.state is BallotState.open and ballot.closes_at is not None and now >= ballot.closes_at:
-        close_ballot(ballot, actor=None)
-        return True
-    return False
+    close_ballot(ballot, actor=None)
+    return True
+
+
+def is_due(ballot: Ballot, now: Optional[datetime] = None) -> bool:
+    """Whether ``advance`` would open or close the ballot now."""
+    now = now or utcnow()
+    return (ballot.state is BallotState.draft and ballot.opens_at is not None and now >= ballot.opens_at
+            and ballot.electorate is not Electorate.attendees) or \
+        (ballot.state is BallotState.open and ballot.closes_at is not None and now >= ballot.closes_at)
+
+
+def _opening_failed(ballot: Ballot, error: DomainError) -> None:
+    ballot.opens_at = None
+    audit.record("ballot.open_failed", ballot, actor=None, place=ballot.place, reason=error.message)
+    notifications.notify_ids([ballot.created_by_id], "ballot.open_failed", ballot=ballot.id,
+                             question=ballot.question, reason=error.message)
+
+
+def _due(now: datetime):
+    return select(Ballot).where(
+        ((Ballot.state == BallotState.draft) & (Ballot.opens_at <= now) & (Ballot.electorate != Electorate.attendees))
+        | ((Ballot.state == BallotState.open) & (Ballot.closes_at <= now))).order_by(Ballot.id)
 
 
 def due_ballots(now: Optional[datetime] = None) -> list[Ballot]:
+    return list(db.session.scalars(_due(now or utcnow())))
+
+
+def advance_is_due(now: Optional[datetime] = None) -> bool:
+    """Is a ballot over a period due to open or close? A read, so that the loop writes
+    only when something is due."""
+    return db.session.scalar(_due(now or utcnow()).limit(1)) is not None
+
+
+def advance_due(now: Optional[datetime] = None) -> int:
+    """Open and close every ballot over a period whose time has come: the server's loop
+    runs this. Returns how many changed."""
     now = now or utcnow()
-    return list(db.session.scalars(select(Ballot).where(
-        ((Ballot.state == BallotState.draft) & (Ballot.opens_at <= now))
-        | ((Ballot.state == BallotState.open) & (Ballot.closes_at <= now)))))
+    return sum(advance(ballot, now) for ballot in due_ballots(now))
 
 
 # --- finding ---------------------------------------------------------------------------

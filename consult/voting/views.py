@@ -32,7 +32,7 @@ from ..extensions import db
 from ..pdf import render_pdf
 from ..places.models import Household, Place
 from ..proposals.models import Proposal
-from ..web import confirm_first, perform, readable_place
+from ..web import confirm_first, perform, readable_place, run_due
 from . import service as voting
 from .forms import BallotForm, OpenForm, PaperForm
 from .models import Ballot, BallotKind, BallotState, BallotVoter, Channel, Electorate, Secrecy
@@ -44,11 +44,16 @@ PER_PAGE = 50
 
 
 def load_ballot(ballot_id: int) -> Ballot:
+    """The ballot, or 404 for one the viewer may not see (not even said to exist). A
+    ballot over a period whose time has come opens or closes first, but only once the
+    viewer is known to see it (open, for one due to open)."""
     ballot = db.session.get(Ballot, ballot_id) or abort(404)
-    if ballot.state is not BallotState.closed and (ballot.opens_at or ballot.closes_at):
-        perform(voting.advance, ballot)   # a ballot over a period opens and closes on access
-    if not permissions.can_view_ballot(current_user, ballot):
-        abort(404)  # a ballot elsewhere is not even said to exist
+    if not permissions.can_view_ballot(current_user, ballot, once_open=voting.is_due(ballot)):
+        abort(404)
+    if voting.is_due(ballot):
+        run_due(voting.advance, ballot)
+        if not permissions.can_view_ballot(current_user, ballot):
+            abort(404)
     return ballot
 
 
@@ -59,9 +64,6 @@ def _back(ballot: Ballot):
 @bp.get("/ballots/")
 @login_required
 def mine():
-    due = voting.due_ballots()
-    for ballot in due:
-        perform(voting.advance, ballot)
     return render_template("voting/index.html", ballots=voting.ballots_for(current_user), place=None,
                            can_draft=False)
 
