@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Iterable, Optional
 
-from blinker import Namespace
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, insert, select, update
 
@@ -22,8 +21,10 @@ from ..database import collected, on_commit
 from ..errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
 from ..extensions import db
 from ..notifications import service as notifications
-from ..places.models import Household, HouseholdMember, Place, Relation
+from ..places import service as places
+from ..places.models import Place
 from ..privacy import mask_personal_numbers, shown_name
+from .signals import events_committed, meeting_ended, meeting_scheduled
 from .models import (
     AgendaItem,
     Attendance,
@@ -39,11 +40,6 @@ from .models import (
     Statement,
 )
 
-signals = Namespace()
-# Sent inside the transaction that ends a meeting, with ``actor``: the minutes draft theirs.
-meeting_ended = signals.signal("meeting-ended")
-# Sent after a commit with the room events it wrote, ``events`` as (meeting id, message).
-events_committed = signals.signal("meeting-events-committed")
 
 TITLE_MAX = 120
 STATEMENT_MAX = 1000
@@ -159,15 +155,6 @@ def _invite(meeting: Meeting, people: Iterable[User], organisation: Optional[Org
     return len(rows)
 
 
-def residents_of(place: Place, *, owners_only: bool = False) -> list[User]:
-    query = (select(User).join(HouseholdMember, HouseholdMember.user_id == User.id)
-             .join(Household, Household.id == HouseholdMember.household_id).join(Place, Place.id == Household.place_id)
-             .where(Place.path.startswith(place.path, autoescape=True)).distinct())
-    if owners_only:
-        query = query.where(HouseholdMember.relation == Relation.owner)
-    return list(db.session.scalars(query))
-
-
 def schedule(place: Place, *, actor, title: str, kind: MeetingKind, form: MeetingForm, starts_at: datetime,
              location: str = "", quorum: Quorum = Quorum.none, recorder: Optional[User] = None,
              invite_residents: bool = False, invite_owners: bool = False, people: Iterable[User] = (),
@@ -196,17 +183,13 @@ def schedule(place: Place, *, actor, title: str, kind: MeetingKind, form: Meetin
     db.session.flush()
     invited = [*people] + ([recorder] if recorder else [])
     if invite_residents or invite_owners:
-        invited += residents_of(place, owners_only=invite_owners and not invite_residents)
+        invited += places.residents_of(place, owners_only=invite_owners and not invite_residents)
     _invite(meeting, invited)
     for organisation in organisations:
         _invite(meeting, [m.user for m in organisation.members], organisation)
     if not db.session.scalar(select(func.count()).select_from(Invitee).where(Invitee.meeting_id == meeting.id)):
         raise InvalidInput(_l("Invite at least one person."))
-    for _title, proposal in items:
-        if proposal is not None and proposal.state.value in ("accepted", "reopened"):
-            from ..proposals import service as proposals_service
-
-            proposals_service.transition(proposal, "deliberate", actor=actor)
+    meeting_scheduled.send(meeting, actor=actor)
     audit.record("meeting.schedule", meeting, actor=actor, place=place)
     notifications.notify_ids(_invitee_ids(meeting), "meeting.invited", skip=actor, meeting=meeting.id,
                              title=meeting.title)

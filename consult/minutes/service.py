@@ -20,7 +20,9 @@ from ..errors import InvalidInput, InvalidTransition, NotAllowed
 from ..extensions import db
 from ..meetings import service as meetings
 from ..meetings.models import Attendance, Meeting, MeetingState
+from ..meetings.signals import meeting_ended
 from ..notifications import service as notifications
+from ..places import service as places
 from ..places.models import Place
 from ..privacy import mask_mobiles
 from . import draft
@@ -80,7 +82,7 @@ def minutes_of(meeting: Meeting) -> Optional[Minutes]:
     return db.session.scalar(select(Minutes).where(Minutes.meeting_id == meeting.id))
 
 
-@meetings.meeting_ended.connect
+@meeting_ended.connect
 def _draft_when_a_meeting_ends(meeting: Meeting, *, actor=None) -> None:
     start(meeting, actor=actor)
 
@@ -241,7 +243,7 @@ def _freeze(minutes: Minutes, version: MinutesVersion) -> None:
         days = current_app.config["MINUTES_PUBLICITY_DAYS"]
         minutes.state, minutes.published_at = MinutesState.publicity, now
         minutes.publicity_ends_at = now + timedelta(days=days)
-        readers = {u.id for u in meetings.residents_of(minutes.place)} | {a.id for a in attendees(minutes)}
+        readers = {u.id for u in places.residents_of(minutes.place)} | {a.id for a in attendees(minutes)}
         notifications.notify_ids(readers, "minutes.published", minutes=minutes.id, title=minutes.meeting.title)
     else:
         minutes.state = MinutesState.archived if minutes.archived_at else MinutesState.publicity

@@ -22,6 +22,7 @@ from ..notifications import service as notifications
 from ..places.models import Household, HouseholdMember, Place
 from ..proposals.models import CoSignature, Proposal, ProposalState
 from .lifecycle import ANY_RESPONDER, MODERATOR, RESIDENT, RESPONDER, SYSTEM, TRANSITIONS
+from .signals import motion_assigned, motion_reopened, motion_sent_back, motion_settled
 from .models import (
     Answer,
     Motion,
@@ -156,35 +157,21 @@ def _photos(photos: Iterable[bytes], config) -> list[str]:
     return [save_photo(jpeg, config=config) for jpeg in encoded]
 
 
-# --- the proposal follows its motions ---------------------------------------------------------
+# --- the matter follows its motions -------------------------------------------------------------
 
-def _proposal_step(proposal: Optional[Proposal], action: str, reason: Optional[str] = None) -> None:
-    """Move the matter along with its motions. The motions are the authority here, so no
-    role is asked; a matter not in a state the step starts from stays where it is."""
-    from ..proposals import service as proposals
-    from ..proposals.lifecycle import TRANSITIONS as PROPOSAL_STEPS
-
-    if proposal is None:
+def _settled(motion: Motion) -> None:
+    """Say how the motions of the motion's matter stand, now that this one is completed,
+    closed or withdrawn (``signals.motion_settled``)."""
+    if motion.proposal_id is None:
         return
-    step = PROPOSAL_STEPS[action]
-    if proposal.state in step.sources:
-        proposals._apply(proposal, step, actor=None, reason=reason[:500] if reason else reason)
-
-
-def _sync_proposal(motion: Motion) -> None:
-    proposal = motion.proposal
-    if proposal is None:
-        return
-    siblings = list(db.session.scalars(select(Motion).where(Motion.proposal_id == proposal.id)))
+    siblings = db.session.scalars(select(Motion).where(Motion.proposal_id == motion.proposal_id))
     states = {m.state for m in siblings if m.state is not MotionState.withdrawn}
-    if not states:
-        return
-    if states <= {MotionState.completed, MotionState.closed} and MotionState.completed in states:
-        _proposal_step(proposal, "complete")
+    outcome = None
+    if states and states <= {MotionState.completed, MotionState.closed} and MotionState.completed in states:
+        outcome = "completed"
     elif states == {MotionState.closed}:
-        if proposal.state is ProposalState.in_action:
-            _proposal_step(proposal, "complete")
-        _proposal_step(proposal, "close")
+        outcome = "closed"
+    motion_settled.send(motion, outcome=outcome)
 
 
 # --- assigning ------------------------------------------------------------------------------
@@ -247,8 +234,7 @@ def assign(place: Place, *, actor, title: str, body: str, organisations: list[Or
     db.session.flush()
     _record(motion, "assign", actor=actor, body=body or None,
             organisations=[o.id for o in organisations], whistle=motion.whistle)
-    if proposal is not None:
-        _proposal_step(proposal, "act", reason=title)
+    motion_assigned.send(motion, reason=title)
     _tell(_responder_people(motion), "motion.assigned", motion, skip=actor)
     return motion
 
@@ -348,7 +334,7 @@ def complete(motion: Motion, *, actor, evidence: str, photos: Iterable[bytes] = 
     _record(motion, "complete", actor=actor, body=evidence, photos=tokens, in_time=now <= motion.complete_by)
     _tell(rater_user_ids(motion), "motion.rate", motion, skip=actor)
     _tell(_moderator_ids(motion), "motion.completed", motion, skip=actor)
-    _sync_proposal(motion)
+    _settled(motion)
     return motion
 
 
@@ -445,8 +431,7 @@ def reopen(motion: Motion, *, actor, reason: str) -> Motion:
     motion.closed_at = None
     _record(motion, "reopen", actor=actor, body=reason)
     _tell(_moderator_ids(motion) | _responder_people(motion), "motion.reopened", motion, skip=actor)
-    if motion.proposal is not None:
-        _proposal_step(motion.proposal, "reopen", reason)
+    motion_reopened.send(motion, reason=reason)
     return motion
 
 
@@ -465,8 +450,7 @@ def send_back(motion: Motion, *, actor, reason: str, complete_days: Optional[int
     motion.complete_reminded_at = motion.completion_overdue_at = None
     _record(motion, "send_back", actor=actor, body=reason, complete_by=motion.complete_by.isoformat())
     _tell(_responder_people(motion), "motion.sent_back", motion, skip=actor)
-    if motion.proposal is not None:
-        _proposal_step(motion.proposal, "act", reason)
+    motion_sent_back.send(motion, reason=reason)
     return motion
 
 
@@ -475,7 +459,7 @@ def close(motion: Motion, *, actor=None, reason: Optional[str] = None) -> Motion
     motion.state, motion.closed_at = step.target, utcnow()
     motion.extension_until = motion.extension_reason = None
     _record(motion, "close", actor=actor, body=_text(reason, False))
-    _sync_proposal(motion)
+    _settled(motion)
     return motion
 
 
@@ -485,7 +469,7 @@ def withdraw(motion: Motion, *, actor, reason: str) -> Motion:
     motion.state, motion.closed_at = step.target, utcnow()
     _record(motion, "withdraw", actor=actor, body=reason)
     _tell(_responder_people(motion), "motion.withdrawn", motion, skip=actor)
-    _sync_proposal(motion)
+    _settled(motion)
     return motion
 
 

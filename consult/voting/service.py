@@ -36,6 +36,7 @@ from .models import (
     Secrecy,
 )
 from .rules import ABSTAIN, RULES, Count, Tally
+from .signals import ballot_closed, ballot_drafted
 
 QUESTION_MAX = 200
 OPTION_MAX = 100
@@ -95,10 +96,7 @@ def draft_ballot(place: Place, *, actor, question: str, electorate: Electorate, 
                     options=[BallotOption(position=n, label=label) for n, label in enumerate(labels, 1)])
     db.session.add(ballot)
     audit.record("ballot.draft", ballot, actor=actor, place=place, rule=rule, kind=kind.value)
-    if proposal is not None and proposal.state.value != "under_deliberation":
-        from ..proposals import service as proposals
-
-        proposals.transition(proposal, "deliberate", actor=actor)
+    ballot_drafted.send(ballot, actor=actor)
     return ballot
 
 
@@ -444,11 +442,8 @@ def close_ballot(ballot: Ballot, *, actor, reason: Optional[str] = None) -> Ball
         "early_reason": reason,
     }
     audit.record("ballot.close", ballot, actor=actor, place=ballot.place, passed=outcome.passed, reason=reason)
-    if ballot.proposal is not None:
-        from ..proposals import service as proposals
-
-        proposals.ballot_closed(ballot.proposal, ballot=ballot, passed=outcome.passed,
-                                summary=explanation.get(current_app.config["BABEL_DEFAULT_LOCALE"], ""))
+    ballot_closed.send(ballot, passed=outcome.passed,
+                       summary=explanation.get(current_app.config["BABEL_DEFAULT_LOCALE"], ""))
     notifications.notify_ids(_people_of(ballot), "ballot.closed", skip=actor, ballot=ballot.id,
                          question=ballot.question)
     return ballot

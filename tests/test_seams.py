@@ -1,0 +1,71 @@
+"""The seams between domains: they react to each other through signals, never call each
+other's private functions, and the matter follows its ballots and motions by the signals
+alone."""
+import ast
+from pathlib import Path
+
+from consult.accounts.models import Role
+from consult.database import unit_of_work
+from consult.proposals.models import Category, Proposal, ProposalState
+from consult.voting import service as voting
+from consult.voting import signals as voting_signals
+from consult.voting.models import Electorate, Secrecy
+
+PACKAGE = Path(__file__).resolve().parent.parent / "consult"
+
+
+def _domain(module: Path) -> str:
+    parts = module.relative_to(PACKAGE).parts
+    return parts[0] if len(parts) > 1 else module.stem
+
+
+def test_no_module_calls_a_private_function_of_another_domain():
+    found = []
+    for path in PACKAGE.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        foreign = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level >= 1:
+                base = (node.module or "").split(".")[0] if node.level == 2 or _domain(path) == path.stem else ""
+                for alias in node.names:
+                    domain = base or alias.name
+                    if domain and domain != _domain(path):
+                        foreign[alias.asname or alias.name] = domain
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
+                    and node.value.id in foreign and node.attr.startswith("_") and not node.attr.startswith("__"):
+                found.append(f"{path.relative_to(PACKAGE)}: {node.value.id}.{node.attr}")
+    assert found == []
+
+
+def test_a_service_calls_no_other_domains_service_to_tell_it_what_happened():
+    """Ballots and motions say what happened; the matter follows in proposals."""
+    for name in ("voting/service.py", "motions/service.py", "meetings/service.py", "minutes/service.py"):
+        text = (PACKAGE / name).read_text(encoding="utf-8")
+        assert "proposals import service" not in text and "proposals.service" not in text, name
+
+
+def test_a_closed_ballot_is_announced_and_the_matter_follows_it(app, tree, make_household, make_user):
+    voter = make_user("王秀英", phone="13900000001", household=make_household(tree.e1, "101"))
+    moderator = make_user("李书记", username="moderator", role=Role.moderator, place=tree.fc)
+    heard = []
+
+    def listen(ballot, *, passed, summary):
+        heard.append((ballot.id, passed, bool(summary)))
+
+    voting_signals.ballot_closed.connect(listen)
+    try:
+        with unit_of_work() as session:
+            proposal = Proposal(place=tree.b1, author=voter, title="加装电梯", body="……",
+                                state=ProposalState.accepted, category=session.query(Category).first())
+            session.add(proposal)
+            ballot = voting.draft_ballot(tree.b1, actor=moderator, question="加装电梯？", electorate=Electorate.households,
+                                         secrecy=Secrecy.named, rule="simple_majority", proposal=proposal)
+            assert proposal.state is ProposalState.under_deliberation   # drafted: the matter is deliberated
+            voting.open_ballot(ballot, actor=moderator)
+            voting.cast(ballot, actor=voter, choice="yes")
+            voting.close_ballot(ballot, actor=moderator)
+    finally:
+        voting_signals.ballot_closed.disconnect(listen)
+    assert heard == [(ballot.id, True, True)]
+    assert proposal.state is ProposalState.decided
