@@ -43,6 +43,17 @@ def test_a_service_calls_no_other_domains_service_to_tell_it_what_happened():
     for name in ("voting/service.py", "motions/service.py", "meetings/service.py", "minutes/service.py"):
         text = (PACKAGE / name).read_text(encoding="utf-8")
         assert "proposals import service" not in text and "proposals.service" not in text, name
+    assert "meetings import service" not in (PACKAGE / "minutes/service.py").read_text(encoding="utf-8")
+
+
+def test_the_moderator_roles_are_named_once():
+    from consult.accounts.models import MODERATORS
+
+    for path in PACKAGE.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert "(Role.moderator, Role.administrator)" not in text.replace("MODERATORS = (Role.moderator, "
+                                                                          "Role.administrator)", ""), path
+    assert set(MODERATORS) == {Role.moderator, Role.administrator}
 
 
 def test_a_closed_ballot_is_announced_and_the_matter_follows_it(app, tree, make_household, make_user):

@@ -102,24 +102,12 @@ def role_in(person: User, meeting: Meeting) -> str:
     return next((r.value for r in ROLE_ORDER if r in roles), "guest")
 
 
-# --- who may do what -------------------------------------------------------------------------
+# --- who may do what: the rules are in ``permissions``; the room's transport and its state
+# ask them by these names.
 
-def can_run(user, meeting: Meeting) -> bool:
-    """The moderators of the meeting's place: asked at every action, so a revoked role
-    stops a moderator at once, even the one who scheduled the meeting."""
-    return permissions.has_role(user, meeting.place, Role.moderator, Role.administrator)
-
-
-def is_invited(user, meeting: Meeting) -> bool:
-    return db.session.scalar(select(Invitee.id).where(Invitee.meeting_id == meeting.id,
-                                                      Invitee.user_id == user.id)) is not None
-
-
-def can_enter(user, meeting: Meeting) -> bool:
-    """Invitees, the recorder and those who run the meeting; nobody else."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return user.id == meeting.recorder_id or is_invited(user, meeting) or can_run(user, meeting)
+can_run = permissions.can_run_meeting
+can_enter = permissions.can_enter_meeting
+is_invited = permissions.is_invited
 
 
 def _require_run(actor, meeting: Meeting) -> None:
@@ -161,7 +149,7 @@ def schedule(place: Place, *, actor, title: str, kind: MeetingKind, form: Meetin
              organisations: Iterable[Organisation] = (), proposals: Iterable = (),
              free_items: Iterable[str] = ()) -> Meeting:
     """A moderator schedules a meeting with its invitees and agenda; invitees are told."""
-    permissions.require(permissions.has_role(actor, place, Role.moderator, Role.administrator))
+    permissions.require(permissions.can_schedule_meeting(actor, place))
     title = (title or "").strip()
     if not title or len(title) > TITLE_MAX:
         raise InvalidInput(_l("Give the meeting a title of at most %(n)d characters.", n=TITLE_MAX))

@@ -18,7 +18,6 @@ from ..accounts.models import User
 from ..clock import utcnow
 from ..errors import InvalidInput, InvalidTransition, NotAllowed
 from ..extensions import db
-from ..meetings import service as meetings
 from ..meetings.models import Attendance, Meeting, MeetingState
 from ..meetings.signals import meeting_ended
 from ..notifications import service as notifications
@@ -34,31 +33,7 @@ BODY_MAX = 100_000
 REMARK_MAX = 2000
 
 
-# --- who may do what -------------------------------------------------------------------------
-
-def is_writer(user, minutes: Minutes) -> bool:
-    """The meeting's recorder, or a moderator of its place."""
-    meeting = minutes.meeting
-    return bool(getattr(user, "is_authenticated", False)) and (
-        user.id == meeting.recorder_id or meetings.can_run(user, meeting))
-
-
-def is_signer(user, minutes: Minutes) -> bool:
-    return any(s.user_id == getattr(user, "id", None) for s in minutes.signers)
-
-
-def can_view(user, minutes: Minutes) -> bool:
-    """Published minutes are for everyone who may see the place; a draft only for those
-    who write or sign it."""
-    if minutes.current is not None:
-        return permissions.can_view_place(user, minutes.place)
-    return is_writer(user, minutes) or is_signer(user, minutes)
-
-
-def can_remark(user, minutes: Minutes) -> bool:
-    return (minutes.state is MinutesState.publicity and bool(getattr(user, "is_authenticated", False))
-            and (permissions.belongs_to(user, minutes.place) or meetings.can_enter(user, minutes.meeting)))
-
+# --- who may do what: the rules are in ``permissions`` ------------------------------------------
 
 def _require(allowed: bool) -> None:
     if not allowed:
@@ -118,7 +93,7 @@ def _editable(minutes: Minutes) -> MinutesVersion:
 def redraft(minutes: Minutes, *, actor, statements: StatementDetail) -> MinutesVersion:
     """Write the draft again from the event log, with statements summarised or in full.
     The recorder's edits to this version are replaced."""
-    _require(is_writer(actor, minutes))
+    _require(permissions.can_write_minutes(actor, minutes))
     version = _editable(minutes)
     if version.number != 1:
         raise InvalidTransition(_l("A correction is edited by hand."))
@@ -130,7 +105,7 @@ def redraft(minutes: Minutes, *, actor, statements: StatementDetail) -> MinutesV
 
 
 def edit(minutes: Minutes, *, actor, title: str, body: str) -> MinutesVersion:
-    _require(is_writer(actor, minutes))
+    _require(permissions.can_write_minutes(actor, minutes))
     version = _editable(minutes)
     version.title = _clean(title, TITLE_MAX, _l("Give the minutes a title."))
     version.body = _clean(body, BODY_MAX, _l("The minutes are empty."))
@@ -146,7 +121,7 @@ def attendees(minutes: Minutes) -> list[User]:
 
 def name_representatives(minutes: Minutes, *, actor, people: Iterable[User]) -> list[Signer]:
     """The representatives who sign with the moderator: people who attended."""
-    _require(is_writer(actor, minutes))
+    _require(permissions.can_write_minutes(actor, minutes))
     _editable(minutes)
     present = {u.id for u in attendees(minutes)}
     chosen = {p.id for p in people}
@@ -166,7 +141,7 @@ def name_representatives(minutes: Minutes, *, actor, people: Iterable[User]) -> 
 
 def submit(minutes: Minutes, *, actor) -> Minutes:
     """The recorder hands the draft to the signers."""
-    _require(is_writer(actor, minutes))
+    _require(permissions.can_write_minutes(actor, minutes))
     _editable(minutes)
     minutes.state = MinutesState.signing
     audit.record("minutes.submit", minutes, actor=actor, place=minutes.place, version=minutes.latest.number)
@@ -177,7 +152,7 @@ def submit(minutes: Minutes, *, actor) -> Minutes:
 
 def return_to_draft(minutes: Minutes, *, actor, reason: str) -> Minutes:
     """A signer (or the recorder) sends the draft back; signatures given so far lapse."""
-    _require(is_signer(actor, minutes) or is_writer(actor, minutes))
+    _require(permissions.signs_minutes(actor, minutes) or permissions.can_write_minutes(actor, minutes))
     if minutes.state is not MinutesState.signing:
         raise InvalidTransition(_l("Only minutes waiting for signatures can be sent back."))
     reason = _clean(reason, REMARK_MAX, _l("Say what should change."))
@@ -258,7 +233,7 @@ def _freeze(minutes: Minutes, version: MinutesVersion) -> None:
 def remark(minutes: Minutes, *, actor, kind: RemarkKind, body: str) -> Remark:
     if minutes.state is not MinutesState.publicity:
         raise InvalidTransition(_l("Comments and objections are taken during the publicity period."))
-    _require(can_remark(actor, minutes))
+    _require(permissions.can_remark_minutes(actor, minutes))
     entry = Remark(minutes=minutes, version=minutes.current, kind=kind, author_id=actor.id,
                    body=_clean(body, REMARK_MAX, _l("Write your comment.")), at=utcnow())
     db.session.add(entry)
@@ -271,7 +246,7 @@ def remark(minutes: Minutes, *, actor, kind: RemarkKind, body: str) -> Remark:
 
 def answer(remark: Remark, *, actor, body: str) -> Remark:
     minutes = remark.minutes
-    _require(meetings.can_run(actor, minutes.meeting))
+    _require(permissions.can_answer_remark(actor, minutes))
     if remark.answer is not None:
         raise InvalidTransition(_l("This has been answered already."))
     remark.answer = _clean(body, REMARK_MAX, _l("Write the answer."))
@@ -328,7 +303,7 @@ def archive_is_due(now: Optional[datetime] = None, within=None) -> bool:
 def correct(minutes: Minutes, *, actor, reason: str) -> MinutesVersion:
     """A new version of signed minutes, with the reason; it is edited, then signed by the
     same signers, and gets its own hash. Earlier versions stay as they are."""
-    _require(is_writer(actor, minutes))
+    _require(permissions.can_write_minutes(actor, minutes))
     if minutes.state not in (MinutesState.publicity, MinutesState.archived):
         raise InvalidTransition(_l("Only signed minutes are corrected."))
     reason = _clean(reason, REMARK_MAX, _l("Say why the minutes are corrected."))

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from .. import permissions
 from ..accounts.models import User
 from ..extensions import db
 from ..meetings import service as meetings
@@ -22,7 +23,7 @@ bp = Blueprint("minutes", __name__)
 
 def _minutes(minutes_id: int) -> Minutes:
     minutes = db.session.get(Minutes, minutes_id) or abort(404)
-    if not minutes_service.can_view(current_user, minutes):
+    if not permissions.can_view_minutes(current_user, minutes):
         abort(404)
     if minutes_service.is_archive_due(minutes):
         run_due(minutes_service.archive_if_due, minutes)   # the publicity period has ended
@@ -40,7 +41,7 @@ def _act(minutes_id: int, form_class, operation):
 def of_meeting(meeting_id: int):
     meeting = db.session.get(Meeting, meeting_id) or abort(404)
     minutes = minutes_service.minutes_of(meeting) or abort(404)
-    if not minutes_service.can_view(current_user, minutes):
+    if not permissions.can_view_minutes(current_user, minutes):
         abort(404)
     return redirect(url_for("minutes.detail", minutes_id=minutes.id))
 
@@ -49,18 +50,18 @@ def of_meeting(meeting_id: int):
 @login_required
 def detail(minutes_id: int):
     minutes = _minutes(minutes_id)
-    writer = minutes_service.is_writer(current_user, minutes)
-    signer = minutes_service.is_signer(current_user, minutes)
+    writer = permissions.can_write_minutes(current_user, minutes)
+    signer = permissions.signs_minutes(current_user, minutes)
     latest, current = minutes.latest, minutes.current
     shown = latest if (writer or signer) and not latest.frozen else current
     edit_form = EditForm(title=latest.title, body=latest.body)
     signed_ids = {s.user_id for s in latest.signatures}
     return render_template(
         "minutes/detail.html", minutes=minutes, meeting=minutes.meeting, shown=shown, current=current,
-        latest=latest, writer=writer, signer=signer, run=meetings.can_run(current_user, minutes.meeting),
+        latest=latest, writer=writer, signer=signer, run=permissions.can_run_meeting(current_user, minutes.meeting),
         has_signed=current_user.id in signed_ids, signed_ids=signed_ids, edit_form=edit_form,
         redraft_form=RedraftForm(statements=minutes.statements.value), reason_form=ReasonForm(),
-        remark_form=RemarkForm(), can_remark=minutes_service.can_remark(current_user, minutes),
+        remark_form=RemarkForm(), can_remark=permissions.can_remark_minutes(current_user, minutes),
         attendees=minutes_service.attendees(minutes) if writer and minutes.state is MinutesState.draft else [],
         open_objections=minutes_service.open_objections(minutes), verified=current and minutes_service.verify(current),
         MinutesState=MinutesState, public_name=meetings.public_name)
@@ -145,8 +146,7 @@ def answer(minutes_id: int, remark_id: int):
 
 def _version(minutes: Minutes, number: int):
     version = next((v for v in minutes.versions if v.number == number), None)
-    if version is None or not (version.frozen or minutes_service.is_writer(current_user, minutes)
-                               or minutes_service.is_signer(current_user, minutes)):
+    if version is None or not permissions.can_view_minutes_version(current_user, version):
         abort(404)
     return version
 

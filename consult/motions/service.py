@@ -13,18 +13,20 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import permissions
-from ..accounts.models import Organisation, OrganisationMember, Role, User
+from ..accounts.models import Organisation, User
 from ..audit import service as audit
 from ..clock import utcnow
 from ..errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
 from ..extensions import db
 from ..notifications import service as notifications
-from ..places.models import Household, HouseholdMember, Place
-from ..proposals.models import CoSignature, Proposal, ProposalState
-from .lifecycle import ANY_RESPONDER, MODERATOR, RESIDENT, RESPONDER, SYSTEM, TRANSITIONS
+from ..places.models import HouseholdMember, Place
+from ..proposals.models import Proposal
+from .lifecycle import ANY_RESPONDER, MODERATOR, RESPONDER, SYSTEM, TRANSITIONS
 from .signals import motion_assigned, motion_reopened, motion_sent_back, motion_settled
 from .models import (
     Answer,
+    rater_households,
+    rating_household,
     Motion,
     MotionState,
     MotionUpdate,
@@ -36,58 +38,9 @@ from .models import (
 
 TITLE_MAX, TEXT_MAX = 100, 4000
 PHOTOS_PER_UPDATE = 4
-MODERATORS = (Role.moderator, Role.administrator)
 
 
 # --- who is who -------------------------------------------------------------------------------
-
-def organisations_of(user) -> list[Organisation]:
-    if not getattr(user, "is_authenticated", False):
-        return []
-    return list(db.session.scalars(select(Organisation).join(OrganisationMember)
-                                   .where(OrganisationMember.user_id == user.id).order_by(Organisation.id)))
-
-
-def responders_for(user, motion: Motion) -> list[Responder]:
-    """The addressed organisations ``user`` is a member of."""
-    org_ids = {o.id for o in organisations_of(user)}
-    return [r for r in motion.responders if r.organisation_id in org_ids or r.person_id == getattr(user, "id", None)]
-
-
-def is_responder(user, motion: Motion) -> bool:
-    return bool(responders_for(user, motion))
-
-
-def is_lead(user, motion: Motion) -> bool:
-    return motion.lead in responders_for(user, motion)
-
-
-def can_moderate(user, motion: Motion) -> bool:
-    """The moderators of the motion's place, and of the place it was escalated to."""
-    return permissions.has_role(user, motion.escalated_to or motion.place, *MODERATORS) or \
-        permissions.has_role(user, motion.place, *MODERATORS)
-
-
-def can_view(user, motion: Motion) -> bool:
-    """Public within the place: its residents and staff, and the responders."""
-    return permissions.can_view_place(user, motion.place) or is_responder(user, motion)
-
-
-def may(user, motion: Motion, action: str) -> bool:
-    """Would ``action`` be allowed now? For showing the buttons; the services check again."""
-    step = TRANSITIONS[action]
-    if motion.state not in step.sources:
-        return False
-    if action == "acknowledge":
-        return any(r.acknowledged_at is None for r in responders_for(user, motion))
-    if RESPONDER in step.actors and is_responder(user, motion):
-        return action in ANY_RESPONDER or is_lead(user, motion)
-    if MODERATOR in step.actors and can_moderate(user, motion):
-        return True
-    if RESIDENT in step.actors:
-        return rating_household(user, motion) is not None
-    return False
-
 
 def _step(motion: Motion, action: str, actor):
     step = TRANSITIONS[action]
@@ -96,11 +49,11 @@ def _step(motion: Motion, action: str, actor):
     if actor is None:
         assert SYSTEM in step.actors, action
         return step
-    if RESPONDER in step.actors and is_responder(actor, motion):
-        if action not in ANY_RESPONDER and not is_lead(actor, motion):
+    if RESPONDER in step.actors and permissions.is_responder(actor, motion):
+        if action not in ANY_RESPONDER and not permissions.is_lead_responder(actor, motion):
             raise NotAllowed(_l("Only the lead responder (%(name)s) can do this.", name=motion.lead.organisation.name))
         return step
-    if MODERATOR in step.actors and can_moderate(actor, motion):
+    if MODERATOR in step.actors and permissions.can_moderate_motion(actor, motion):
         return step
     raise NotAllowed(_l("You are not allowed to do this."))
 
@@ -118,7 +71,7 @@ def _record(motion: Motion, action: str, *, actor, body: Optional[str] = None, p
             **detail) -> MotionUpdate:
     if actor is not None and "organisations" not in detail:
         # The record names the organisation a responder speaks for, not only the person.
-        speaking_for = [r.organisation_id for r in responders_for(actor, motion)]
+        speaking_for = [r.organisation_id for r in permissions.responders_for(actor, motion)]
         if speaking_for:
             detail["organisations"] = speaking_for
     update = MotionUpdate(motion=motion, action=action, actor_id=getattr(actor, "id", None), body=body,
@@ -198,7 +151,7 @@ def assign(place: Place, *, actor, title: str, body: str, organisations: list[Or
            raters: Raters = Raters.place, config=None) -> Motion:
     """A decision becomes a motion addressed to one organisation — or, when the whistle is
     blown (吹哨报到), to several, each of which must report by its deadline."""
-    permissions.require(permissions.has_role(actor, place, *MODERATORS),
+    permissions.require(permissions.can_assign_motion(actor, place),
                         _l("Only a moderator of this place can assign motions."))
     title = _text(title, True, _l("Say what must be done."), TITLE_MAX)
     body = _text(body, False) or ""
@@ -256,7 +209,7 @@ def _acknowledge(motion: Motion, responders: list[Responder], actor, now: dateti
 def acknowledge(motion: Motion, *, actor) -> Motion:
     """接单 / 报到: the organisation has the motion."""
     _step(motion, "acknowledge", actor)
-    fresh = _acknowledge(motion, responders_for(actor, motion), actor, utcnow())
+    fresh = _acknowledge(motion, permissions.responders_for(actor, motion), actor, utcnow())
     if not fresh:
         raise InvalidTransition(_l("Your organisation has already acknowledged this motion."))
     _record(motion, "acknowledge", actor=actor, organisations=[r.organisation_id for r in fresh],
@@ -340,28 +293,9 @@ def complete(motion: Motion, *, actor, evidence: str, photos: Iterable[bytes] = 
 
 # --- 评事 ------------------------------------------------------------------------------------
 
-def rater_households(motion: Motion):
-    """A select of the ids of the households that rate this motion."""
-    if motion.raters is Raters.proposal and motion.proposal_id is not None:
-        people = select(CoSignature.user_id).where(CoSignature.proposal_id == motion.proposal_id)
-        return select(HouseholdMember.household_id).where(
-            or_(HouseholdMember.user_id == motion.proposal.author_id, HouseholdMember.user_id.in_(people)))
-    return select(Household.id).join(Place).where(Place.path.startswith(motion.place.path, autoescape=True))
-
-
 def rater_user_ids(motion: Motion) -> list[int]:
     return list(db.session.scalars(select(HouseholdMember.user_id).where(
         HouseholdMember.household_id.in_(rater_households(motion))).distinct()))
-
-
-def rating_household(user, motion: Motion) -> Optional[Household]:
-    """The household ``user`` would rate for now, or None (not a rater, or already rated)."""
-    if motion.state is not MotionState.completed or not getattr(user, "is_authenticated", False):
-        return None
-    rated = select(Rating.household_id).where(Rating.motion_id == motion.id, Rating.round == motion.evaluation_round)
-    return db.session.scalar(select(Household).join(HouseholdMember).where(
-        HouseholdMember.user_id == user.id, Household.id.in_(rater_households(motion)),
-        Household.id.not_in(rated)).order_by(Household.id).limit(1))
 
 
 def my_rating(user, motion: Motion) -> Optional[Rating]:

@@ -34,6 +34,7 @@ from . import charts, figures
 from . import service as motions
 from .forms import AnswerForm, AssignForm, CompleteForm, PeriodForm, ProgressForm, RateForm, SendBackForm, TextForm, \
     TimeForm
+from .lifecycle import TRANSITIONS
 from .lifecycle import label as action_label
 from .models import Answer, Motion, MotionState, Raters, Score
 
@@ -56,7 +57,7 @@ def _follow_up() -> None:
 
 def _motion(motion_id: int) -> Motion:
     motion = db.session.get(Motion, motion_id) or abort(404)
-    if not motions.can_view(current_user, motion):
+    if not permissions.can_view_motion(current_user, motion):
         abort(404)
     return motion
 
@@ -71,7 +72,7 @@ def _back(motion: Motion):
 @login_required
 def new(place_id: int):
     place = db.session.get(Place, place_id) or abort(404)
-    if not permissions.has_role(current_user, place, *motions.MODERATORS):
+    if not permissions.can_assign_motion(current_user, place):
         abort(403)
     proposal = None
     if request.args.get("proposal", "").isdigit():
@@ -127,13 +128,13 @@ def index(place_id: int):
     state = MotionState(state) if state in {s.value for s in MotionState} else None
     page = motions.motions_in(place, state=state, page=request.args.get("page", 1, type=int))
     return render_template("motions/index.html", place=place, page=page, state=state, MotionState=MotionState,
-                           can_assign=permissions.has_role(current_user, place, *motions.MODERATORS), now=utcnow())
+                           can_assign=permissions.can_assign_motion(current_user, place), now=utcnow())
 
 
 @bp.get("/desk")
 @login_required
 def desk():
-    organisations = motions.organisations_of(current_user)
+    organisations = permissions.organisations_of(current_user)
     if not organisations:
         abort(403)
     _follow_up()
@@ -159,13 +160,13 @@ def desk():
 def detail(motion_id: int):
     motion = _motion(motion_id)
     _follow_up()
-    actions = {a: motions.may(current_user, motion, a) for a in motions.TRANSITIONS}
+    actions = {a: permissions.can_take_motion_action(current_user, motion, a) for a in TRANSITIONS}
     return render_template(
         "motions/detail.html", motion=motion, actions=actions, action_label=action_label, now=utcnow(),
         summary=motions.ratings_summary(motion), my_rating=motions.my_rating(current_user, motion),
         rate_form=RateForm(), answer_form=AnswerForm(), progress_form=ProgressForm(), complete_form=CompleteForm(),
         time_form=TimeForm(), send_back_form=SendBackForm(), text_form=TextForm(), Score=Score,
-        MotionState=MotionState, moderate=motions.can_moderate(current_user, motion))
+        MotionState=MotionState, moderate=permissions.can_moderate_motion(current_user, motion))
 
 
 def _photos(field) -> list[bytes]:

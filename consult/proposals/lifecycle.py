@@ -12,10 +12,8 @@ from typing import Optional
 
 from flask_babel import lazy_gettext as _l
 
-from ..accounts.models import Role
+from ..accounts.models import MODERATORS, Role
 from .models import ProposalState as S
-
-MODERATORS = (Role.moderator, Role.administrator)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,6 @@ from ..meetings import signals as meeting_signals
 from ..motions import signals as motion_signals
 from ..places.models import Place, PlaceKind
 from ..voting import signals as voting_signals
-from .lifecycle import MODERATORS as MODERATOR_ROLES
 from .photos import encode_photo, save_photo
 from .lifecycle import TRANSITIONS
 from .models import (
@@ -312,7 +311,7 @@ def triage(proposal: Proposal, *, actor, category: Category, tier: Tier, reason:
     if place is not None and place.id != proposal.place_id:
         if place.kind not in RAISE_KINDS:
             raise InvalidInput(_l("Raise a matter in a community, compound, building or entrance."))
-        permissions.require(permissions.has_role(actor, place, *MODERATOR_ROLES))
+        permissions.require(permissions.moderates(actor, place))
         detail.update(from_place_name=proposal.place.name, to_place_name=place.name)
         proposal.place = place
     proposal.category, proposal.tier = category, tier
@@ -325,7 +324,7 @@ def triage_places(proposal: Proposal, actor) -> list[Place]:
     below = db.session.scalars(proposal.place.descendants_query().where(Place.kind.in_(RAISE_KINDS))
                                .order_by(Place.path)).all()
     candidates = [p for p in proposal.place.ancestors() if p.kind in RAISE_KINDS] + list(below)
-    return [p for p in candidates if permissions.has_role(actor, p, *MODERATOR_ROLES)]
+    return [p for p in candidates if permissions.moderates(actor, p)]
 
 
 def escalate(proposal: Proposal, *, actor, reason: str, tier: Optional[Tier] = None,
@@ -391,7 +390,7 @@ def merge(proposal: Proposal, into: Proposal, *, actor, reason: str) -> Proposal
 
 def open_call(place: Place, *, actor, title: str, description: str, closes_at) -> ProposalCall:
     """提案征集: a moderator invites proposals on a theme until a deadline."""
-    permissions.require(permissions.has_role(actor, place, *MODERATOR_ROLES))
+    permissions.require(permissions.moderates(actor, place))
     title = _text(title, TITLE_MAX, _l("A title is required."),
                   _l("The title is too long (at most %(n)d characters).", n=TITLE_MAX))
     description = (description or "").strip()
@@ -459,9 +458,9 @@ def proposals_in(place: Place, *, state: Optional[ProposalState] = None, tier: O
 def waiting_for(user, *, limit: int = 50) -> list[Proposal]:
     """What a moderator has to triage: raised or reopened matters in the places they
     moderate, oldest first."""
-    from ..accounts.models import Role
+    from ..accounts.models import MODERATORS
 
-    grants = [g for g in user.grants if g.role in (Role.moderator, Role.administrator)]
+    grants = [g for g in user.grants if g.role in MODERATORS]
     if not grants:
         return []
     query = select(Proposal).join(Proposal.place).where(

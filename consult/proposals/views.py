@@ -27,7 +27,7 @@ from ..places.models import Place
 from ..web import perform, readable_place
 from . import service as proposals
 from .forms import CallForm, CategoryForm, CommentForm, EscalateForm, MergeForm, ProposalForm, ReasonForm, TriageForm
-from .lifecycle import MODERATORS, TRANSITIONS, TRIAGE_ACTIONS, event_label
+from .lifecycle import TRANSITIONS, TRIAGE_ACTIONS, event_label
 from .models import TIER_ORDER, Category, Comment, ProposalState, Tier
 
 bp = Blueprint("proposals", __name__)
@@ -96,7 +96,7 @@ def index(place_id: int):
                            filters={"state": state.value if state else "", "tier": tier.value if tier else "",
                                     "category": category or "", "call": call or "", "sort": sort},
                            calls=proposals.calls_for(place), call_form=CallForm(),
-                           can_open_call=permissions.has_role(current_user, place, *MODERATORS),
+                           can_open_call=permissions.can_open_call(current_user, place),
                            states=list(ProposalState), tiers=TIER_ORDER, sorts=SORTS,
                            can_raise=permissions.can_raise(current_user, place))
 

@@ -15,7 +15,7 @@ from sqlalchemy import case, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import permissions
-from ..accounts.models import Role, User
+from ..accounts.models import User
 from ..audit import service as audit
 from ..clock import utcnow
 from ..errors import Conflict, DomainError, InvalidInput, InvalidTransition, NotAllowed
@@ -42,7 +42,6 @@ QUESTION_MAX = 200
 OPTION_MAX = 100
 OPTIONS_MAX = 20
 WITNESS_MAX = 60
-RUNNERS = (Role.moderator, Role.administrator)
 ACCEPTED_STATES = ("accepted", "reopened", "under_deliberation")
 
 Marks = Union[Choice, str, Iterable[str]]
@@ -56,7 +55,7 @@ def draft_ballot(place: Place, *, actor, question: str, electorate: Electorate, 
                  closes_at: Optional[datetime] = None) -> Ballot:
     """A moderator drafts a ballot: its question, its options, who votes, how it is counted
     and, for a ballot over a period, when it opens and closes by itself (UTC)."""
-    permissions.require(permissions.has_role(actor, place, *RUNNERS))
+    permissions.require(permissions.can_draft_ballot(actor, place))
     question = (question or "").strip()
     if not question or len(question) > QUESTION_MAX:
         raise InvalidInput(_l("Give the question in at most %(n)d characters.", n=QUESTION_MAX))

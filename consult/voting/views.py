@@ -74,14 +74,14 @@ def index(place_id: int):
     place = readable_place(place_id)
     ballots = [b for b in voting.ballots_in(place) if permissions.can_view_ballot(current_user, b)]
     return render_template("voting/index.html", ballots=ballots, place=place,
-                           can_draft=permissions.has_role(current_user, place, *voting.RUNNERS))
+                           can_draft=permissions.can_draft_ballot(current_user, place))
 
 
 @bp.route("/places/<int:place_id>/ballots/new", methods=["GET", "POST"])
 @login_required
 def new(place_id: int):
     place = db.session.get(Place, place_id) or abort(404)
-    if not permissions.has_role(current_user, place, *voting.RUNNERS):
+    if not permissions.can_draft_ballot(current_user, place):
         abort(403)
     proposal = None
     if request.args.get("proposal", "").isdigit():
