@@ -259,7 +259,7 @@ def can_transition(user, proposal, action: str) -> bool:
 
     transition = TRANSITIONS.get(action)
     return (transition is not None and proposal.state in transition.sources
-            and has_role(user, proposal.place, *transition.roles))
+            and has_role(user, proposal.place, *transition.who))
 
 
 def acts_officially(person: User, place: Place) -> bool:
@@ -384,9 +384,9 @@ def can_view_minutes_version(user, version) -> bool:
 def can_remark_minutes(user, minutes) -> bool:
     """Comments and objections in the publicity period: those who live in the place and
     those who could enter the meeting."""
-    from .minutes.models import MinutesState
+    from .minutes.lifecycle import TRANSITIONS
 
-    return (minutes.state is MinutesState.publicity and _signed_in(user)
+    return (TRANSITIONS.allows(minutes.state, "remark") and _signed_in(user)
             and (belongs_to(user, minutes.place) or can_enter_meeting(user, minutes.meeting)))
 
 
@@ -448,10 +448,10 @@ def can_take_motion_action(user, motion, action: str) -> bool:
         return False
     if action == "acknowledge":
         return any(r.acknowledged_at is None for r in responders_for(user, motion))
-    if RESPONDER in step.actors and is_responder(user, motion):
+    if RESPONDER in step.who and is_responder(user, motion):
         return action in ANY_RESPONDER or is_lead_responder(user, motion)
-    if MODERATOR in step.actors and can_moderate_motion(user, motion):
+    if MODERATOR in step.who and can_moderate_motion(user, motion):
         return True
-    if RESIDENT in step.actors:
+    if RESIDENT in step.who:
         return rating_household(user, motion) is not None
     return False

@@ -80,3 +80,46 @@ def test_a_closed_ballot_is_announced_and_the_matter_follows_it(app, tree, make_
         voting_signals.ballot_closed.disconnect(listen)
     assert heard == [(ballot.id, True, True)]
     assert proposal.state is ProposalState.decided
+
+
+def test_every_lifecycle_is_one_table_of_one_transition_type():
+    from consult.lifecycle import Lifecycle, Transition
+    from consult.meetings.lifecycle import TRANSITIONS as MEETING
+    from consult.minutes.lifecycle import TRANSITIONS as MINUTES
+    from consult.motions.lifecycle import TRANSITIONS as MOTION
+    from consult.proposals.lifecycle import TRANSITIONS as PROPOSAL
+    from consult.voting.lifecycle import TRANSITIONS as BALLOT
+
+    for table in (MEETING, MINUTES, MOTION, PROPOSAL, BALLOT):
+        assert isinstance(table, Lifecycle)
+        assert all(isinstance(step, Transition) and step.action == action for action, step in table.items())
+        states = {type(state) for step in table.values() for state in step.sources}
+        assert len(states) == 1 and all(step.target is None or type(step.target) in states for step in table.values())
+
+
+def test_the_states_a_matter_is_deliberated_in_come_from_the_table():
+    from consult.proposals.lifecycle import DELIBERABLE, TRANSITIONS
+
+    assert DELIBERABLE == {ProposalState.accepted, ProposalState.reopened, ProposalState.under_deliberation}
+    assert DELIBERABLE == TRANSITIONS["deliberate"].sources | {TRANSITIONS["deliberate"].target}
+    for path in PACKAGE.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert '"under_deliberation")' not in text and "state.value in" not in text \
+            and "state.value not in" not in text, path
+
+
+def test_a_state_guard_refuses_with_its_own_words(app):
+    from flask_babel import force_locale
+
+    from consult.errors import InvalidTransition
+    from consult.meetings.lifecycle import TRANSITIONS
+    from consult.meetings.models import MeetingState
+
+    assert TRANSITIONS.allows(MeetingState.live, "speak") and not TRANSITIONS.allows(MeetingState.paused, "speak")
+    with force_locale("en"):
+        try:
+            TRANSITIONS.require(MeetingState.ended, "start", "not now")
+        except InvalidTransition as error:
+            assert error.message == "not now"
+        else:
+            raise AssertionError("an ended meeting started again")

@@ -24,6 +24,8 @@ from ..notifications import service as notifications
 from ..places import service as places
 from ..places.models import Place
 from ..privacy import mask_personal_numbers, shown_name
+from ..proposals.lifecycle import DELIBERABLE
+from .lifecycle import TRANSITIONS
 from .signals import events_committed, meeting_ended, meeting_scheduled
 from .models import (
     AgendaItem,
@@ -33,7 +35,6 @@ from .models import (
     MeetingEvent,
     MeetingForm,
     MeetingKind,
-    MeetingState,
     Quorum,
     RaisedHand,
     Response,
@@ -115,8 +116,7 @@ def _require_run(actor, meeting: Meeting) -> None:
 
 
 def _require_open(meeting: Meeting) -> None:
-    if not meeting.is_open:
-        raise InvalidTransition(_l("The meeting is not in session."))
+    TRANSITIONS.require(meeting.state, "chair", _l("The meeting is not in session."))
 
 
 def _require_signed_in(actor, meeting: Meeting) -> Attendance:
@@ -190,8 +190,7 @@ def _invitee_ids(meeting: Meeting) -> list[int]:
 
 def reschedule(meeting: Meeting, *, actor, starts_at: datetime, location: str) -> Meeting:
     _require_run(actor, meeting)
-    if meeting.state is not MeetingState.scheduled:
-        raise InvalidTransition(_l("Only a meeting that has not started can be changed."))
+    TRANSITIONS.require(meeting.state, "reschedule", _l("Only a meeting that has not started can be changed."))
     if meeting.form is not MeetingForm.online and not (location or "").strip():
         raise InvalidInput(_l("Say where the meeting takes place."))
     meeting.starts_at, meeting.location = starts_at, (location or "").strip()[:200]
@@ -204,12 +203,11 @@ def reschedule(meeting: Meeting, *, actor, starts_at: datetime, location: str) -
 
 def cancel(meeting: Meeting, *, actor, reason: str) -> Meeting:
     _require_run(actor, meeting)
-    if meeting.state is not MeetingState.scheduled:
-        raise InvalidTransition(_l("Only a meeting that has not started can be cancelled."))
+    step = TRANSITIONS.require(meeting.state, "cancel", _l("Only a meeting that has not started can be cancelled."))
     reason = (reason or "").strip()
     if not reason or len(reason) > REASON_MAX:
         raise InvalidInput(_l("Give the reason in at most %(n)d characters.", n=REASON_MAX))
-    meeting.state = MeetingState.cancelled
+    meeting.state = step.target
     audit.record("meeting.cancel", meeting, actor=actor, place=meeting.place)
     notifications.notify_ids(_invitee_ids(meeting), "meeting.cancelled", skip=actor, meeting=meeting.id,
                              title=meeting.title)
@@ -221,8 +219,7 @@ def respond(meeting: Meeting, *, actor, accept: bool) -> Invitee:
     invitee = db.session.scalar(select(Invitee).where(Invitee.meeting_id == meeting.id, Invitee.user_id == actor.id))
     if invitee is None:
         raise NotAllowed(_l("You are not invited to this meeting."))
-    if meeting.state in (MeetingState.ended, MeetingState.cancelled):
-        raise InvalidTransition(_l("The meeting is over."))
+    TRANSITIONS.require(meeting.state, "respond", _l("The meeting is over."))
     invitee.response = Response.accepted if accept else Response.declined
     invitee.responded_at = utcnow()
     return invitee
@@ -247,8 +244,7 @@ def meetings_in(place: Place, *, limit: int = 100) -> list[Meeting]:
 def sign_in(meeting: Meeting, *, actor) -> Optional[Attendance]:
     """签到 by entering the room; entering again changes nothing."""
     permissions.require(can_enter(actor, meeting), _l("You are not invited to this meeting."))
-    if meeting.state in (MeetingState.ended, MeetingState.cancelled):
-        raise InvalidTransition(_l("The meeting is over."))
+    TRANSITIONS.require(meeting.state, "sign_in", _l("The meeting is over."))
     if db.session.scalar(select(Attendance.id).where(Attendance.meeting_id == meeting.id,
                                                      Attendance.user_id == actor.id)) is not None:
         return None
@@ -263,8 +259,7 @@ def mark_present(meeting: Meeting, person: User, *, actor) -> Attendance:
     _require_run(actor, meeting)
     if meeting.form is MeetingForm.online:
         raise InvalidInput(_l("This meeting is held online only."))
-    if meeting.state in (MeetingState.ended, MeetingState.cancelled):
-        raise InvalidTransition(_l("The meeting is over."))
+    TRANSITIONS.require(meeting.state, "sign_in", _l("The meeting is over."))
     permissions.require(can_enter(person, meeting), _l("This person is not invited to the meeting."))
     attendance = db.session.scalar(select(Attendance).where(Attendance.meeting_id == meeting.id,
                                                             Attendance.user_id == person.id))
@@ -297,20 +292,15 @@ def quorum_figures(meeting: Meeting) -> tuple[int, int]:
 
 # --- the room: running it --------------------------------------------------------------------
 
-_STATE_STEPS = {
-    "start": ({MeetingState.scheduled}, MeetingState.live),
-    "pause": ({MeetingState.live}, MeetingState.paused),
-    "resume": ({MeetingState.paused}, MeetingState.live),
-    "end": ({MeetingState.live, MeetingState.paused}, MeetingState.ended),
-}
+ROOM_STEPS = ("start", "pause", "resume", "end")
 
 
 def change_state(meeting: Meeting, step: str, *, actor) -> Meeting:
     _require_run(actor, meeting)
-    sources, target = _STATE_STEPS[step]
-    if meeting.state not in sources:
-        raise InvalidTransition(_l("This cannot be done while the meeting is “%(state)s”.",
-                                   state=meeting.state.label))
+    if step not in ROOM_STEPS:
+        raise InvalidInput(_l("Unknown action."))
+    target = TRANSITIONS.require(meeting.state, step, _l("This cannot be done while the meeting is “%(state)s”.",
+                                                         state=meeting.state.label)).target
     meeting.state = target
     if step == "start":
         meeting.started_at = utcnow()
@@ -427,8 +417,7 @@ def take_floor(meeting: Meeting, *, actor) -> Meeting:
 
 def post_statement(meeting: Meeting, *, actor, body: str) -> Statement:
     _require_signed_in(actor, meeting)
-    if meeting.state is not MeetingState.live:
-        raise InvalidTransition(_l("Statements can be posted while the meeting is in session."))
+    TRANSITIONS.require(meeting.state, "speak", _l("Statements can be posted while the meeting is in session."))
     body = (body or "").strip()
     if not body or len(body) > STATEMENT_MAX:
         raise InvalidInput(_l("Write your statement in at most %(n)d characters.", n=STATEMENT_MAX))
@@ -463,11 +452,10 @@ def open_ballot(meeting: Meeting, *, actor, question: str, rule: str = "simple_m
     from ..voting.models import BallotKind, Electorate, Secrecy
 
     _require_run(actor, meeting)
-    if meeting.state is not MeetingState.live:
-        raise InvalidTransition(_l("Ballots are held while the meeting is in session."))
+    TRANSITIONS.require(meeting.state, "vote", _l("Ballots are held while the meeting is in session."))
     item = item or meeting.current_item
     proposal = item.proposal if item is not None else None
-    if proposal is not None and proposal.state.value not in voting.ACCEPTED_STATES:
+    if proposal is not None and proposal.state not in DELIBERABLE:
         proposal = None
     ballot = voting.draft_ballot(meeting.place, actor=actor, question=question, electorate=Electorate.attendees,
                                  secrecy=secrecy or Secrecy.named, rule=rule, kind=kind or BallotKind.yes_no,

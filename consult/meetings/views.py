@@ -14,7 +14,8 @@ from ..accounts.models import Organisation
 from ..errors import InvalidInput
 from ..extensions import db
 from ..places.models import Place
-from ..proposals.models import Proposal, ProposalState
+from ..proposals.lifecycle import DELIBERABLE
+from ..proposals.models import Proposal
 from ..web import perform, readable_place
 from . import service as meetings
 from .forms import CancelForm, MeetingScheduleForm, RescheduleForm
@@ -55,10 +56,9 @@ def _organisations_for(place: Place) -> list[Organisation]:
 
 
 def _open_proposals(place: Place) -> list[Proposal]:
-    states = (ProposalState.accepted, ProposalState.reopened, ProposalState.under_deliberation)
     return list(db.session.scalars(select(Proposal).join(Proposal.place)
                                    .where(Place.path.startswith(place.path, autoescape=True),
-                                          Proposal.state.in_(states))
+                                          Proposal.state.in_(DELIBERABLE))
                                    .order_by(Proposal.cosign_count.desc()).limit(100)))
 
 

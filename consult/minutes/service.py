@@ -25,6 +25,7 @@ from ..places import service as places
 from ..places.models import Place
 from ..privacy import mask_mobiles
 from . import draft
+from .lifecycle import TRANSITIONS
 from .models import Minutes, MinutesState, MinutesVersion, Remark, RemarkKind, Signature, Signer, SignerRole, \
     StatementDetail
 
@@ -85,7 +86,7 @@ def start(meeting: Meeting, *, actor=None) -> Minutes:
 
 def _editable(minutes: Minutes) -> MinutesVersion:
     version = minutes.latest
-    if minutes.state is not MinutesState.draft or version.frozen:
+    if not TRANSITIONS.allows(minutes.state, "edit") or version.frozen:
         raise InvalidTransition(_l("Only a draft can be changed: signed minutes are corrected by a new version."))
     return version
 
@@ -143,7 +144,7 @@ def submit(minutes: Minutes, *, actor) -> Minutes:
     """The recorder hands the draft to the signers."""
     _require(permissions.can_write_minutes(actor, minutes))
     _editable(minutes)
-    minutes.state = MinutesState.signing
+    minutes.state = TRANSITIONS.require(minutes.state, "submit").target
     audit.record("minutes.submit", minutes, actor=actor, place=minutes.place, version=minutes.latest.number)
     notifications.notify_ids([s.user_id for s in minutes.signers], "minutes.sign", skip=actor, minutes=minutes.id,
                              title=minutes.meeting.title)
@@ -153,13 +154,12 @@ def submit(minutes: Minutes, *, actor) -> Minutes:
 def return_to_draft(minutes: Minutes, *, actor, reason: str) -> Minutes:
     """A signer (or the recorder) sends the draft back; signatures given so far lapse."""
     _require(permissions.signs_minutes(actor, minutes) or permissions.can_write_minutes(actor, minutes))
-    if minutes.state is not MinutesState.signing:
-        raise InvalidTransition(_l("Only minutes waiting for signatures can be sent back."))
+    step = TRANSITIONS.require(minutes.state, "return", _l("Only minutes waiting for signatures can be sent back."))
     reason = _clean(reason, REMARK_MAX, _l("Say what should change."))
     version = minutes.latest
     for signature in list(version.signatures):
         version.signatures.remove(signature)
-    minutes.state = MinutesState.draft
+    minutes.state = step.target
     audit.record("minutes.return", minutes, actor=actor, place=minutes.place, reason=reason)
     notifications.notify_ids(_writer_ids(minutes), "minutes.returned", skip=actor, minutes=minutes.id,
                              title=minutes.meeting.title)
@@ -172,8 +172,7 @@ def _writer_ids(minutes: Minutes) -> set[int]:
 
 
 def sign(minutes: Minutes, *, actor) -> Minutes:
-    if minutes.state is not MinutesState.signing:
-        raise InvalidTransition(_l("These minutes are not waiting for signatures."))
+    TRANSITIONS.require(minutes.state, "sign", _l("These minutes are not waiting for signatures."))
     signer = next((s for s in minutes.signers if s.user_id == getattr(actor, "id", None)), None)
     _require(signer is not None)
     version = minutes.latest
@@ -216,7 +215,7 @@ def _freeze(minutes: Minutes, version: MinutesVersion) -> None:
     first = version.number == 1
     if first:
         days = current_app.config["MINUTES_PUBLICITY_DAYS"]
-        minutes.state, minutes.published_at = MinutesState.publicity, now
+        minutes.state, minutes.published_at = TRANSITIONS["publish"].target, now
         minutes.publicity_ends_at = now + timedelta(days=days)
         readers = {u.id for u in places.residents_of(minutes.place)} | {a.id for a in attendees(minutes)}
         notifications.notify_ids(readers, "minutes.published", minutes=minutes.id, title=minutes.meeting.title)
@@ -231,8 +230,7 @@ def _freeze(minutes: Minutes, version: MinutesVersion) -> None:
 # --- publicity (公示) ---------------------------------------------------------------------------
 
 def remark(minutes: Minutes, *, actor, kind: RemarkKind, body: str) -> Remark:
-    if minutes.state is not MinutesState.publicity:
-        raise InvalidTransition(_l("Comments and objections are taken during the publicity period."))
+    TRANSITIONS.require(minutes.state, "remark", _l("Comments and objections are taken during the publicity period."))
     _require(permissions.can_remark_minutes(actor, minutes))
     entry = Remark(minutes=minutes, version=minutes.current, kind=kind, author_id=actor.id,
                    body=_clean(body, REMARK_MAX, _l("Write your comment.")), at=utcnow())
@@ -262,16 +260,16 @@ def open_objections(minutes: Minutes) -> list[Remark]:
 
 
 def _archive_due(now: datetime, within=None):
-    query = select(Minutes).where(Minutes.state == MinutesState.publicity, Minutes.publicity_ends_at <= now)
+    query = select(Minutes).where(Minutes.state.in_(TRANSITIONS["archive"].sources), Minutes.publicity_ends_at <= now)
     if within is not None:
         query = query.where(Minutes.place_id.in_(within.descendants_query().with_only_columns(Place.id)))
     return query
 
 
 def _archive(minutes: Minutes, now: datetime) -> bool:
-    if minutes.state is not MinutesState.publicity or minutes.publicity_ends_at > now or open_objections(minutes):
+    if not is_archive_due(minutes, now):
         return False
-    minutes.state, minutes.archived_at = MinutesState.archived, now
+    minutes.state, minutes.archived_at = TRANSITIONS["archive"].target, now
     audit.record("minutes.archive", minutes, actor=None, place=minutes.place)
     return True
 
@@ -290,7 +288,7 @@ def archive_if_due(minutes: Minutes, now: Optional[datetime] = None) -> bool:
 
 
 def is_archive_due(minutes: Minutes, now: Optional[datetime] = None) -> bool:
-    return (minutes.state is MinutesState.publicity and minutes.publicity_ends_at <= (now or utcnow())
+    return (TRANSITIONS.allows(minutes.state, "archive") and minutes.publicity_ends_at <= (now or utcnow())
             and not open_objections(minutes))
 
 
@@ -304,14 +302,13 @@ def correct(minutes: Minutes, *, actor, reason: str) -> MinutesVersion:
     """A new version of signed minutes, with the reason; it is edited, then signed by the
     same signers, and gets its own hash. Earlier versions stay as they are."""
     _require(permissions.can_write_minutes(actor, minutes))
-    if minutes.state not in (MinutesState.publicity, MinutesState.archived):
-        raise InvalidTransition(_l("Only signed minutes are corrected."))
+    step = TRANSITIONS.require(minutes.state, "correct", _l("Only signed minutes are corrected."))
     reason = _clean(reason, REMARK_MAX, _l("Say why the minutes are corrected."))
     before = minutes.current
     version = MinutesVersion(number=minutes.latest.number + 1, title=before.title, body=before.body, reason=reason,
                              created_by_id=actor.id)
     minutes.versions.append(version)
-    minutes.state = MinutesState.draft
+    minutes.state = step.target
     audit.record("minutes.correct", minutes, actor=actor, place=minutes.place, version=version.number)
     return version
 

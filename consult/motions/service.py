@@ -43,17 +43,16 @@ PHOTOS_PER_UPDATE = 4
 # --- who is who -------------------------------------------------------------------------------
 
 def _step(motion: Motion, action: str, actor):
-    step = TRANSITIONS[action]
-    if motion.state not in step.sources:
-        raise InvalidTransition(_l("This cannot be done while the motion is “%(state)s”.", state=motion.state.label))
+    step = TRANSITIONS.require(motion.state, action,
+                               _l("This cannot be done while the motion is “%(state)s”.", state=motion.state.label))
     if actor is None:
-        assert SYSTEM in step.actors, action
+        assert SYSTEM in step.who, action
         return step
-    if RESPONDER in step.actors and permissions.is_responder(actor, motion):
+    if RESPONDER in step.who and permissions.is_responder(actor, motion):
         if action not in ANY_RESPONDER and not permissions.is_lead_responder(actor, motion):
             raise NotAllowed(_l("Only the lead responder (%(name)s) can do this.", name=motion.lead.organisation.name))
         return step
-    if MODERATOR in step.actors and permissions.can_moderate_motion(actor, motion):
+    if MODERATOR in step.who and permissions.can_moderate_motion(actor, motion):
         return step
     raise NotAllowed(_l("You are not allowed to do this."))
 
@@ -224,7 +223,7 @@ def answer(motion: Motion, *, actor, answer: Answer, reason: Optional[str] = Non
     """The lead responder accepts, accepts in part or declines, saying why."""
     action = {Answer.accept: "accept", Answer.partial: "accept_part", Answer.decline: "decline"}[answer]
     step = _step(motion, action, actor)
-    reason = _text(reason, step.needs_text)
+    reason = _text(reason, step.needs_reason)
     _acknowledge(motion, [motion.lead], actor, utcnow())
     motion.answer, motion.answer_reason = answer, reason
     motion.state = step.target
@@ -258,7 +257,7 @@ def ask_time(motion: Motion, *, actor, until: datetime, reason: str) -> Motion:
 def decide_time(motion: Motion, *, actor, grant: bool, reason: Optional[str] = None) -> Motion:
     action = "grant_time" if grant else "refuse_time"
     step = _step(motion, action, actor)
-    reason = _text(reason, step.needs_text)
+    reason = _text(reason, step.needs_reason)
     if motion.extension_until is None:
         raise InvalidTransition(_l("No one has asked for more time."))
     until, previous = motion.extension_until, motion.complete_by

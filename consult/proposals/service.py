@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import permissions
 from ..audit import service as audit
 from ..clock import utcnow
-from ..errors import Conflict, InvalidInput, InvalidTransition, NotAllowed, NotFound
+from ..errors import Conflict, InvalidInput, NotAllowed, NotFound
 from ..extensions import db
 from ..notifications import service as notifications
 from ..meetings import signals as meeting_signals
@@ -21,7 +21,7 @@ from ..motions import signals as motion_signals
 from ..places.models import Place, PlaceKind
 from ..voting import signals as voting_signals
 from .photos import encode_photo, save_photo
-from .lifecycle import TRANSITIONS
+from .lifecycle import SETTLED, TRANSITIONS
 from .models import (
     TIER_ORDER,
     Category,
@@ -197,12 +197,8 @@ def hide_comment(item: Comment, *, actor, reason: str) -> Comment:
 
 
 def _check(proposal: Proposal, action: str, actor):
-    step = TRANSITIONS.get(action)
-    if step is None:
-        raise InvalidTransition(_l("Unknown action."))
-    if proposal.state not in step.sources:
-        raise InvalidTransition(_l("This cannot be done while the matter is “%(state)s”.",
-                                   state=proposal.state.label))
+    step = TRANSITIONS.require(proposal.state, action, _l("This cannot be done while the matter is “%(state)s”.",
+                                                          state=proposal.state.label))
     permissions.require(permissions.can_transition(actor, proposal, action))
     return step
 
@@ -245,22 +241,21 @@ def transition(proposal: Proposal, action: str, *, actor, reason: Optional[str] 
 def _follow(proposal: Optional[Proposal], action: str, reason: Optional[str] = None, **detail) -> None:
     if proposal is None:
         return
-    step = TRANSITIONS[action]
-    if proposal.state in step.sources:
-        _apply(proposal, step, actor=None, reason=reason[:500] if reason else reason, **detail)
+    if TRANSITIONS.allows(proposal.state, action):
+        _apply(proposal, TRANSITIONS[action], actor=None, reason=reason[:500] if reason else reason, **detail)
 
 
 @voting_signals.ballot_drafted.connect
 def _put_to_the_vote(ballot, *, actor) -> None:
     proposal = ballot.proposal
-    if proposal is not None and proposal.state is not ProposalState.under_deliberation:
+    if proposal is not None and TRANSITIONS.allows(proposal.state, "deliberate"):
         transition(proposal, "deliberate", actor=actor)
 
 
 @meeting_signals.meeting_scheduled.connect
 def _put_on_the_agenda(meeting, *, actor) -> None:
     for item in meeting.agenda:
-        if item.proposal is not None and item.proposal.state in TRANSITIONS["deliberate"].sources:
+        if item.proposal is not None and TRANSITIONS.allows(item.proposal.state, "deliberate"):
             transition(item.proposal, "deliberate", actor=actor)
 
 
@@ -273,7 +268,7 @@ def _ballot_closed(ballot, *, passed: bool, summary: str) -> None:
     proposal = ballot.proposal
     if proposal is None:
         return
-    if passed and proposal.state in TRANSITIONS["decide"].sources:
+    if passed and TRANSITIONS.allows(proposal.state, "decide"):
         _apply(proposal, TRANSITIONS["decide"], actor=None, reason=summary[:REASON_MAX], ballot=ballot.id)
         return
     _event(proposal, "ballot_failed" if not passed else "decide", actor=None, reason=summary[:REASON_MAX],
@@ -359,7 +354,7 @@ def merge(proposal: Proposal, into: Proposal, *, actor, reason: str) -> Proposal
     step = _check(proposal, "merge", actor)
     if into.id == proposal.id:
         raise InvalidInput(_l("A matter cannot be merged into itself."))
-    if into.state in (ProposalState.merged, ProposalState.declined, ProposalState.referred, ProposalState.closed):
+    if into.state in SETTLED:
         raise InvalidInput(_l("Merge into a matter that is still open."))
     permissions.require(permissions.can_moderate(actor, into))
     signed = {s.household_id for s in db.session.scalars(select(CoSignature).where(CoSignature.proposal_id == into.id))}

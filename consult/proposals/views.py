@@ -27,7 +27,7 @@ from ..places.models import Place
 from ..web import perform, readable_place
 from . import service as proposals
 from .forms import CallForm, CategoryForm, CommentForm, EscalateForm, MergeForm, ProposalForm, ReasonForm, TriageForm
-from .lifecycle import TRANSITIONS, TRIAGE_ACTIONS, event_label
+from .lifecycle import DELIBERABLE, TRANSITIONS, TRIAGE_ACTIONS, event_label
 from .models import TIER_ORDER, Category, Comment, ProposalState, Tier
 
 bp = Blueprint("proposals", __name__)
@@ -152,7 +152,8 @@ def detail(proposal_id: int):
     return render_template(
         "proposals/detail.html", proposal=proposal, comment_form=CommentForm(), triage_form=triage,
         reason_form=ReasonForm(), escalate_form=escalate, merge_form=MergeForm(prefix="merge"), hide_form=ReasonForm(prefix="hide"),
-        confirm=ConfirmForm(), transitions=TRANSITIONS, triage_actions=TRIAGE_ACTIONS,
+        confirm=ConfirmForm(), transitions=TRANSITIONS, triage_actions=TRIAGE_ACTIONS, deliberable=DELIBERABLE,
+        ProposalState=ProposalState,
         moderate=permissions.can_moderate(current_user, proposal),
         can_cosign=permissions.can_cosign(current_user, proposal),
         can_comment=permissions.can_comment(current_user, proposal),

@@ -13,14 +13,12 @@ from sqlalchemy.orm import object_session, selectinload
 from ..markup import render_markdown
 from ..meetings.models import Invitee, Meeting, Statement
 from ..motions.models import Motion, MotionState
-from ..proposals.models import Proposal
+from ..proposals.models import Proposal, ProposalState
 from ..voting.models import Ballot, BallotState, BallotVoter
 from .access import Scope, above, within
 from .index import Document, register
 from .models import SearchDocument
 
-# A merged proposal is a duplicate whose co-signatures and comments live on in the other.
-HIDDEN_PROPOSAL_STATES = frozenset({"merged", "withdrawn", "hidden"})
 
 _MARKDOWN = re.compile(r"[*_`#>\[\]<&\\~|]|^\s*(?:\d+[.)]|[-+])\s", re.M)
 _BLOCK_END = re.compile(r"</(?:p|li|h\d|blockquote|pre)>|<br\s*/?>|<hr\s*/?>")
@@ -39,9 +37,11 @@ def plain_text(markdown: str | None) -> str:
 # --- proposals ---------------------------------------------------------------------------------
 
 def proposal_document(proposal: Proposal) -> Document:
+    """A merged proposal is a duplicate whose co-signatures and comments live on in the
+    other: not found."""
     return Document(title=proposal.title, body=plain_text(proposal.body), place_id=proposal.place_id,
                     at=proposal.created_at, tier=proposal.tier,
-                    visible=proposal.state.value not in HIDDEN_PROPOSAL_STATES)
+                    visible=proposal.state is not ProposalState.merged)
 
 
 register("proposal", Proposal, label=_l("Proposals"), document=proposal_document,

@@ -22,6 +22,7 @@ from ..errors import Conflict, DomainError, InvalidInput, InvalidTransition, Not
 from ..extensions import db
 from ..notifications import service as notifications
 from ..places.models import Household, HouseholdMember, Place, PlaceKind
+from ..proposals.lifecycle import DELIBERABLE
 from .models import (
     Ballot,
     BallotBoxEntry,
@@ -35,6 +36,7 @@ from .models import (
     Participation,
     Secrecy,
 )
+from .lifecycle import TRANSITIONS
 from .rules import ABSTAIN, RULES, Count, Tally
 from .signals import ballot_closed, ballot_drafted
 
@@ -42,7 +44,6 @@ QUESTION_MAX = 200
 OPTION_MAX = 100
 OPTIONS_MAX = 20
 WITNESS_MAX = 60
-ACCEPTED_STATES = ("accepted", "reopened", "under_deliberation")
 
 Marks = Union[Choice, str, Iterable[str]]
 
@@ -87,7 +88,7 @@ def draft_ballot(place: Place, *, actor, question: str, electorate: Electorate, 
     if proposal is not None:
         if not proposal.place.is_within(place) and not place.is_within(proposal.place):
             raise InvalidInput(_l("The ballot must be held in the matter's place."))
-        if proposal.state.value not in ACCEPTED_STATES:
+        if proposal.state not in DELIBERABLE:
             raise InvalidInput(_l("Only a matter that was accepted for discussion can be put to the vote."))
     ballot = Ballot(place=place, question=question, kind=kind, max_choices=max_choices, electorate=electorate,
                     secrecy=secrecy, rule=rule, proposal=proposal, created_by_id=actor.id,
@@ -146,14 +147,13 @@ def open_ballot(ballot: Ballot, *, actor, attendees: Iterable[User] = ()) -> Bal
     for a ballot of attendees."""
     if actor is not None:
         permissions.require(permissions.can_run_ballot(actor, ballot))
-    if ballot.state is not BallotState.draft:
-        raise InvalidTransition(_l("Only a draft ballot can be opened."))
+    step = TRANSITIONS.require(ballot.state, "open", _l("Only a draft ballot can be opened."))
     db.session.flush()
     voters = _snapshot(ballot, attendees)
     if not voters:
         raise InvalidInput(_l("Nobody could vote in this ballot."))
     db.session.execute(insert(BallotVoter), voters)
-    ballot.state, ballot.opened_at = BallotState.open, utcnow()
+    ballot.state, ballot.opened_at = step.target, utcnow()
     audit.record("ballot.open", ballot, actor=actor, place=ballot.place, voters=len(voters))
     notifications.notify_ids(_people_of(ballot), "ballot.opened", skip=actor, ballot=ballot.id,
                          question=ballot.question)
@@ -224,7 +224,7 @@ def participation_of(ballot: Ballot, voter: Optional[BallotVoter]) -> Optional[P
 def _lock_open(ballot: Ballot) -> Ballot:
     # Hold the ballot row while casting, so that closing waits for casts under way.
     ballot = db.session.scalar(select(Ballot).where(Ballot.id == ballot.id).with_for_update(read=True))
-    if ballot.state is not BallotState.open or (ballot.closes_at is not None and utcnow() >= ballot.closes_at):
+    if not TRANSITIONS.allows(ballot.state, "cast") or (ballot.closes_at is not None and utcnow() >= ballot.closes_at):
         raise InvalidTransition(_l("This ballot is not open."))
     return ballot
 
@@ -250,7 +250,7 @@ def _record(ballot: Ballot, voter: BallotVoter, *, actor, marks: str, client_key
     # On SQLite the write lock is taken only by the insert: look again, now that no close
     # can slip in, so that a vote racing the close is refused rather than left uncounted.
     state = db.session.execute(select(Ballot.state).where(Ballot.id == ballot.id)).scalar_one()
-    if state is not BallotState.open:
+    if not TRANSITIONS.allows(state, "cast"):
         raise InvalidTransition(_l("This ballot is not open."))
     return receipt
 
@@ -416,8 +416,9 @@ def close_ballot(ballot: Ballot, *, actor, reason: Optional[str] = None) -> Ball
             raise InvalidInput(_l("The voters were told the ballot closes later: give the reason for closing it now."))
         if reason is not None and len(reason) > 500:
             raise InvalidInput(_l("Give the reason in at most 500 characters."))
-    closed = db.session.execute(update(Ballot).where(Ballot.id == ballot.id, Ballot.state == BallotState.open)
-                                .values(state=BallotState.closed, closed_at=utcnow()))
+    step = TRANSITIONS["close"]
+    closed = db.session.execute(update(Ballot).where(Ballot.id == ballot.id, Ballot.state.in_(step.sources))
+                                .values(state=step.target, closed_at=utcnow()))
     if closed.rowcount != 1:
         raise InvalidTransition(_l("This ballot is not open."))
     db.session.refresh(ballot)
@@ -471,9 +472,9 @@ def advance(ballot: Ballot, now: Optional[datetime] = None) -> bool:
 def is_due(ballot: Ballot, now: Optional[datetime] = None) -> bool:
     """Whether ``advance`` would open or close the ballot now."""
     now = now or utcnow()
-    return (ballot.state is BallotState.draft and ballot.opens_at is not None and now >= ballot.opens_at
+    return (TRANSITIONS.allows(ballot.state, "open") and ballot.opens_at is not None and now >= ballot.opens_at
             and ballot.electorate is not Electorate.attendees) or \
-        (ballot.state is BallotState.open and ballot.closes_at is not None and now >= ballot.closes_at)
+        (TRANSITIONS.allows(ballot.state, "close") and ballot.closes_at is not None and now >= ballot.closes_at)
 
 
 def _opening_failed(ballot: Ballot, error: DomainError) -> None:
@@ -485,8 +486,9 @@ def _opening_failed(ballot: Ballot, error: DomainError) -> None:
 
 def _due(now: datetime):
     return select(Ballot).where(
-        ((Ballot.state == BallotState.draft) & (Ballot.opens_at <= now) & (Ballot.electorate != Electorate.attendees))
-        | ((Ballot.state == BallotState.open) & (Ballot.closes_at <= now))).order_by(Ballot.id)
+        (Ballot.state.in_(TRANSITIONS["open"].sources) & (Ballot.opens_at <= now)
+         & (Ballot.electorate != Electorate.attendees))
+        | (Ballot.state.in_(TRANSITIONS["close"].sources) & (Ballot.closes_at <= now))).order_by(Ballot.id)
 
 
 def due_ballots(now: Optional[datetime] = None) -> list[Ballot]:
