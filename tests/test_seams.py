@@ -123,3 +123,30 @@ def test_a_state_guard_refuses_with_its_own_words(app):
             assert error.message == "not now"
         else:
             raise AssertionError("an ended meeting started again")
+
+
+def test_each_domain_declares_itself_and_the_app_takes_it(app):
+    from consult import domains
+    from consult.notifications.models import MESSAGES
+    from consult.search.index import kinds
+
+    declared = domains.declared()
+    assert [d.name for d in declared] == list(domains.DOMAINS)
+    assert {d.blueprint.name for d in declared if d.blueprint} == set(app.blueprints)
+    assert [due.name for due in domains.due_work()] == ["ballots", "motions", "minutes"]
+    assert {k.name for k in kinds()} == {"proposal", "ballot", "statement", "motion", "minutes"}
+    owners = {kind: d.name for d in declared for kind in d.messages}
+    assert set(owners) == set(MESSAGES) and len(owners) == sum(len(d.messages) for d in declared)
+    app_source = (PACKAGE / "app.py").read_text(encoding="utf-8")
+    assert "noqa: F401" not in app_source and "import bp" not in app_source
+
+
+def test_the_loop_does_each_domains_due_work_in_its_own_transaction(app, monkeypatch):
+    from consult import domains, schedule
+
+    ran = []
+    work = [domains.Due("a", lambda: True, lambda: ran.append("a") or 2),
+            domains.Due("b", lambda: False, lambda: ran.append("b") or 5),
+            domains.Due("c", lambda: True, lambda: ran.append("c") or 1)]
+    monkeypatch.setattr(domains, "due_work", lambda: work)
+    assert schedule.run_once(app) == 3 and ran == ["a", "c"]

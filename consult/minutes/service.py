@@ -19,7 +19,6 @@ from ..clock import utcnow
 from ..errors import InvalidInput, InvalidTransition, NotAllowed
 from ..extensions import db
 from ..meetings.models import Attendance, Meeting, MeetingState
-from ..meetings.signals import meeting_ended
 from ..notifications import service as notifications
 from ..places import service as places
 from ..places.models import Place
@@ -58,8 +57,7 @@ def minutes_of(meeting: Meeting) -> Optional[Minutes]:
     return db.session.scalar(select(Minutes).where(Minutes.meeting_id == meeting.id))
 
 
-@meeting_ended.connect
-def _draft_when_a_meeting_ends(meeting: Meeting, *, actor=None) -> None:
+def draft_when_a_meeting_ends(meeting: Meeting, *, actor=None) -> None:
     start(meeting, actor=actor)
 
 

@@ -16,10 +16,7 @@ from ..clock import utcnow
 from ..errors import Conflict, InvalidInput, NotAllowed, NotFound
 from ..extensions import db
 from ..notifications import service as notifications
-from ..meetings import signals as meeting_signals
-from ..motions import signals as motion_signals
 from ..places.models import Place, PlaceKind
-from ..voting import signals as voting_signals
 from .photos import encode_photo, save_photo
 from .lifecycle import SETTLED, TRANSITIONS
 from .models import (
@@ -233,8 +230,8 @@ def transition(proposal: Proposal, action: str, *, actor, reason: Optional[str] 
 
 
 # --- the matter follows its meetings, ballots and motions -------------------------------------
-# The other domains say what happened (their ``signals``); the matter takes the step of the
-# table that follows from it, here. A step taken for a person (a moderator drafting a
+# The other domains say what happened (their ``signals``; the subscriptions are declared in
+# ``domain``); the matter takes the step of the table that follows from it, here. A step taken for a person (a moderator drafting a
 # ballot) asks their role; one taken on a decision's authority (a count, the motions) does
 # not, and a matter not in a state the step starts from stays where it is.
 
@@ -245,22 +242,19 @@ def _follow(proposal: Optional[Proposal], action: str, reason: Optional[str] = N
         _apply(proposal, TRANSITIONS[action], actor=None, reason=reason[:500] if reason else reason, **detail)
 
 
-@voting_signals.ballot_drafted.connect
-def _put_to_the_vote(ballot, *, actor) -> None:
+def put_to_the_vote(ballot, *, actor) -> None:
     proposal = ballot.proposal
     if proposal is not None and TRANSITIONS.allows(proposal.state, "deliberate"):
         transition(proposal, "deliberate", actor=actor)
 
 
-@meeting_signals.meeting_scheduled.connect
-def _put_on_the_agenda(meeting, *, actor) -> None:
+def put_on_the_agenda(meeting, *, actor) -> None:
     for item in meeting.agenda:
         if item.proposal is not None and TRANSITIONS.allows(item.proposal.state, "deliberate"):
             transition(item.proposal, "deliberate", actor=actor)
 
 
-@voting_signals.ballot_closed.connect
-def _ballot_closed(ballot, *, passed: bool, summary: str) -> None:
+def ballot_closed(ballot, *, passed: bool, summary: str) -> None:
     """A ballot on the matter closed. Adopted: the matter is decided, the count as its
     reason. Not adopted: the timeline says so and deliberation goes on. The ballot's
     result is the authority here, so no one's role is asked (a ballot over a period closes
@@ -275,19 +269,15 @@ def _ballot_closed(ballot, *, passed: bool, summary: str) -> None:
            ballot=ballot.id)
 
 
-@motion_signals.motion_assigned.connect
-@motion_signals.motion_sent_back.connect
-def _in_action(motion, *, reason: Optional[str]) -> None:
+def motion_in_action(motion, *, reason: Optional[str]) -> None:
     _follow(motion.proposal, "act", reason)
 
 
-@motion_signals.motion_reopened.connect
-def _reopened(motion, *, reason: Optional[str]) -> None:
+def motion_reopened(motion, *, reason: Optional[str]) -> None:
     _follow(motion.proposal, "reopen", reason)
 
 
-@motion_signals.motion_settled.connect
-def _settled(motion, *, outcome: Optional[str]) -> None:
+def motions_settled(motion, *, outcome: Optional[str]) -> None:
     if outcome == "completed":
         _follow(motion.proposal, "complete")
     elif outcome == "closed":

@@ -11,7 +11,7 @@ from consult.audit.models import AuditEntry
 from consult.clock import utcnow
 from consult.database import unit_of_work
 from consult.extensions import db
-from consult.motions import schedule
+from consult import schedule
 from consult.notifications.models import Notification
 from consult.places.models import Relation
 from consult.voting import service as voting
