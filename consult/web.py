@@ -121,15 +121,26 @@ def render_error(status: int, message=None, code: str | None = None):
                            message=message), status
 
 
+def load(model, record_id, may: Callable | None = None, *, refuse: int = 404):
+    """The record a page is about, checked before anything is done with it: 404 when it
+    does not exist; when the current viewer ``may`` not (``permissions.can_…(user,
+    record)``), ``refuse`` — 404 where a record the viewer may not read is not even said
+    to exist, 403 where its existence is no secret (a page to add something to a place
+    one reads)."""
+    record = db.session.get(model, record_id) if record_id is not None else None
+    if record is None:
+        abort(404)
+    if may is not None and not may(current_user, record):
+        abort(refuse)
+    return record
+
+
 def readable_place(place_id: int):
     """The place, for a page about it: 404 when it does not exist or the current viewer
     does not read it (``permissions.can_view_place``), so that neither is told apart."""
     from .places.models import Place
 
-    place = db.session.get(Place, place_id)
-    if place is None or not permissions.can_view_place(current_user, place):
-        abort(404)
-    return place
+    return load(Place, place_id, permissions.can_view_place)
 
 
 def person_name(person: User | None, place=None) -> str:

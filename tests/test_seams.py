@@ -150,3 +150,31 @@ def test_the_loop_does_each_domains_due_work_in_its_own_transaction(app, monkeyp
             domains.Due("c", lambda: True, lambda: ran.append("c") or 1)]
     monkeypatch.setattr(domains, "due_work", lambda: work)
     assert schedule.run_once(app) == 3 and ran == ["a", "c"]
+
+
+def test_pages_load_their_records_through_one_helper():
+    import re
+
+    hand_written = re.compile(r"db\.session\.get\([^)]*\)\s*or abort\(")
+    for path in PACKAGE.rglob("*.py"):
+        assert not hand_written.search(path.read_text(encoding="utf-8")), path
+
+
+def test_the_loader_tells_a_missing_record_and_a_refused_one_apart_only_when_asked(app, tree, make_user):
+    import pytest
+    from flask_login import login_user
+    from werkzeug.exceptions import Forbidden, NotFound
+
+    from consult.places.models import Place
+    from consult.web import load
+
+    outsider = make_user("刘", role=Role.resident, place=tree.jb)
+    with app.test_request_context():
+        login_user(outsider)
+        assert load(Place, tree.jb.id, lambda user, place: True).id == tree.jb.id
+        with pytest.raises(NotFound):
+            load(Place, 10 ** 6)
+        with pytest.raises(NotFound):
+            load(Place, tree.b1.id, lambda user, place: False)
+        with pytest.raises(Forbidden):
+            load(Place, tree.b1.id, lambda user, place: False, refuse=403)

@@ -15,7 +15,7 @@ from ..database import in_unit_of_work, unit_of_work
 from ..extensions import db, login_manager
 from ..main.views import _safe_next
 from ..places.models import Household, HouseholdMember, Place, Relation
-from ..web import perform
+from ..web import load, perform
 from . import consent, personal_data
 from . import service as accounts
 from .forms import (
@@ -388,9 +388,7 @@ def new_person():
 
 
 def _load_person(user_id: int) -> User:
-    person = db.session.get(User, user_id) or abort(404)
-    if not permissions.can_view_person(current_user, person):
-        abort(403)
+    person = load(User, user_id, permissions.can_view_person, refuse=403)
     return person
 
 
@@ -432,7 +430,7 @@ def set_active(user_id: int):
 @bp.post("/grants/<int:grant_id>/revoke")
 @login_required
 def revoke_grant(grant_id: int):
-    grant = db.session.get(RoleGrant, grant_id) or abort(404)
+    grant = load(RoleGrant, grant_id)
     ConfirmForm().validate_on_submit() or abort(400)
     back = request.form.get("next")
     outcome = perform(accounts.revoke_grant, grant, actor=current_user)

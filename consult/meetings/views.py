@@ -16,7 +16,7 @@ from ..extensions import db
 from ..places.models import Place
 from ..proposals.lifecycle import DELIBERABLE
 from ..proposals.models import Proposal
-from ..web import perform, readable_place
+from ..web import load, perform, readable_place
 from . import service as meetings
 from .forms import CancelForm, MeetingScheduleForm, RescheduleForm
 from .models import Invitee, Meeting, MeetingForm, MeetingKind, MeetingState, Quorum
@@ -26,9 +26,7 @@ bp = Blueprint("meetings", __name__)
 
 
 def load_meeting(meeting_id: int) -> Meeting:
-    meeting = db.session.get(Meeting, meeting_id) or abort(404)
-    if not permissions.can_view_meeting(current_user, meeting):
-        abort(404)
+    meeting = load(Meeting, meeting_id, permissions.can_view_meeting)
     return meeting
 
 
@@ -65,9 +63,7 @@ def _open_proposals(place: Place) -> list[Proposal]:
 @bp.route("/places/<int:place_id>/meetings/new", methods=["GET", "POST"])
 @login_required
 def new(place_id: int):
-    place = db.session.get(Place, place_id) or abort(404)
-    if not permissions.can_schedule_meeting(current_user, place):
-        abort(403)
+    place = load(Place, place_id, permissions.can_schedule_meeting, refuse=403)
     form = MeetingScheduleForm()
     organisations = _organisations_for(place)
     open_proposals = _open_proposals(place)
@@ -167,9 +163,7 @@ def cancel(meeting_id: int):
 @bp.get("/meetings/<int:meeting_id>/room")
 @login_required
 def room(meeting_id: int):
-    meeting = db.session.get(Meeting, meeting_id) or abort(404)
-    if not permissions.can_enter_meeting(current_user, meeting):
-        abort(403)
+    meeting = load(Meeting, meeting_id, permissions.can_enter_meeting, refuse=403)
     state = room_state(meeting, current_user)
     return render_template("meetings/room.html", meeting=meeting, state=state,
                            run=permissions.can_run_meeting(current_user, meeting))

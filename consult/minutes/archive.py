@@ -14,8 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Optional
 
-from flask import abort, current_app
-from flask_login import current_user
+from flask import current_app
 from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import selectinload
 
@@ -28,6 +27,7 @@ from ..motions.models import Motion, MotionState, Responder
 from ..pdf import render_pdf
 from ..places.models import Place
 from ..voting.models import Ballot, BallotState
+from ..web import load
 from . import service as minutes_service
 from .models import Minutes, MinutesVersion
 
@@ -35,9 +35,7 @@ TIMELINE_LIMIT = 1000
 
 
 def viewable_place(place_id: int) -> Place:
-    place = db.session.get(Place, place_id) or abort(404)
-    if not permissions.can_view_place(current_user, place):
-        abort(404)
+    place = load(Place, place_id, permissions.can_view_place)
     return place
 
 

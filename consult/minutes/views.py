@@ -12,7 +12,7 @@ from ..accounts.models import User
 from ..extensions import db
 from ..meetings import service as meetings
 from ..meetings.models import Meeting
-from ..web import confirm_first, form_action, run_due
+from ..web import confirm_first, form_action, load, run_due
 from . import archive
 from . import service as minutes_service
 from .forms import EditForm, ReasonForm, RedraftForm, RemarkForm
@@ -22,9 +22,7 @@ bp = Blueprint("minutes", __name__)
 
 
 def _minutes(minutes_id: int) -> Minutes:
-    minutes = db.session.get(Minutes, minutes_id) or abort(404)
-    if not permissions.can_view_minutes(current_user, minutes):
-        abort(404)
+    minutes = load(Minutes, minutes_id, permissions.can_view_minutes)
     if minutes_service.is_archive_due(minutes):
         run_due(minutes_service.archive_if_due, minutes)   # the publicity period has ended
     return minutes
@@ -39,8 +37,7 @@ def _act(minutes_id: int, form_class, operation):
 @bp.get("/meetings/<int:meeting_id>/minutes")
 @login_required
 def of_meeting(meeting_id: int):
-    meeting = db.session.get(Meeting, meeting_id) or abort(404)
-    minutes = minutes_service.minutes_of(meeting) or abort(404)
+    minutes = minutes_service.minutes_of(load(Meeting, meeting_id)) or abort(404)
     if not permissions.can_view_minutes(current_user, minutes):
         abort(404)
     return redirect(url_for("minutes.detail", minutes_id=minutes.id))

@@ -29,7 +29,7 @@ from ..clock import end_of_local_day, local_today, start_of_local_day, utcnow
 from ..extensions import db
 from ..places.models import Place
 from ..proposals.models import Proposal
-from ..web import form_action, perform, run_due
+from ..web import form_action, load, perform, run_due
 from . import charts, figures
 from . import service as motions
 from .forms import AnswerForm, AssignForm, CompleteForm, PeriodForm, ProgressForm, RateForm, SendBackForm, TextForm, \
@@ -56,9 +56,7 @@ def _follow_up() -> None:
 
 
 def _motion(motion_id: int) -> Motion:
-    motion = db.session.get(Motion, motion_id) or abort(404)
-    if not permissions.can_view_motion(current_user, motion):
-        abort(404)
+    motion = load(Motion, motion_id, permissions.can_view_motion)
     return motion
 
 
@@ -71,9 +69,7 @@ def _back(motion: Motion):
 @bp.route("/places/<int:place_id>/motions/new", methods=["GET", "POST"])
 @login_required
 def new(place_id: int):
-    place = db.session.get(Place, place_id) or abort(404)
-    if not permissions.can_assign_motion(current_user, place):
-        abort(403)
+    place = load(Place, place_id, permissions.can_assign_motion, refuse=403)
     proposal = None
     if request.args.get("proposal", "").isdigit():
         proposal = db.session.get(Proposal, int(request.args["proposal"]))
@@ -120,9 +116,7 @@ def new(place_id: int):
 @bp.get("/places/<int:place_id>/motions")
 @login_required
 def index(place_id: int):
-    place = db.session.get(Place, place_id) or abort(404)
-    if not permissions.can_view_place(current_user, place):
-        abort(404)
+    place = load(Place, place_id, permissions.can_view_place)
     _follow_up()
     state = request.args.get("state")
     state = MotionState(state) if state in {s.value for s in MotionState} else None
@@ -275,9 +269,7 @@ def _period():
 
 
 def _figures_place(place_id: int) -> Place:
-    place = db.session.get(Place, place_id) or abort(404)
-    if not permissions.can_view_place(current_user, place):
-        abort(404)
+    place = load(Place, place_id, permissions.can_view_place)
     return place
 
 

@@ -24,7 +24,7 @@ from ..clock import end_of_local_day
 from ..errors import NotFound
 from ..extensions import db
 from ..places.models import Place
-from ..web import perform, readable_place
+from ..web import load, perform, readable_place
 from . import service as proposals
 from .forms import CallForm, CategoryForm, CommentForm, EscalateForm, MergeForm, ProposalForm, ReasonForm, TriageForm
 from .lifecycle import DELIBERABLE, TRANSITIONS, TRIAGE_ACTIONS, event_label
@@ -56,9 +56,7 @@ def _enum(enum, value):
 
 
 def load_proposal(proposal_id: int):
-    proposal = db.session.get(proposals.Proposal, proposal_id) or abort(404)
-    if not permissions.can_view_proposal(current_user, proposal):
-        abort(403)
+    proposal = load(proposals.Proposal, proposal_id, permissions.can_view_proposal, refuse=403)
     return proposal
 
 
@@ -104,9 +102,7 @@ def index(place_id: int):
 @bp.route("/places/<int:place_id>/proposals/new", methods=["GET", "POST"])
 @login_required
 def new(place_id: int):
-    place = db.session.get(Place, place_id) or abort(404)
-    if not permissions.can_raise(current_user, place):
-        abort(403)
+    place = load(Place, place_id, permissions.can_raise, refuse=403)
     form = ProposalForm(call_id=request.args.get("call", ""))
     form.category_id.choices = _category_choices()
     open_calls = proposals.calls_for(place, open_only=True)
@@ -206,7 +202,7 @@ def comment(proposal_id: int):
 @bp.post("/comments/<int:comment_id>/hide")
 @login_required
 def hide_comment(comment_id: int):
-    item = db.session.get(Comment, comment_id) or abort(404)
+    item = load(Comment, comment_id, lambda user, c: permissions.can_view_proposal(user, c.proposal), refuse=403)
     form = ReasonForm(prefix="hide")
     if form.validate_on_submit():
         if perform(proposals.hide_comment, item, actor=current_user, reason=form.reason.data).ok:
@@ -287,7 +283,7 @@ def merge(proposal_id: int):
 @bp.post("/comments/<int:comment_id>/report")
 @login_required
 def report_comment(comment_id: int):
-    item = db.session.get(Comment, comment_id) or abort(404)
+    item = load(Comment, comment_id, lambda user, c: permissions.can_view_proposal(user, c.proposal), refuse=403)
     ConfirmForm().validate_on_submit() or abort(400)
     if perform(proposals.report_comment, item, actor=current_user).ok:
         flash(_("Thank you. The moderator will look at this comment."), "success")
@@ -297,7 +293,7 @@ def report_comment(comment_id: int):
 @bp.post("/places/<int:place_id>/calls")
 @login_required
 def open_call(place_id: int):
-    place = db.session.get(Place, place_id) or abort(404)
+    place = load(Place, place_id)
     form = CallForm()
     if form.validate_on_submit():
         closes_at = end_of_local_day(form.closes_on.data)

@@ -32,7 +32,7 @@ from ..extensions import db
 from ..pdf import render_pdf
 from ..places.models import Household, Place
 from ..proposals.models import Proposal
-from ..web import confirm_first, perform, readable_place, run_due
+from ..web import confirm_first, load, perform, readable_place, run_due
 from . import service as voting
 from .forms import BallotForm, OpenForm, PaperForm
 from .models import Ballot, BallotKind, BallotState, BallotVoter, Channel, Electorate, Secrecy
@@ -47,9 +47,7 @@ def load_ballot(ballot_id: int) -> Ballot:
     """The ballot, or 404 for one the viewer may not see (not even said to exist). A
     ballot over a period whose time has come opens or closes first, but only once the
     viewer is known to see it (open, for one due to open)."""
-    ballot = db.session.get(Ballot, ballot_id) or abort(404)
-    if not permissions.can_view_ballot(current_user, ballot, once_open=voting.is_due(ballot)):
-        abort(404)
+    ballot = load(Ballot, ballot_id, lambda user, b: permissions.can_view_ballot(user, b, once_open=voting.is_due(b)))
     if voting.is_due(ballot):
         run_due(voting.advance, ballot)
         if not permissions.can_view_ballot(current_user, ballot):
@@ -80,9 +78,7 @@ def index(place_id: int):
 @bp.route("/places/<int:place_id>/ballots/new", methods=["GET", "POST"])
 @login_required
 def new(place_id: int):
-    place = db.session.get(Place, place_id) or abort(404)
-    if not permissions.can_draft_ballot(current_user, place):
-        abort(403)
+    place = load(Place, place_id, permissions.can_draft_ballot, refuse=403)
     proposal = None
     if request.args.get("proposal", "").isdigit():
         proposal = db.session.get(Proposal, int(request.args["proposal"]))
