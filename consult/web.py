@@ -6,7 +6,9 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from flask import Flask, abort, flash, g, jsonify, redirect, render_template, request
+from urllib.parse import urlsplit
+
+from flask import Flask, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -141,6 +143,14 @@ def readable_place(place_id: int):
     from .places.models import Place
 
     return load(Place, place_id, permissions.can_view_place)
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after a form that says where it came from: only paths on this site,
+    never another host."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("main.index")
 
 
 def person_name(person: User | None, place=None) -> str:

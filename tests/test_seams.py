@@ -26,11 +26,16 @@ def test_no_module_calls_a_private_function_of_another_domain():
         foreign = {}
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.level >= 1:
-                base = (node.module or "").split(".")[0] if node.level == 2 or _domain(path) == path.stem else ""
+                in_package = _domain(path) != path.stem or path.parent != PACKAGE
+                if node.level == 1 and in_package:
+                    continue    # within its own domain
+                base = (node.module or "").split(".")[0]
                 for alias in node.names:
                     domain = base or alias.name
                     if domain and domain != _domain(path):
                         foreign[alias.asname or alias.name] = domain
+                        if alias.name.startswith("_") and not alias.name.startswith("__"):
+                            found.append(f"{path.relative_to(PACKAGE)}: imports {alias.name} from {domain}")
         for node in ast.walk(tree):
             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
                     and node.value.id in foreign and node.attr.startswith("_") and not node.attr.startswith("__"):
@@ -178,3 +183,23 @@ def test_the_loader_tells_a_missing_record_and_a_refused_one_apart_only_when_ask
             load(Place, tree.b1.id, lambda user, place: False)
         with pytest.raises(Forbidden):
             load(Place, tree.b1.id, lambda user, place: False, refuse=403)
+
+
+def test_shared_helpers_live_outside_the_domains():
+    from consult import forms, photos, web
+
+    assert callable(photos.encode_photo) and callable(web.safe_next) and forms.ConfirmForm
+    for name in ("voting", "motions", "meetings", "places", "notifications"):
+        for path in (PACKAGE / name).glob("*.py"):
+            text = path.read_text(encoding="utf-8")
+            assert "proposals.photos" not in text and "accounts.forms import ConfirmForm" not in text, path
+    assert "main.views import" not in (PACKAGE / "accounts" / "views.py").read_text(encoding="utf-8")
+
+
+def test_safe_next_stays_on_this_site(app):
+    from consult.web import safe_next
+
+    with app.test_request_context():
+        assert safe_next("/proposals/1") == "/proposals/1"
+        for elsewhere in ("https://evil.example/", "//evil.example/x", None, "", "javascript:alert(1)"):
+            assert safe_next(elsewhere) == "/"

@@ -81,10 +81,6 @@ class OrganisationMemberForm(FlaskForm):
     title = StringField(_l("Job title"), validators=[Optional(), Length(max=50)])
 
 
-class ConfirmForm(FlaskForm):
-    """An empty form: a POST button with its CSRF token."""
-
-
 class ActiveForm(FlaskForm):
     active = BooleanField()
 

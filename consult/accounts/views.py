@@ -13,15 +13,14 @@ from .. import permissions
 from ..clock import utcnow
 from ..database import in_unit_of_work, unit_of_work
 from ..extensions import db, login_manager
-from ..main.views import _safe_next
 from ..places.models import Household, HouseholdMember, Place, Relation
-from ..web import load, perform
+from ..forms import ConfirmForm
+from ..web import load, perform, safe_next
 from . import consent, personal_data
 from . import service as accounts
 from .forms import (
     ActiveForm,
     ChangePasswordForm,
-    ConfirmForm,
     ConsentForm,
     CreateAccountForm,
     DeleteAccountForm,
@@ -113,7 +112,7 @@ def login():
             _start_session(sign_in)
             if sign_in.user.locale:
                 session["locale"] = sign_in.user.locale
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
         status = outcome.status
     elif form.is_submitted():
         status = 422
@@ -185,7 +184,7 @@ def consent_page():
     form = ConsentForm()
     if form.validate_on_submit():
         if perform(consent.record_consent, current_user._get_current_object(), _version(form.notice_version.data)).ok:
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
     form.notice_version.data = version
     return render_template("accounts/consent.html", form=form, notice=notice, version=version,
                            pending=consent.needs_consent(current_user))
@@ -438,4 +437,4 @@ def revoke_grant(grant_id: int):
         flash(_("The role has been revoked."), "success")
     elif outcome.error.status == 403:
         abort(403)
-    return redirect(_safe_next(back))
+    return redirect(safe_next(back))

@@ -1,9 +1,7 @@
 """Home page, language choice and health checks."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -13,6 +11,7 @@ from ..database import unit_of_work
 from ..extensions import db
 from ..places import service as places
 from ..proposals import service as proposals
+from ..web import safe_next
 
 bp = Blueprint("main", __name__)
 
@@ -34,13 +33,6 @@ def index():
                            overdue={p.id for p in waiting if proposals.is_overdue(p, triage_days)})
 
 
-def _safe_next(target: str | None) -> str:
-    """Only paths on this site: never redirect to another host."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
-        return target
-    return url_for("main.index")
-
-
 @bp.post("/language")
 def set_language():
     locale = request.form.get("locale", "")
@@ -50,7 +42,7 @@ def set_language():
         if current_user.is_authenticated:
             with unit_of_work():
                 accounts.set_locale(current_user, locale, languages)
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect(safe_next(request.form.get("next")))
 
 
 @bp.get("/healthz")

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from .. import permissions
 from ..accounts import service as accounts
-from ..accounts.forms import ConfirmForm
+from ..forms import ConfirmForm
 from ..accounts.models import Organisation
 from ..errors import InvalidInput
 from ..extensions import db

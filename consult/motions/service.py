@@ -100,7 +100,7 @@ def _tell(user_ids: Iterable[int], kind: str, motion: Motion, *, skip=None, **pa
 
 
 def _photos(photos: Iterable[bytes], config) -> list[str]:
-    from ..proposals.photos import encode_photo, save_photo
+    from ..photos import encode_photo, save_photo
 
     photos = [p for p in photos if p]
     if len(photos) > PHOTOS_PER_UPDATE:

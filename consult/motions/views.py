@@ -240,7 +240,7 @@ def moderate(motion_id: int, action: str):
 @bp.get("/motions/<int:motion_id>/photos/<token>.jpg")
 @login_required
 def photo(motion_id: int, token: str):
-    from ..proposals.photos import photo_dir
+    from ..photos import photo_dir
 
     motion = _motion(motion_id)
     if not any(token in (u.photos or []) for u in motion.updates):

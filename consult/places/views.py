@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from .. import permissions
 from ..accounts import service as accounts
-from ..accounts.forms import ConfirmForm, OrganisationForm, OrganisationMemberForm
+from ..accounts.forms import OrganisationForm, OrganisationMemberForm
 from ..accounts.models import (
     InviteCode,
     Organisation,
@@ -19,6 +19,7 @@ from ..accounts.models import (
     RoleGrant,
 )
 from ..errors import NotFound
+from ..forms import ConfirmForm
 from ..extensions import db
 from ..web import confirm_first, load, perform
 from . import importer

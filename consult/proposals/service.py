@@ -16,8 +16,8 @@ from ..clock import utcnow
 from ..errors import Conflict, InvalidInput, NotAllowed, NotFound
 from ..extensions import db
 from ..notifications import service as notifications
+from ..photos import encode_photo, save_photo
 from ..places.models import Place, PlaceKind
-from .photos import encode_photo, save_photo
 from .lifecycle import SETTLED, TRANSITIONS
 from .models import (
     TIER_ORDER,

@@ -19,7 +19,7 @@ from flask_login import current_user, login_required
 
 from .. import permissions
 from ..accounts import service as accounts
-from ..accounts.forms import ConfirmForm
+from ..forms import ConfirmForm
 from ..clock import end_of_local_day
 from ..errors import NotFound
 from ..extensions import db
@@ -312,7 +312,7 @@ def open_call(place_id: int):
 def photo(token: str):
     """Photos are served from outside static/, by their random name only."""
     from .models import ProposalPhoto
-    from .photos import photo_dir
+    from ..photos import photo_dir
 
     item = db.session.scalar(db.select(ProposalPhoto).where(ProposalPhoto.token == token)) or abort(404)
     if not permissions.can_view_proposal(current_user, item.proposal):

@@ -290,7 +290,7 @@ def enter_paper(ballot: Ballot, voter: BallotVoter, *, actor, choice: Marks, pho
                 config) -> Participation:
     """代投: a grid worker or moderator enters a signed paper ballot for a voter, with a
     photo of the paper and a witness. It takes the voter's one vote like an online cast."""
-    from ..proposals.photos import encode_photo, save_photo
+    from ..photos import encode_photo, save_photo
 
     permissions.require(permissions.can_enter_paper(actor, ballot, voter))
     if ballot.secrecy is not Secrecy.named:

@@ -25,7 +25,7 @@ from flask_login import current_user, login_required
 
 from .. import permissions
 from ..accounts import service as accounts
-from ..accounts.forms import ConfirmForm
+from ..forms import ConfirmForm
 from ..clock import utcnow
 from ..errors import InvalidInput
 from ..extensions import db
@@ -268,7 +268,7 @@ def paper(ballot_id: int, voter_id: int):
 def evidence(ballot_id: int, token: str):
     ballot = load_ballot(ballot_id)
     _require_paper(ballot)
-    from ..proposals.photos import photo_dir
+    from ..photos import photo_dir
 
     found = db.session.scalar(db.select(voting.Participation.id).where(
         voting.Participation.ballot_id == ballot.id, voting.Participation.evidence == token))
