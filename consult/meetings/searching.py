@@ -19,7 +19,7 @@ def statement_document(statement: Statement) -> Document:
 
 
 def statement_audience(scope: Scope):
-    """As ``meetings.service.can_enter``: the invitees, the recorder and those who run the
+    """As ``permissions.can_enter_meeting``: the invitees, the recorder and those who run the
     meeting read what was said in the room."""
     return or_(within(scope.moderating),
                SearchDocument.parent_id.in_(select(Invitee.meeting_id).where(Invitee.user_id == scope.user_id)),

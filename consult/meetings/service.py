@@ -13,7 +13,7 @@ from typing import Iterable, Optional
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, insert, select, update
 
-from .. import permissions
+from .. import permissions, privacy
 from ..accounts.models import Organisation, Role, User
 from ..audit import service as audit
 from ..clock import utcnow
@@ -23,7 +23,7 @@ from ..extensions import db
 from ..notifications import service as notifications
 from ..places import service as places
 from ..places.models import Place
-from ..privacy import mask_personal_numbers, shown_name
+from ..privacy import mask_personal_numbers
 from ..proposals.lifecycle import DELIBERABLE
 from .lifecycle import TRANSITIONS
 from .signals import events_committed, meeting_ended, meeting_scheduled
@@ -80,9 +80,8 @@ def events_after(meeting: Meeting, seq: int, *, limit: int = 1000) -> list[Meeti
                                    .order_by(MeetingEvent.seq).limit(limit)))
 
 
-def public_name(person: Optional[User], place: Place) -> str:
-    """A name as the whole room may read it: ``privacy.shown_name`` with no viewer."""
-    return shown_name(person, place)
+# A name as the whole room may read it; the room's state asks it by this name.
+public_name = privacy.public_name
 
 
 ROLE_ORDER = (Role.moderator, Role.administrator, Role.department_rep, Role.property_manager,

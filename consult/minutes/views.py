@@ -10,7 +10,7 @@ from sqlalchemy import select
 from .. import permissions
 from ..accounts.models import User
 from ..extensions import db
-from ..meetings import service as meetings
+from ..privacy import public_name
 from ..meetings.models import Meeting
 from ..web import confirm_first, form_action, load, run_due
 from . import archive
@@ -61,7 +61,7 @@ def detail(minutes_id: int):
         remark_form=RemarkForm(), can_remark=permissions.can_remark_minutes(current_user, minutes),
         attendees=minutes_service.attendees(minutes) if writer and minutes.state is MinutesState.draft else [],
         open_objections=minutes_service.open_objections(minutes), verified=current and minutes_service.verify(current),
-        MinutesState=MinutesState, public_name=meetings.public_name)
+        MinutesState=MinutesState, public_name=public_name)
 
 
 @bp.post("/minutes/<int:minutes_id>/edit")
