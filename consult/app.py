@@ -12,7 +12,6 @@ from config import Config
 
 from . import messaging
 from .extensions import babel, cache, csrf, db, login_manager, migrate, socketio
-from .meetings import live  # noqa: F401  (the room's handlers, registered with every app's server)
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -59,8 +58,9 @@ def create_app(config_class=Config) -> Flask:
     cache.init_app(app)
     login_manager.init_app(app)
 
-    from . import i18n
+    from . import domains, i18n
 
+    domains.load_socket_handlers()   # the live room's, before the server is made
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     socketio.init_app(
         app,
@@ -71,37 +71,7 @@ def create_app(config_class=Config) -> Flask:
         **messaging.client_manager(app.config),
     )
 
-    from . import models  # noqa: F401  (every mapped class, for migrations and FK checks)
-    from .accounts.views import bp as accounts_bp
-    from .audit.views import bp as audit_bp
-    from .main.views import bp as main_bp
-    from .places.views import bp as places_bp
-    from .notifications.views import bp as notifications_bp
-    from .proposals.views import bp as proposals_bp
-    from .voting.views import bp as voting_bp
-    from .meetings.views import bp as meetings_bp
-    from .motions.views import bp as motions_bp
-    from .search.views import bp as search_bp  # also installs the search index upkeep
-    from .minutes import searching  # noqa: F401  (signed minutes in the search)
-    from .minutes.views import bp as minutes_bp
-    from .visits.views import bp as visits_bp
-    from .surveys.views import bp as surveys_bp
-    from .wishes.views import bp as wishes_bp
-
-    app.register_blueprint(main_bp)
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(places_bp)
-    app.register_blueprint(audit_bp)
-    app.register_blueprint(proposals_bp)
-    app.register_blueprint(notifications_bp)
-    app.register_blueprint(voting_bp)
-    app.register_blueprint(meetings_bp)
-    app.register_blueprint(motions_bp)
-    app.register_blueprint(search_bp)
-    app.register_blueprint(minutes_bp)
-    app.register_blueprint(visits_bp)
-    app.register_blueprint(surveys_bp)
-    app.register_blueprint(wishes_bp)
+    domains.init_app(app)   # every domain's models, blueprint, subscriptions, search kinds, room, messages
 
     from . import cli, headers, logs, web
 

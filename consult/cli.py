@@ -57,7 +57,7 @@ def init_app(app: Flask) -> None:
     @app.cli.command("follow-up")
     def follow_up():
         """Send due motion reminders and overdue notices, escalate, end rating windows."""
-        from .motions.schedule import run_once
+        from .schedule import run_once
 
         click.echo(f"{run_once(app)} follow-up steps")
 

@@ -1,4 +1,5 @@
-"""Who may do what, where: ``can_<verb>(user, obj) -> bool`` for every domain.
+"""Who may do what, where: ``can_<verb>(user, obj) -> bool`` for every domain, here and
+nowhere else (places, accounts, proposals, ballots, meetings, minutes, motions).
 
 A role is held in a place and covers the places below it (a moderator of a community
 moderates its compounds and buildings), or in a grid, covering the grid's buildings.
@@ -10,7 +11,7 @@ from typing import Optional
 
 from flask import current_app
 
-from .accounts.models import Organisation, Role, User
+from .accounts.models import MODERATORS, Organisation, Role, User
 from .errors import NotAllowed
 from .places.models import Grid, Household, Place, PlaceKind
 
@@ -41,6 +42,17 @@ def has_role(user, place: Place, *roles: Role) -> bool:
     if any(grant.role in roles and grant.covers(place) for grant in user.grants):
         return True
     return Role.resident in roles and any(place.is_within(m.household.place) for m in user.memberships)
+
+
+def moderates(user, place: Place) -> bool:
+    """The person runs things in ``place``: one of ``MODERATORS`` covers it."""
+    return has_role(user, place, *MODERATORS)
+
+
+def serves(user, place: Place) -> bool:
+    """The person holds a role in ``place`` other than living there (staff, a
+    representative, an expert)."""
+    return has_role(user, place, *(r for r in Role if r is not Role.resident))
 
 
 def is_administrator(user) -> bool:
@@ -194,12 +206,12 @@ def require(allowed: bool, message=None) -> None:
 def can_raise(user, place: Place) -> bool:
     """Residents raise matters in the places they live in; staff of the place too."""
     return belongs_to(user, place) or has_role(
-        user, place, Role.building_leader, Role.grid_worker, Role.moderator, Role.administrator)
+        user, place, Role.building_leader, Role.grid_worker, *MODERATORS)
 
 
 def can_raise_on_behalf(user, place: Place) -> bool:
     """代办: a building leader or grid worker enters a matter for a resident."""
-    return has_role(user, place, Role.building_leader, Role.grid_worker, Role.moderator, Role.administrator)
+    return has_role(user, place, Role.building_leader, Role.grid_worker, *MODERATORS)
 
 
 def can_edit_categories(user) -> bool:
@@ -232,7 +244,12 @@ def can_comment(user, proposal) -> bool:
 
 
 def can_moderate(user, proposal) -> bool:
-    return has_role(user, proposal.place, Role.moderator, Role.administrator)
+    return moderates(user, proposal.place)
+
+
+def can_open_call(user, place: Place) -> bool:
+    """提案征集 in a place."""
+    return moderates(user, place)
 
 
 def can_transition(user, proposal, action: str) -> bool:
@@ -242,7 +259,7 @@ def can_transition(user, proposal, action: str) -> bool:
 
     transition = TRANSITIONS.get(action)
     return (transition is not None and proposal.state in transition.sources
-            and has_role(user, proposal.place, *transition.roles))
+            and has_role(user, proposal.place, *transition.who))
 
 
 def acts_officially(person: User, place: Place) -> bool:
@@ -253,21 +270,27 @@ def acts_officially(person: User, place: Place) -> bool:
 
 # --- ballots ---------------------------------------------------------------------------------
 
+def can_draft_ballot(user, place: Place) -> bool:
+    return moderates(user, place)
+
+
 def can_run_ballot(user, ballot) -> bool:
     """Draft, open and close: the moderators of the ballot's place."""
-    return has_role(user, ballot.place, Role.moderator, Role.administrator)
+    return moderates(user, ballot.place)
 
 
-def can_view_ballot(user, ballot) -> bool:
+def can_view_ballot(user, ballot, *, once_open: bool = False) -> bool:
     """Those who live in the ballot's place, serve it, or are in its electorate; a draft
-    only those who run it. A resident of another building sees nothing of it."""
+    only those who run it. A resident of another building sees nothing of it.
+    ``once_open``: would see the draft once it is open (a ballot whose opening time has
+    come, before it opens on access)."""
     from .voting.models import BallotState, BallotVoter
 
     if not _signed_in(user):
         return False
     if can_run_ballot(user, ballot):
         return True
-    if ballot.state is BallotState.draft:
+    if ballot.state is BallotState.draft and not once_open:
         return False
     if belongs_to(user, ballot.place) or roles_in(user, ballot.place) - {Role.resident}:
         return True
@@ -283,7 +306,7 @@ def can_enter_paper(user, ballot, voter=None) -> bool:
     buildings they look after (for a community's ballot, the voters of their buildings)."""
     if not _signed_in(user):
         return False
-    if has_role(user, ballot.place, Role.moderator, Role.administrator):
+    if moderates(user, ballot.place):
         return True
     helpers = (Role.grid_worker, Role.building_leader)
     if voter is not None:
@@ -294,4 +317,141 @@ def can_enter_paper(user, ballot, voter=None) -> bool:
         served = [grant.place] if grant.place is not None else grant.grid.buildings if grant.grid else []
         if any(p.is_within(ballot.place) or ballot.place.is_within(p) for p in served):
             return True
+    return False
+
+
+# --- meetings ------------------------------------------------------------------------------
+
+def can_schedule_meeting(user, place: Place) -> bool:
+    return moderates(user, place)
+
+
+def can_run_meeting(user, meeting) -> bool:
+    """The moderators of the meeting's place: asked at every action, so a revoked role
+    stops a moderator at once, even the one who scheduled the meeting."""
+    return moderates(user, meeting.place)
+
+
+def is_invited(user, meeting) -> bool:
+    from .extensions import db
+    from .meetings.models import Invitee
+
+    return _signed_in(user) and db.session.scalar(
+        db.select(Invitee.id).where(Invitee.meeting_id == meeting.id, Invitee.user_id == user.id)) is not None
+
+
+def can_enter_meeting(user, meeting) -> bool:
+    """The room, and what was said in it: invitees, the recorder and those who run the
+    meeting; nobody else."""
+    if not _signed_in(user):
+        return False
+    return user.id == meeting.recorder_id or is_invited(user, meeting) or can_run_meeting(user, meeting)
+
+
+def can_view_meeting(user, meeting) -> bool:
+    """The meeting's page (its time, place, agenda): those who may enter, those who live
+    in its place and those who serve there."""
+    return can_enter_meeting(user, meeting) or belongs_to(user, meeting.place) or serves(user, meeting.place)
+
+
+# --- minutes ------------------------------------------------------------------------------
+
+def can_write_minutes(user, minutes) -> bool:
+    """The meeting's recorder, or a moderator of its place."""
+    return _signed_in(user) and (user.id == minutes.meeting.recorder_id or can_run_meeting(user, minutes.meeting))
+
+
+def signs_minutes(user, minutes) -> bool:
+    return _signed_in(user) and any(s.user_id == user.id for s in minutes.signers)
+
+
+def can_view_minutes(user, minutes) -> bool:
+    """Published minutes are for everyone who may see the place; a draft only for those
+    who write or sign it."""
+    if minutes.current is not None:
+        return can_view_place(user, minutes.place)
+    return can_write_minutes(user, minutes) or signs_minutes(user, minutes)
+
+
+def can_view_minutes_version(user, version) -> bool:
+    """A signed version, as the minutes; one being written, its writers and signers."""
+    minutes = version.minutes
+    if version.frozen:
+        return can_view_minutes(user, minutes)
+    return can_write_minutes(user, minutes) or signs_minutes(user, minutes)
+
+
+def can_remark_minutes(user, minutes) -> bool:
+    """Comments and objections in the publicity period: those who live in the place and
+    those who could enter the meeting."""
+    from .minutes.lifecycle import TRANSITIONS
+
+    return (TRANSITIONS.allows(minutes.state, "remark") and _signed_in(user)
+            and (belongs_to(user, minutes.place) or can_enter_meeting(user, minutes.meeting)))
+
+
+def can_answer_remark(user, minutes) -> bool:
+    return can_run_meeting(user, minutes.meeting)
+
+
+# --- motions ------------------------------------------------------------------------------
+
+def organisations_of(user) -> list[Organisation]:
+    """The organisations a person is a member of (a property company's staff, a
+    department's)."""
+    from .accounts.models import OrganisationMember
+    from .extensions import db
+
+    if not _signed_in(user):
+        return []
+    return list(db.session.scalars(db.select(Organisation).join(OrganisationMember)
+                                   .where(OrganisationMember.user_id == user.id).order_by(Organisation.id)))
+
+
+def responders_for(user, motion) -> list:
+    """The responders of ``motion`` ``user`` speaks for: the addressed organisations they
+    are a member of, or the person named."""
+    org_ids = {o.id for o in organisations_of(user)}
+    return [r for r in motion.responders if r.organisation_id in org_ids or r.person_id == getattr(user, "id", None)]
+
+
+def is_responder(user, motion) -> bool:
+    return bool(responders_for(user, motion))
+
+
+def is_lead_responder(user, motion) -> bool:
+    return motion.lead in responders_for(user, motion)
+
+
+def can_assign_motion(user, place: Place) -> bool:
+    return moderates(user, place)
+
+
+def can_moderate_motion(user, motion) -> bool:
+    """The moderators of the motion's place, and of the place it was escalated to."""
+    return moderates(user, motion.escalated_to or motion.place) or moderates(user, motion.place)
+
+
+def can_view_motion(user, motion) -> bool:
+    """Public within the place: its residents and staff, and the responders."""
+    return can_view_place(user, motion.place) or is_responder(user, motion)
+
+
+def can_take_motion_action(user, motion, action: str) -> bool:
+    """Would ``action`` of the motion lifecycle be allowed now? For showing the buttons;
+    the services check again."""
+    from .motions.lifecycle import ANY_RESPONDER, MODERATOR, RESIDENT, RESPONDER, TRANSITIONS
+    from .motions.models import rating_household
+
+    step = TRANSITIONS[action]
+    if motion.state not in step.sources:
+        return False
+    if action == "acknowledge":
+        return any(r.acknowledged_at is None for r in responders_for(user, motion))
+    if RESPONDER in step.who and is_responder(user, motion):
+        return action in ANY_RESPONDER or is_lead_responder(user, motion)
+    if MODERATOR in step.who and can_moderate_motion(user, motion):
+        return True
+    if RESIDENT in step.who:
+        return rating_household(user, motion) is not None
     return False

@@ -96,6 +96,11 @@ def shown_name(person, place, viewer=None) -> str:
     return mask_name(person.name)
 
 
+def public_name(person, place) -> str:
+    """A name as everybody may read it in ``place``: the whole room, a printed record."""
+    return shown_name(person, place)
+
+
 def shown_phone(person, place, viewer) -> str:
     if person is None or not person.phone:
         return ""

@@ -15,7 +15,7 @@ from consult.extensions import socketio  # noqa: E402
 
 def main() -> None:
     app = create_app()
-    from consult.motions import schedule
+    from consult import schedule
 
     schedule.start(app)
     host = os.environ.get("HOST", "127.0.0.1")

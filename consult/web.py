@@ -2,10 +2,13 @@
 for views to run a service call as a transaction."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from flask import Flask, abort, flash, g, jsonify, redirect, render_template, request
+from urllib.parse import urlsplit
+
+from flask import Flask, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -21,6 +24,8 @@ from .extensions import db, login_manager
 from .i18n import format_deadline
 from .markup import render_markdown
 from .privacy import Revealed, mask_personal_numbers, reveal_text, shown_name, shown_phone
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -46,6 +51,20 @@ def perform(operation: Callable, *args, **kwargs) -> Outcome:
         flash(error.message, "error")
         return Outcome(False, error=error)
     return Outcome(True, value)
+
+
+def run_due(operation: Callable, *args, **kwargs) -> bool:
+    """Run due work on access (a ballot whose time has come, minutes whose publicity
+    ended) as its own transaction, once the page has checked that the viewer may see what
+    it concerns. Nothing of it is flashed: a refusal is not the viewer's, and the server's
+    loop is where due work belongs; it is logged and the page goes on."""
+    try:
+        with unit_of_work():
+            operation(*args, **kwargs)
+    except DomainError as error:
+        log.warning("due work %s refused: %s", getattr(operation, "__name__", operation), error.message)
+        return False
+    return True
 
 
 def confirm_first(*, question, consequence, back: str, reason_label=None, reason_required: bool = False,
@@ -106,15 +125,34 @@ def render_error(status: int, message=None, code: str | None = None):
                            message=message), status
 
 
+def load(model, record_id, may: Callable | None = None, *, refuse: int = 404):
+    """The record a page is about, checked before anything is done with it: 404 when it
+    does not exist; when the current viewer ``may`` not (``permissions.can_…(user,
+    record)``), ``refuse`` — 404 where a record the viewer may not read is not even said
+    to exist, 403 where its existence is no secret (a page to add something to a place
+    one reads)."""
+    record = db.session.get(model, record_id) if record_id is not None else None
+    if record is None:
+        abort(404)
+    if may is not None and not may(current_user, record):
+        abort(refuse)
+    return record
+
+
 def readable_place(place_id: int):
     """The place, for a page about it: 404 when it does not exist or the current viewer
     does not read it (``permissions.can_view_place``), so that neither is told apart."""
     from .places.models import Place
 
-    place = db.session.get(Place, place_id)
-    if place is None or not permissions.can_view_place(current_user, place):
-        abort(404)
-    return place
+    return load(Place, place_id, permissions.can_view_place)
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after a form that says where it came from: only paths on this site,
+    never another host."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("main.index")
 
 
 def person_name(person: User | None, place=None) -> str:

@@ -1,7 +1,7 @@
 """The WSGI entry for gunicorn: ``gunicorn -k gevent -w 1 --worker-connections 2000 consult.wsgi:app``.
 gunicorn's gevent worker patches the standard library itself."""
 from consult import create_app
-from consult.motions import schedule
+from consult import schedule
 
 app = create_app()
 schedule.start(app)   # each process follows deadlines up; every step is flagged on its row when taken

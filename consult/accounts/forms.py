@@ -81,10 +81,6 @@ class OrganisationMemberForm(Form):
     title = StringField(_l("Job title"), validators=[Optional(), Length(max=50)])
 
 
-class ConfirmForm(Form):
-    """An empty form: a POST button with its CSRF token."""
-
-
 class ActiveForm(Form):
     active = BooleanField()
 

@@ -74,6 +74,11 @@ class Role(enum.Enum):
         return ROLE_LABELS[self]
 
 
+# The roles that run things in a place: triage matters, draft ballots, schedule and run
+# meetings, assign motions. Held in a place, they cover everything below it.
+MODERATORS = (Role.moderator, Role.administrator)
+
+
 ROLE_LABELS = {
     Role.resident: _l("Resident"),
     Role.building_leader: _l("Building leader"),

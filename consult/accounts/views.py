@@ -13,15 +13,14 @@ from .. import permissions
 from ..clock import utcnow
 from ..database import in_unit_of_work, unit_of_work
 from ..extensions import db, login_manager
-from ..main.views import _safe_next
 from ..places.models import Household, HouseholdMember, Place, Relation
-from ..web import perform
+from ..forms import ConfirmForm
+from ..web import load, perform, safe_next
 from . import consent, personal_data
 from . import service as accounts
 from .forms import (
     ActiveForm,
     ChangePasswordForm,
-    ConfirmForm,
     ConsentForm,
     CreateAccountForm,
     DeleteAccountForm,
@@ -113,7 +112,7 @@ def login():
             _start_session(sign_in)
             if sign_in.user.locale:
                 session["locale"] = sign_in.user.locale
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
         status = outcome.status
     elif form.is_submitted():
         status = 422
@@ -185,7 +184,7 @@ def consent_page():
     form = ConsentForm()
     if form.validate_on_submit():
         if perform(consent.record_consent, current_user._get_current_object(), _version(form.notice_version.data)).ok:
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
     form.notice_version.data = version
     return render_template("accounts/consent.html", form=form, notice=notice, version=version,
                            pending=consent.needs_consent(current_user))
@@ -389,9 +388,7 @@ def new_person():
 
 
 def _load_person(user_id: int) -> User:
-    person = db.session.get(User, user_id) or abort(404)
-    if not permissions.can_view_person(current_user, person):
-        abort(403)
+    person = load(User, user_id, permissions.can_view_person, refuse=403)
     return person
 
 
@@ -436,7 +433,7 @@ def set_active(user_id: int):
 @bp.post("/grants/<int:grant_id>/revoke")
 @login_required
 def revoke_grant(grant_id: int):
-    grant = db.session.get(RoleGrant, grant_id) or abort(404)
+    grant = load(RoleGrant, grant_id)
     ConfirmForm().validate_on_submit() or abort(400)
     back = request.form.get("next")
     outcome = perform(accounts.revoke_grant, grant, actor=current_user)
@@ -444,4 +441,4 @@ def revoke_grant(grant_id: int):
         flash(_("The role has been revoked."), "success")
     elif outcome.error.status == 403:
         abort(403)
-    return redirect(_safe_next(back))
+    return redirect(safe_next(back))

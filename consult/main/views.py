@@ -1,9 +1,7 @@
 """Home page, language choice and health checks."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -12,6 +10,7 @@ from ..accounts import service as accounts
 from ..database import unit_of_work
 from ..extensions import db
 from ..places import service as places
+from ..web import safe_next
 from . import agenda
 
 bp = Blueprint("main", __name__)
@@ -28,13 +27,6 @@ def index():
                            grants=grants, roots=roots, needs=needs)
 
 
-def _safe_next(target: str | None) -> str:
-    """Only paths on this site: never redirect to another host."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
-        return target
-    return url_for("main.index")
-
-
 @bp.post("/language")
 def set_language():
     locale = request.form.get("locale", "")
@@ -44,7 +36,7 @@ def set_language():
         if current_user.is_authenticated:
             with unit_of_work():
                 accounts.set_locale(current_user, locale, languages)
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect(safe_next(request.form.get("next")))
 
 
 @bp.get("/healthz")

@@ -10,11 +10,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Iterable, Optional
 
-from blinker import Namespace
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, insert, select, update
 
-from .. import permissions
+from .. import permissions, privacy
 from ..accounts.models import Organisation, Role, User
 from ..audit import service as audit
 from ..clock import utcnow
@@ -22,9 +21,13 @@ from ..database import collected, on_commit
 from ..errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
 from ..extensions import db
 from ..notifications import service as notifications
-from ..places.models import Household, HouseholdMember, Place, Relation
-from ..privacy import mask_personal_numbers, shown_name
+from ..places import service as places
+from ..places.models import Place
+from ..privacy import mask_personal_numbers
 from . import schema
+from ..proposals.lifecycle import DELIBERABLE
+from .lifecycle import TRANSITIONS
+from .signals import events_committed, meeting_ended, meeting_scheduled
 from .models import (
     AgendaItem,
     Attendance,
@@ -40,11 +43,6 @@ from .models import (
     Statement,
 )
 
-signals = Namespace()
-# Sent inside the transaction that ends a meeting, with ``actor``: the minutes draft theirs.
-meeting_ended = signals.signal("meeting-ended")
-# Sent after a commit with the room events it wrote, ``events`` as (meeting id, message).
-events_committed = signals.signal("meeting-events-committed")
 
 TITLE_MAX = 120
 STATEMENT_MAX = 1000
@@ -85,9 +83,8 @@ def events_after(meeting: Meeting, seq: int, *, limit: int = 1000) -> list[Meeti
                                    .order_by(MeetingEvent.seq).limit(limit)))
 
 
-def public_name(person: Optional[User], place: Place) -> str:
-    """A name as the whole room may read it: ``privacy.shown_name`` with no viewer."""
-    return shown_name(person, place)
+# A name as the whole room may read it; the room's state asks it by this name.
+public_name = privacy.public_name
 
 
 ROLE_ORDER = (Role.moderator, Role.administrator, Role.department_rep, Role.property_manager,
@@ -108,24 +105,12 @@ def role_in(person: User, meeting: Meeting) -> str:
     return next((r.value for r in ROLE_ORDER if r in roles), "guest")
 
 
-# --- who may do what -------------------------------------------------------------------------
+# --- who may do what: the rules are in ``permissions``; the room's transport and its state
+# ask them by these names.
 
-def can_run(user, meeting: Meeting) -> bool:
-    """The moderators of the meeting's place: asked at every action, so a revoked role
-    stops a moderator at once, even the one who scheduled the meeting."""
-    return permissions.has_role(user, meeting.place, Role.moderator, Role.administrator)
-
-
-def is_invited(user, meeting: Meeting) -> bool:
-    return db.session.scalar(select(Invitee.id).where(Invitee.meeting_id == meeting.id,
-                                                      Invitee.user_id == user.id)) is not None
-
-
-def can_enter(user, meeting: Meeting) -> bool:
-    """Invitees, the recorder and those who run the meeting; nobody else."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return user.id == meeting.recorder_id or is_invited(user, meeting) or can_run(user, meeting)
+can_run = permissions.can_run_meeting
+can_enter = permissions.can_enter_meeting
+is_invited = permissions.is_invited
 
 
 def _require_run(actor, meeting: Meeting) -> None:
@@ -133,8 +118,7 @@ def _require_run(actor, meeting: Meeting) -> None:
 
 
 def _require_open(meeting: Meeting) -> None:
-    if not meeting.is_open:
-        raise InvalidTransition(_l("The meeting is not in session."))
+    TRANSITIONS.require(meeting.state, "chair", _l("The meeting is not in session."))
 
 
 def _require_signed_in(actor, meeting: Meeting) -> Attendance:
@@ -161,22 +145,13 @@ def _invite(meeting: Meeting, people: Iterable[User], organisation: Optional[Org
     return len(rows)
 
 
-def residents_of(place: Place, *, owners_only: bool = False) -> list[User]:
-    query = (select(User).join(HouseholdMember, HouseholdMember.user_id == User.id)
-             .join(Household, Household.id == HouseholdMember.household_id).join(Place, Place.id == Household.place_id)
-             .where(Place.path.startswith(place.path, autoescape=True)).distinct())
-    if owners_only:
-        query = query.where(HouseholdMember.relation == Relation.owner)
-    return list(db.session.scalars(query))
-
-
 def schedule(place: Place, *, actor, title: str, kind: MeetingKind, form: MeetingForm, starts_at: datetime,
              location: str = "", quorum: Quorum = Quorum.none, recorder: Optional[User] = None,
              invite_residents: bool = False, invite_owners: bool = False, people: Iterable[User] = (),
              organisations: Iterable[Organisation] = (), proposals: Iterable = (),
              free_items: Iterable[str] = ()) -> Meeting:
     """A moderator schedules a meeting with its invitees and agenda; invitees are told."""
-    permissions.require(permissions.has_role(actor, place, Role.moderator, Role.administrator))
+    permissions.require(permissions.can_schedule_meeting(actor, place))
     title = (title or "").strip()
     if not title or len(title) > TITLE_MAX:
         raise InvalidInput(_l("Give the meeting a title of at most %(n)d characters.", n=TITLE_MAX))
@@ -198,17 +173,13 @@ def schedule(place: Place, *, actor, title: str, kind: MeetingKind, form: Meetin
     db.session.flush()
     invited = [*people] + ([recorder] if recorder else [])
     if invite_residents or invite_owners:
-        invited += residents_of(place, owners_only=invite_owners and not invite_residents)
+        invited += places.residents_of(place, owners_only=invite_owners and not invite_residents)
     _invite(meeting, invited)
     for organisation in organisations:
         _invite(meeting, [m.user for m in organisation.members], organisation)
     if not db.session.scalar(select(func.count()).select_from(Invitee).where(Invitee.meeting_id == meeting.id)):
         raise InvalidInput(_l("Invite at least one person."))
-    for _title, proposal in items:
-        if proposal is not None and proposal.state.value in ("accepted", "reopened"):
-            from ..proposals import service as proposals_service
-
-            proposals_service.transition(proposal, "deliberate", actor=actor)
+    meeting_scheduled.send(meeting, actor=actor)
     audit.record("meeting.schedule", meeting, actor=actor, place=place)
     notifications.notify_ids(_invitee_ids(meeting), "meeting.invited", skip=actor, meeting=meeting.id,
                              title=meeting.title)
@@ -221,8 +192,7 @@ def _invitee_ids(meeting: Meeting) -> list[int]:
 
 def reschedule(meeting: Meeting, *, actor, starts_at: datetime, location: str) -> Meeting:
     _require_run(actor, meeting)
-    if meeting.state is not MeetingState.scheduled:
-        raise InvalidTransition(_l("Only a meeting that has not started can be changed."))
+    TRANSITIONS.require(meeting.state, "reschedule", _l("Only a meeting that has not started can be changed."))
     if meeting.form is not MeetingForm.online and not (location or "").strip():
         raise InvalidInput(_l("Say where the meeting takes place."))
     meeting.starts_at, meeting.location = starts_at, (location or "").strip()[:200]
@@ -235,12 +205,11 @@ def reschedule(meeting: Meeting, *, actor, starts_at: datetime, location: str) -
 
 def cancel(meeting: Meeting, *, actor, reason: str) -> Meeting:
     _require_run(actor, meeting)
-    if meeting.state is not MeetingState.scheduled:
-        raise InvalidTransition(_l("Only a meeting that has not started can be cancelled."))
+    step = TRANSITIONS.require(meeting.state, "cancel", _l("Only a meeting that has not started can be cancelled."))
     reason = (reason or "").strip()
     if not reason or len(reason) > REASON_MAX:
         raise InvalidInput(_l("Give the reason in at most %(n)d characters.", n=REASON_MAX))
-    meeting.state = MeetingState.cancelled
+    meeting.state = step.target
     audit.record("meeting.cancel", meeting, actor=actor, place=meeting.place)
     notifications.notify_ids(_invitee_ids(meeting), "meeting.cancelled", skip=actor, meeting=meeting.id,
                              title=meeting.title)
@@ -252,8 +221,7 @@ def respond(meeting: Meeting, *, actor, accept: bool) -> Invitee:
     invitee = db.session.scalar(select(Invitee).where(Invitee.meeting_id == meeting.id, Invitee.user_id == actor.id))
     if invitee is None:
         raise NotAllowed(_l("You are not invited to this meeting."))
-    if meeting.state in (MeetingState.ended, MeetingState.cancelled):
-        raise InvalidTransition(_l("The meeting is over."))
+    TRANSITIONS.require(meeting.state, "respond", _l("The meeting is over."))
     invitee.response = Response.accepted if accept else Response.declined
     invitee.responded_at = utcnow()
     return invitee
@@ -298,8 +266,7 @@ def meetings_in(place: Place, *, limit: int = 100) -> list[Meeting]:
 def sign_in(meeting: Meeting, *, actor) -> Optional[Attendance]:
     """签到 by entering the room; entering again changes nothing."""
     permissions.require(can_enter(actor, meeting), _l("You are not invited to this meeting."))
-    if meeting.state in (MeetingState.ended, MeetingState.cancelled):
-        raise InvalidTransition(_l("The meeting is over."))
+    TRANSITIONS.require(meeting.state, "sign_in", _l("The meeting is over."))
     if db.session.scalar(select(Attendance.id).where(Attendance.meeting_id == meeting.id,
                                                      Attendance.user_id == actor.id)) is not None:
         return None
@@ -314,8 +281,7 @@ def mark_present(meeting: Meeting, person: User, *, actor) -> Attendance:
     _require_run(actor, meeting)
     if meeting.form is MeetingForm.online:
         raise InvalidInput(_l("This meeting is held online only."))
-    if meeting.state in (MeetingState.ended, MeetingState.cancelled):
-        raise InvalidTransition(_l("The meeting is over."))
+    TRANSITIONS.require(meeting.state, "sign_in", _l("The meeting is over."))
     permissions.require(can_enter(person, meeting), _l("This person is not invited to the meeting."))
     attendance = db.session.scalar(select(Attendance).where(Attendance.meeting_id == meeting.id,
                                                             Attendance.user_id == person.id))
@@ -353,20 +319,15 @@ def quorum(meeting: Meeting) -> dict:
 
 # --- the room: running it --------------------------------------------------------------------
 
-_STATE_STEPS = {
-    "start": ({MeetingState.scheduled}, MeetingState.live),
-    "pause": ({MeetingState.live}, MeetingState.paused),
-    "resume": ({MeetingState.paused}, MeetingState.live),
-    "end": ({MeetingState.live, MeetingState.paused}, MeetingState.ended),
-}
+ROOM_STEPS = ("start", "pause", "resume", "end")
 
 
 def change_state(meeting: Meeting, step: str, *, actor) -> Meeting:
     _require_run(actor, meeting)
-    sources, target = _STATE_STEPS[step]
-    if meeting.state not in sources:
-        raise InvalidTransition(_l("This cannot be done while the meeting is “%(state)s”.",
-                                   state=meeting.state.label))
+    if step not in ROOM_STEPS:
+        raise InvalidInput(_l("Unknown action."))
+    target = TRANSITIONS.require(meeting.state, step, _l("This cannot be done while the meeting is “%(state)s”.",
+                                                         state=meeting.state.label)).target
     meeting.state = target
     if step == "start":
         meeting.started_at = utcnow()
@@ -483,8 +444,7 @@ def take_floor(meeting: Meeting, *, actor) -> Meeting:
 
 def post_statement(meeting: Meeting, *, actor, body: str) -> Statement:
     _require_signed_in(actor, meeting)
-    if meeting.state is not MeetingState.live:
-        raise InvalidTransition(_l("Statements can be posted while the meeting is in session."))
+    TRANSITIONS.require(meeting.state, "speak", _l("Statements can be posted while the meeting is in session."))
     body = (body or "").strip()
     if not body or len(body) > STATEMENT_MAX:
         raise InvalidInput(_l("Write your statement in at most %(n)d characters.", n=STATEMENT_MAX))
@@ -519,11 +479,10 @@ def open_ballot(meeting: Meeting, *, actor, question: str, rule: str = "simple_m
     from ..voting.models import BallotKind, Electorate, Secrecy
 
     _require_run(actor, meeting)
-    if meeting.state is not MeetingState.live:
-        raise InvalidTransition(_l("Ballots are held while the meeting is in session."))
+    TRANSITIONS.require(meeting.state, "vote", _l("Ballots are held while the meeting is in session."))
     item = item or meeting.current_item
     proposal = item.proposal if item is not None else None
-    if proposal is not None and proposal.state.value not in voting.ACCEPTED_STATES:
+    if proposal is not None and proposal.state not in DELIBERABLE:
         proposal = None
     ballot = voting.draft_ballot(meeting.place, actor=actor, question=question, electorate=Electorate.attendees,
                                  secrecy=secrecy or Secrecy.named, rule=rule, kind=kind or BallotKind.yes_no,

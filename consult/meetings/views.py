@@ -10,13 +10,14 @@ from sqlalchemy import select
 
 from .. import permissions
 from ..accounts import service as accounts
-from ..accounts.forms import ConfirmForm
-from ..accounts.models import Organisation, Role
+from ..forms import ConfirmForm
+from ..accounts.models import Organisation
 from ..errors import InvalidInput
 from ..extensions import db
 from ..places.models import Place
-from ..proposals.models import Proposal, ProposalState
-from ..web import perform, readable_place
+from ..proposals.lifecycle import DELIBERABLE
+from ..proposals.models import Proposal
+from ..web import load, perform, readable_place
 from . import service as meetings
 from .forms import CancelForm, MeetingScheduleForm, RescheduleForm
 from .models import Invitee, Meeting, MeetingForm, MeetingKind, MeetingState, Quorum
@@ -26,10 +27,7 @@ bp = Blueprint("meetings", __name__)
 
 
 def load_meeting(meeting_id: int) -> Meeting:
-    meeting = db.session.get(Meeting, meeting_id) or abort(404)
-    if not (meetings.can_enter(current_user, meeting) or permissions.belongs_to(current_user, meeting.place)
-            or permissions.has_role(current_user, meeting.place, *meetings.ROLE_ORDER[:-1])):
-        abort(404)
+    meeting = load(Meeting, meeting_id, permissions.can_view_meeting)
     return meeting
 
 
@@ -45,7 +43,7 @@ def mine():
 def index(place_id: int):
     place = readable_place(place_id)
     return render_template("meetings/index.html", meetings=meetings.meetings_in(place), place=place,
-                           can_schedule=permissions.has_role(current_user, place, Role.moderator, Role.administrator))
+                           can_schedule=permissions.can_schedule_meeting(current_user, place))
 
 
 def _organisations_for(place: Place) -> list[Organisation]:
@@ -57,19 +55,16 @@ def _organisations_for(place: Place) -> list[Organisation]:
 
 
 def _open_proposals(place: Place) -> list[Proposal]:
-    states = (ProposalState.accepted, ProposalState.reopened, ProposalState.under_deliberation)
     return list(db.session.scalars(select(Proposal).join(Proposal.place)
                                    .where(Place.path.startswith(place.path, autoescape=True),
-                                          Proposal.state.in_(states))
+                                          Proposal.state.in_(DELIBERABLE))
                                    .order_by(Proposal.cosign_count.desc()).limit(100)))
 
 
 @bp.route("/places/<int:place_id>/meetings/new", methods=["GET", "POST"])
 @login_required
 def new(place_id: int):
-    place = db.session.get(Place, place_id) or abort(404)
-    if not permissions.has_role(current_user, place, Role.moderator, Role.administrator):
-        abort(403)
+    place = load(Place, place_id, permissions.can_schedule_meeting, refuse=403)
     form = MeetingScheduleForm()
     organisations = _organisations_for(place)
     open_proposals = _open_proposals(place)
@@ -112,10 +107,10 @@ def detail(meeting_id: int):
     invitee = db.session.scalar(select(Invitee).where(Invitee.meeting_id == meeting.id,
                                                       Invitee.user_id == current_user.id))
     present, expected = meetings.quorum_figures(meeting)
-    run = meetings.can_run(current_user, meeting)
+    run = permissions.can_run_meeting(current_user, meeting)
     form = RescheduleForm(location=meeting.location, starts_at=meeting.starts_at)
     return render_template("meetings/detail.html", meeting=meeting, invitee=invitee, run=run,
-                           can_enter=meetings.can_enter(current_user, meeting), present=present, expected=expected,
+                           can_enter=permissions.can_enter_meeting(current_user, meeting), present=present, expected=expected,
                            confirm=ConfirmForm(), reschedule_form=form, cancel_form=CancelForm(),
                            invitees=meetings.invitees_in_order(meeting) if run else [], MeetingState=MeetingState,
                            public_name=meetings.public_name, minutes=_visible_minutes(meeting))
@@ -125,7 +120,7 @@ def _visible_minutes(meeting: Meeting):
     from ..minutes import service as minutes
 
     found = minutes.minutes_of(meeting)
-    return found if found is not None and minutes.can_view(current_user, found) else None
+    return found if found is not None and permissions.can_view_minutes(current_user, found) else None
 
 
 @bp.post("/meetings/<int:meeting_id>/respond")
@@ -171,9 +166,7 @@ def cancel(meeting_id: int):
 @bp.get("/meetings/<int:meeting_id>/room")
 @login_required
 def room(meeting_id: int):
-    meeting = db.session.get(Meeting, meeting_id) or abort(404)
-    if not meetings.can_enter(current_user, meeting):
-        abort(403)
+    meeting = load(Meeting, meeting_id, permissions.can_enter_meeting, refuse=403)
     state = room_state(meeting, current_user)
     return render_template("meetings/room.html", meeting=meeting, state=state,
-                           run=meetings.can_run(current_user, meeting))
+                           run=permissions.can_run_meeting(current_user, meeting))

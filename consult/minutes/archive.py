@@ -14,20 +14,20 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Optional
 
-from flask import abort, current_app
-from flask_login import current_user
+from flask import current_app
 from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import selectinload
 
 from .. import permissions
 from ..clock import start_of_local_day, to_local, utcnow
 from ..extensions import db
-from ..meetings import service as meetings
+from ..privacy import public_name
 from ..meetings.models import Meeting, MeetingState
 from ..motions.models import Motion, MotionState, Responder
 from ..pdf import render_pdf
 from ..places.models import Place
 from ..voting.models import Ballot, BallotState
+from ..web import load
 from . import service as minutes_service
 from .models import Minutes, MinutesVersion
 
@@ -35,9 +35,7 @@ TIMELINE_LIMIT = 1000
 
 
 def viewable_place(place_id: int) -> Place:
-    place = db.session.get(Place, place_id) or abort(404)
-    if not permissions.can_view_place(current_user, place):
-        abort(404)
+    place = load(Place, place_id, permissions.can_view_place)
     return place
 
 
@@ -122,7 +120,7 @@ def markdown(version: MinutesVersion) -> str:
         correction = "（" + _("Correction:") + f" {version.reason}）" if version.reason else ""
         lines.append("- " + _("Version") + f"：{version.number}{correction}")
         for signature in version.signatures:
-            lines.append(f"- {signature.role.label}：{meetings.public_name(signature.user, minutes.place)}"
+            lines.append(f"- {signature.role.label}：{public_name(signature.user, minutes.place)}"
                          f"，{signature.at.isoformat(timespec='minutes')}Z")
         if version.sha256:
             lines.append(f"- SHA-256：`{version.sha256}`")
@@ -142,7 +140,7 @@ def pdf(version: MinutesVersion) -> bytes:
         with _default_locale():
             return render_pdf("minutes/pdf.html", version=version, minutes=version.minutes,
                               body=render_markdown(version.body),
-                              public_name=meetings.public_name)
+                              public_name=public_name)
     if not version.frozen:
         return render()
     path = _pdf_dir(current_app.config) / f"{version.sha256}.pdf"
@@ -180,7 +178,7 @@ def _iso(moment: Optional[datetime]) -> Optional[str]:
 
 
 def _meeting_record(meeting: Meeting, minutes: Optional[Minutes]) -> dict:
-    name = meetings.public_name
+    name = public_name
     return {
         "id": meeting.id, "place": meeting.place.full_name, "title": meeting.title, "kind": meeting.kind.value,
         "form": meeting.form.value, "started_at": _iso(meeting.started_at), "ended_at": _iso(meeting.ended_at),

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from ..accounts.models import OrganisationKind, Role, User
 from ..extensions import db
 from ..meetings import service as meetings
+from ..privacy import public_name
 from ..meetings.models import Meeting, MeetingEvent, Statement
 from .models import StatementDetail
 
@@ -42,7 +43,7 @@ def _names(meeting: Meeting) -> dict[int, str]:
     ids = {e.actor_id for e in _events(meeting) if e.actor_id} | {meeting.moderator_id}
     ids |= {s.author_id for s in _statements(meeting)}
     people = db.session.scalars(select(User).where(User.id.in_(ids))) if ids else []
-    return {p.id: meetings.public_name(p, meeting.place) for p in people}
+    return {p.id: public_name(p, meeting.place) for p in people}
 
 
 def _events(meeting: Meeting) -> list[MeetingEvent]:
@@ -75,7 +76,7 @@ def _body(meeting: Meeting, detail: StatementDetail) -> str:
     form = str(meeting.form.label) + (f"（{_line(meeting.location)}）" if meeting.location else "")
     out.append("- " + _("Form") + f"：{form}")
     out.append("- " + _("Moderator") + f"：{names.get(meeting.moderator_id, '')}")
-    recorder = meetings.public_name(meeting.recorder, place) if meeting.recorder else _("the moderator")
+    recorder = public_name(meeting.recorder, place) if meeting.recorder else _("the moderator")
     out.append("- " + _("Recorder") + f"：{recorder}")
     out.append("")
 

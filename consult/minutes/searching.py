@@ -21,6 +21,7 @@ def minutes_document(minutes: Minutes) -> Optional[Document]:
                     at=minutes.published_at or current.signed_at, parent_id=minutes.meeting_id)
 
 
-register("minutes", Minutes, label=_l("Minutes"), document=minutes_document,
-         link=lambda row: url_for("minutes.detail", minutes_id=row.doc_id),
-         fields=("state", "published_at", "archived_at"), load=(selectinload(Minutes.versions),))
+def register_kinds() -> None:
+    register("minutes", Minutes, label=_l("Minutes"), document=minutes_document,
+             link=lambda row: url_for("minutes.detail", minutes_id=row.doc_id),
+             fields=("state", "published_at", "archived_at"), load=(selectinload(Minutes.versions),))

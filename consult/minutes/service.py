@@ -18,11 +18,13 @@ from ..accounts.models import User
 from ..clock import utcnow
 from ..errors import InvalidInput, InvalidTransition, NotAllowed
 from ..extensions import db
-from ..meetings import service as meetings
 from ..meetings.models import Attendance, Meeting, MeetingState
 from ..notifications import service as notifications
 from ..privacy import mask_personal_numbers
+from ..places import service as places
+from ..places.models import Place
 from . import draft
+from .lifecycle import TRANSITIONS
 from .models import Minutes, MinutesState, MinutesVersion, Remark, RemarkKind, Signature, Signer, SignerRole, \
     StatementDetail
 
@@ -31,31 +33,7 @@ BODY_MAX = 100_000
 REMARK_MAX = 2000
 
 
-# --- who may do what -------------------------------------------------------------------------
-
-def is_writer(user, minutes: Minutes) -> bool:
-    """The meeting's recorder, or a moderator of its place."""
-    meeting = minutes.meeting
-    return bool(getattr(user, "is_authenticated", False)) and (
-        user.id == meeting.recorder_id or meetings.can_run(user, meeting))
-
-
-def is_signer(user, minutes: Minutes) -> bool:
-    return any(s.user_id == getattr(user, "id", None) for s in minutes.signers)
-
-
-def can_view(user, minutes: Minutes) -> bool:
-    """Published minutes are for everyone who may see the place; a draft only for those
-    who write or sign it."""
-    if minutes.current is not None:
-        return permissions.can_view_place(user, minutes.place)
-    return is_writer(user, minutes) or is_signer(user, minutes)
-
-
-def can_remark(user, minutes: Minutes) -> bool:
-    return (minutes.state is MinutesState.publicity and bool(getattr(user, "is_authenticated", False))
-            and (permissions.belongs_to(user, minutes.place) or meetings.can_enter(user, minutes.meeting)))
-
+# --- who may do what: the rules are in ``permissions`` ------------------------------------------
 
 def _require(allowed: bool) -> None:
     if not allowed:
@@ -79,8 +57,7 @@ def minutes_of(meeting: Meeting) -> Optional[Minutes]:
     return db.session.scalar(select(Minutes).where(Minutes.meeting_id == meeting.id))
 
 
-@meetings.meeting_ended.connect
-def _draft_when_a_meeting_ends(meeting: Meeting, *, actor=None) -> None:
+def draft_when_a_meeting_ends(meeting: Meeting, *, actor=None) -> None:
     start(meeting, actor=actor)
 
 
@@ -107,7 +84,7 @@ def start(meeting: Meeting, *, actor=None) -> Minutes:
 
 def _editable(minutes: Minutes) -> MinutesVersion:
     version = minutes.latest
-    if minutes.state is not MinutesState.draft or version.frozen:
+    if not TRANSITIONS.allows(minutes.state, "edit") or version.frozen:
         raise InvalidTransition(_l("Only a draft can be changed: signed minutes are corrected by a new version."))
     return version
 
@@ -115,7 +92,7 @@ def _editable(minutes: Minutes) -> MinutesVersion:
 def redraft(minutes: Minutes, *, actor, statements: StatementDetail) -> MinutesVersion:
     """Write the draft again from the event log, with statements summarised or in full.
     The recorder's edits to this version are replaced."""
-    _require(is_writer(actor, minutes))
+    _require(permissions.can_write_minutes(actor, minutes))
     version = _editable(minutes)
     if version.number != 1:
         raise InvalidTransition(_l("A correction is edited by hand."))
@@ -127,7 +104,7 @@ def redraft(minutes: Minutes, *, actor, statements: StatementDetail) -> MinutesV
 
 
 def edit(minutes: Minutes, *, actor, title: str, body: str) -> MinutesVersion:
-    _require(is_writer(actor, minutes))
+    _require(permissions.can_write_minutes(actor, minutes))
     version = _editable(minutes)
     version.title = _clean(title, TITLE_MAX, _l("Give the minutes a title."))
     version.body = _clean(body, BODY_MAX, _l("The minutes are empty."))
@@ -147,7 +124,7 @@ def attendees(minutes: Minutes) -> list[User]:
 
 def name_representatives(minutes: Minutes, *, actor, people: Iterable[User]) -> list[Signer]:
     """The representatives who sign with the moderator: people who attended."""
-    _require(is_writer(actor, minutes))
+    _require(permissions.can_write_minutes(actor, minutes))
     _editable(minutes)
     present = {u.id for u in attendees(minutes)}
     chosen = {p.id for p in people}
@@ -167,9 +144,9 @@ def name_representatives(minutes: Minutes, *, actor, people: Iterable[User]) -> 
 
 def submit(minutes: Minutes, *, actor) -> Minutes:
     """The recorder hands the draft to the signers."""
-    _require(is_writer(actor, minutes))
+    _require(permissions.can_write_minutes(actor, minutes))
     _editable(minutes)
-    minutes.state = MinutesState.signing
+    minutes.state = TRANSITIONS.require(minutes.state, "submit").target
     audit.record("minutes.submit", minutes, actor=actor, place=minutes.place, version=minutes.latest.number)
     notifications.notify_ids([s.user_id for s in minutes.signers], "minutes.sign", skip=actor, minutes=minutes.id,
                              title=minutes.meeting.title)
@@ -178,14 +155,13 @@ def submit(minutes: Minutes, *, actor) -> Minutes:
 
 def return_to_draft(minutes: Minutes, *, actor, reason: str) -> Minutes:
     """A signer (or the recorder) sends the draft back; signatures given so far lapse."""
-    _require(is_signer(actor, minutes) or is_writer(actor, minutes))
-    if minutes.state is not MinutesState.signing:
-        raise InvalidTransition(_l("Only minutes waiting for signatures can be sent back."))
+    _require(permissions.signs_minutes(actor, minutes) or permissions.can_write_minutes(actor, minutes))
+    step = TRANSITIONS.require(minutes.state, "return", _l("Only minutes waiting for signatures can be sent back."))
     reason = _clean(reason, REMARK_MAX, _l("Say what should change."))
     version = minutes.latest
     for signature in list(version.signatures):
         version.signatures.remove(signature)
-    minutes.state = MinutesState.draft
+    minutes.state = step.target
     audit.record("minutes.return", minutes, actor=actor, place=minutes.place, reason=reason)
     notifications.notify_ids(_writer_ids(minutes), "minutes.returned", skip=actor, minutes=minutes.id,
                              title=minutes.meeting.title)
@@ -198,8 +174,7 @@ def _writer_ids(minutes: Minutes) -> set[int]:
 
 
 def sign(minutes: Minutes, *, actor) -> Minutes:
-    if minutes.state is not MinutesState.signing:
-        raise InvalidTransition(_l("These minutes are not waiting for signatures."))
+    TRANSITIONS.require(minutes.state, "sign", _l("These minutes are not waiting for signatures."))
     signer = next((s for s in minutes.signers if s.user_id == getattr(actor, "id", None)), None)
     _require(signer is not None)
     version = minutes.latest
@@ -256,9 +231,9 @@ def _freeze(minutes: Minutes, version: MinutesVersion) -> None:
     first = version.number == 1
     if first:
         days = current_app.config["MINUTES_PUBLICITY_DAYS"]
-        minutes.state, minutes.published_at = MinutesState.publicity, now
+        minutes.state, minutes.published_at = TRANSITIONS["publish"].target, now
         minutes.publicity_ends_at = now + timedelta(days=days)
-        readers = {u.id for u in meetings.residents_of(minutes.place)} | {a.id for a in attendees(minutes)}
+        readers = {u.id for u in places.residents_of(minutes.place)} | {a.id for a in attendees(minutes)}
         notifications.notify_ids(readers, "minutes.published", minutes=minutes.id, title=minutes.meeting.title)
     else:
         minutes.state = MinutesState.archived if minutes.archived_at else MinutesState.publicity
@@ -271,9 +246,8 @@ def _freeze(minutes: Minutes, version: MinutesVersion) -> None:
 # --- publicity (公示) ---------------------------------------------------------------------------
 
 def remark(minutes: Minutes, *, actor, kind: RemarkKind, body: str) -> Remark:
-    if minutes.state is not MinutesState.publicity:
-        raise InvalidTransition(_l("Comments and objections are taken during the publicity period."))
-    _require(can_remark(actor, minutes))
+    TRANSITIONS.require(minutes.state, "remark", _l("Comments and objections are taken during the publicity period."))
+    _require(permissions.can_remark_minutes(actor, minutes))
     entry = Remark(minutes=minutes, version=minutes.current, kind=kind, author_id=actor.id,
                    body=_clean(body, REMARK_MAX, _l("Write your comment.")), at=utcnow())
     db.session.add(entry)
@@ -286,7 +260,7 @@ def remark(minutes: Minutes, *, actor, kind: RemarkKind, body: str) -> Remark:
 
 def answer(remark: Remark, *, actor, body: str) -> Remark:
     minutes = remark.minutes
-    _require(meetings.can_run(actor, minutes.meeting))
+    _require(permissions.can_answer_remark(actor, minutes))
     if remark.answer is not None:
         raise InvalidTransition(_l("This has been answered already."))
     remark.answer = _clean(body, REMARK_MAX, _l("Write the answer."))
@@ -301,26 +275,41 @@ def open_objections(minutes: Minutes) -> list[Remark]:
     return [r for r in minutes.remarks if r.kind is RemarkKind.objection and r.answer is None]
 
 
-def _archive_due(now: datetime):
-    return select(Minutes).where(Minutes.state == MinutesState.publicity, Minutes.publicity_ends_at <= now)
+def _archive_due(now: datetime, within=None):
+    query = select(Minutes).where(Minutes.state.in_(TRANSITIONS["archive"].sources), Minutes.publicity_ends_at <= now)
+    if within is not None:
+        query = query.where(Minutes.place_id.in_(within.descendants_query().with_only_columns(Place.id)))
+    return query
 
 
-def archive_due(now: Optional[datetime] = None) -> int:
+def _archive(minutes: Minutes, now: datetime) -> bool:
+    if not is_archive_due(minutes, now):
+        return False
+    minutes.state, minutes.archived_at = TRANSITIONS["archive"].target, now
+    audit.record("minutes.archive", minutes, actor=None, place=minutes.place)
+    return True
+
+
+def archive_due(now: Optional[datetime] = None, within=None) -> int:
     """Minutes whose publicity period has ended, and whose objections are all answered, go
-    into the archive. Run by the server's follow-up loop and on access."""
+    into the archive (those of ``within`` and below, or all). Run by the server's loop and,
+    for what a page shows, on access."""
     now = now or utcnow()
-    done = 0
-    for minutes in db.session.scalars(_archive_due(now)):
-        if open_objections(minutes):
-            continue
-        minutes.state, minutes.archived_at = MinutesState.archived, now
-        audit.record("minutes.archive", minutes, actor=None, place=minutes.place)
-        done += 1
-    return done
+    return sum(_archive(minutes, now) for minutes in db.session.scalars(_archive_due(now, within)))
 
 
-def archive_is_due(now: Optional[datetime] = None) -> bool:
-    return db.session.scalar(_archive_due(now or utcnow()).limit(1)) is not None
+def archive_if_due(minutes: Minutes, now: Optional[datetime] = None) -> bool:
+    """The same for the one minutes a page shows."""
+    return _archive(minutes, now or utcnow())
+
+
+def is_archive_due(minutes: Minutes, now: Optional[datetime] = None) -> bool:
+    return (TRANSITIONS.allows(minutes.state, "archive") and minutes.publicity_ends_at <= (now or utcnow())
+            and not open_objections(minutes))
+
+
+def archive_is_due(now: Optional[datetime] = None, within=None) -> bool:
+    return db.session.scalar(_archive_due(now or utcnow(), within).limit(1)) is not None
 
 
 # --- corrections -------------------------------------------------------------------------------
@@ -328,15 +317,14 @@ def archive_is_due(now: Optional[datetime] = None) -> bool:
 def correct(minutes: Minutes, *, actor, reason: str) -> MinutesVersion:
     """A new version of signed minutes, with the reason; it is edited, then signed by the
     same signers, and gets its own hash. Earlier versions stay as they are."""
-    _require(is_writer(actor, minutes))
-    if minutes.state not in (MinutesState.publicity, MinutesState.archived):
-        raise InvalidTransition(_l("Only signed minutes are corrected."))
+    _require(permissions.can_write_minutes(actor, minutes))
+    step = TRANSITIONS.require(minutes.state, "correct", _l("Only signed minutes are corrected."))
     reason = _clean(reason, REMARK_MAX, _l("Say why the minutes are corrected."))
     before = minutes.current
     version = MinutesVersion(number=minutes.latest.number + 1, title=before.title, body=before.body, reason=reason,
                              created_by_id=actor.id)
     minutes.versions.append(version)
-    minutes.state = MinutesState.draft
+    minutes.state = step.target
     audit.record("minutes.correct", minutes, actor=actor, place=minutes.place, version=version.number)
     return version
 

@@ -8,12 +8,13 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from .. import permissions
 from ..accounts.models import User
 from ..extensions import db
 from ..i18n import format_deadline
-from ..meetings import service as meetings
 from ..meetings.models import Meeting
-from ..web import confirm_first, form_action, perform, person_name
+from ..privacy import public_name
+from ..web import confirm_first, form_action, load, person_name, run_due
 from . import archive
 from . import service as minutes_service
 from .forms import EditForm, ReasonForm, RedraftForm, RemarkForm
@@ -22,16 +23,10 @@ from .models import Minutes, MinutesState, Remark, RemarkKind, StatementDetail
 bp = Blueprint("minutes", __name__)
 
 
-def _archive_on_access() -> None:
-    if minutes_service.archive_is_due():
-        perform(minutes_service.archive_due)
-
-
 def _minutes(minutes_id: int) -> Minutes:
-    _archive_on_access()
-    minutes = db.session.get(Minutes, minutes_id) or abort(404)
-    if not minutes_service.can_view(current_user, minutes):
-        abort(404)
+    minutes = load(Minutes, minutes_id, permissions.can_view_minutes)
+    if minutes_service.is_archive_due(minutes):
+        run_due(minutes_service.archive_if_due, minutes)   # the publicity period has ended
     return minutes
 
 
@@ -76,9 +71,8 @@ DONE = {
 @bp.get("/meetings/<int:meeting_id>/minutes")
 @login_required
 def of_meeting(meeting_id: int):
-    meeting = db.session.get(Meeting, meeting_id) or abort(404)
-    minutes = minutes_service.minutes_of(meeting) or abort(404)
-    if not minutes_service.can_view(current_user, minutes):
+    minutes = minutes_service.minutes_of(load(Meeting, meeting_id)) or abort(404)
+    if not permissions.can_view_minutes(current_user, minutes):
         abort(404)
     return redirect(url_for("minutes.detail", minutes_id=minutes.id))
 
@@ -87,21 +81,21 @@ def of_meeting(meeting_id: int):
 @login_required
 def detail(minutes_id: int):
     minutes = _minutes(minutes_id)
-    writer = minutes_service.is_writer(current_user, minutes)
-    signer = minutes_service.is_signer(current_user, minutes)
+    writer = permissions.can_write_minutes(current_user, minutes)
+    signer = permissions.signs_minutes(current_user, minutes)
     latest, current = minutes.latest, minutes.current
     shown = latest if (writer or signer) and not latest.frozen else current
     edit_form = EditForm(title=latest.title, body=latest.body)
     signed_ids = {s.user_id for s in latest.signatures}
     return render_template(
         "minutes/detail.html", minutes=minutes, meeting=minutes.meeting, shown=shown, current=current,
-        latest=latest, writer=writer, signer=signer, run=meetings.can_run(current_user, minutes.meeting),
+        latest=latest, writer=writer, signer=signer, run=permissions.can_run_meeting(current_user, minutes.meeting),
         has_signed=current_user.id in signed_ids, signed_ids=signed_ids, edit_form=edit_form,
         redraft_form=RedraftForm(statements=minutes.statements.value), reason_form=ReasonForm(),
-        remark_form=RemarkForm(), can_remark=minutes_service.can_remark(current_user, minutes),
+        remark_form=RemarkForm(), can_remark=permissions.can_remark_minutes(current_user, minutes),
         attendees=minutes_service.attendees(minutes) if writer and minutes.state is MinutesState.draft else [],
         open_objections=minutes_service.open_objections(minutes), verified=current and minutes_service.verify(current),
-        MinutesState=MinutesState, public_name=meetings.public_name)
+        MinutesState=MinutesState, public_name=public_name)
 
 
 @bp.post("/minutes/<int:minutes_id>/edit")
@@ -186,8 +180,7 @@ def answer(minutes_id: int, remark_id: int):
 
 def _version(minutes: Minutes, number: int):
     version = next((v for v in minutes.versions if v.number == number), None)
-    if version is None or not (version.frozen or minutes_service.is_writer(current_user, minutes)
-                               or minutes_service.is_signer(current_user, minutes)):
+    if version is None or not permissions.can_view_minutes_version(current_user, version):
         abort(404)
     return version
 
@@ -220,7 +213,8 @@ def download(minutes_id: int, number: int, kind: str):
 @login_required
 def place_archive(place_id: int):
     place = archive.viewable_place(place_id)
-    _archive_on_access()
+    if minutes_service.archive_is_due(within=place):
+        run_due(minutes_service.archive_due, within=place)
     year = request.args.get("year", type=int)
     years = archive.years(place)
     if year not in years:

@@ -3,11 +3,9 @@ follow-up use. Each action names the states it starts from, the state it leads t
 the state stays), who may take it, and whether words are required."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional
-
 from flask_babel import lazy_gettext as _l
 
+from ..lifecycle import Lifecycle, Transition
 from .models import MotionState as S
 
 # Who acts: the responder (a member of an addressed organisation), the moderators of the
@@ -19,17 +17,7 @@ WORKING = frozenset({S.acknowledged, S.in_progress})
 ANY_RESPONDER = frozenset({"acknowledge", "progress", "ask_time"})
 
 
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    sources: frozenset
-    target: Optional[S]
-    actors: tuple[str, ...]
-    needs_text: bool
-    label: object
-
-
-TRANSITIONS: dict[str, Transition] = {t.action: t for t in [
+TRANSITIONS = Lifecycle([
     Transition("acknowledge", frozenset({S.assigned, S.acknowledged, S.in_progress}), None, (RESPONDER,), False,
                _l("Acknowledged (reported)")),
     Transition("accept", frozenset({S.assigned, S.acknowledged}), S.in_progress, (RESPONDER,), False,
@@ -58,7 +46,7 @@ TRANSITIONS: dict[str, Transition] = {t.action: t for t in [
                _l("Reminder sent")),
     Transition("overdue", frozenset({S.assigned, S.acknowledged, S.in_progress}), None, (SYSTEM,), False,
                _l("Deadline missed")),
-]}
+])
 
 
 def label(action: str):

@@ -7,12 +7,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Optional
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint, or_, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import utcnow
 from ..extensions import db
-from ..places.models import Household, Place
+from ..places.models import Household, HouseholdMember, Place
+from ..proposals.models import CoSignature
 
 if TYPE_CHECKING:
     from ..accounts.models import Organisation, User
@@ -221,3 +222,24 @@ class Rating(db.Model):
 
     household: Mapped[Household] = relationship()
     user: Mapped["User"] = relationship()
+
+
+# --- who rates -------------------------------------------------------------------------------
+
+def rater_households(motion: Motion):
+    """A select of the ids of the households that rate this motion."""
+    if motion.raters is Raters.proposal and motion.proposal_id is not None:
+        people = select(CoSignature.user_id).where(CoSignature.proposal_id == motion.proposal_id)
+        return select(HouseholdMember.household_id).where(
+            or_(HouseholdMember.user_id == motion.proposal.author_id, HouseholdMember.user_id.in_(people)))
+    return select(Household.id).join(Place).where(Place.path.startswith(motion.place.path, autoescape=True))
+
+
+def rating_household(user, motion: Motion) -> Optional[Household]:
+    """The household ``user`` would rate for now, or None (not a rater, or already rated)."""
+    if motion.state is not MotionState.completed or not getattr(user, "is_authenticated", False):
+        return None
+    rated = select(Rating.household_id).where(Rating.motion_id == motion.id, Rating.round == motion.evaluation_round)
+    return db.session.scalar(select(Household).join(HouseholdMember).where(
+        HouseholdMember.user_id == user.id, Household.id.in_(rater_households(motion)),
+        Household.id.not_in(rated)).order_by(Household.id).limit(1))

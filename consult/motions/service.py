@@ -13,18 +13,21 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import permissions
-from ..accounts.models import Organisation, OrganisationMember, Role, User
+from ..accounts.models import MODERATORS, Organisation, User
 from ..audit import service as audit
 from ..clock import utcnow
 from ..errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
 from ..extensions import db
 from ..i18n import said as system_said
 from ..notifications import service as notifications
-from ..places.models import Household, HouseholdMember, Place
-from ..proposals.models import CoSignature, Proposal, ProposalState
-from .lifecycle import ANY_RESPONDER, MODERATOR, RESIDENT, RESPONDER, SYSTEM, TRANSITIONS
+from ..places.models import HouseholdMember, Place
+from ..proposals.models import Proposal
+from .lifecycle import ANY_RESPONDER, MODERATOR, RESPONDER, SYSTEM, TRANSITIONS
+from .signals import motion_assigned, motion_reopened, motion_sent_back, motion_settled
 from .models import (
     Answer,
+    rater_households,
+    rating_household,
     Motion,
     MotionState,
     MotionUpdate,
@@ -36,71 +39,21 @@ from .models import (
 
 TITLE_MAX, TEXT_MAX = 100, 4000
 PHOTOS_PER_UPDATE = 4
-MODERATORS = (Role.moderator, Role.administrator)
 
 
 # --- who is who -------------------------------------------------------------------------------
 
-def organisations_of(user) -> list[Organisation]:
-    if not getattr(user, "is_authenticated", False):
-        return []
-    return list(db.session.scalars(select(Organisation).join(OrganisationMember)
-                                   .where(OrganisationMember.user_id == user.id).order_by(Organisation.id)))
-
-
-def responders_for(user, motion: Motion) -> list[Responder]:
-    """The addressed organisations ``user`` is a member of."""
-    org_ids = {o.id for o in organisations_of(user)}
-    return [r for r in motion.responders if r.organisation_id in org_ids or r.person_id == getattr(user, "id", None)]
-
-
-def is_responder(user, motion: Motion) -> bool:
-    return bool(responders_for(user, motion))
-
-
-def is_lead(user, motion: Motion) -> bool:
-    return motion.lead in responders_for(user, motion)
-
-
-def can_moderate(user, motion: Motion) -> bool:
-    """The moderators of the motion's place, and of the place it was escalated to."""
-    return permissions.has_role(user, motion.escalated_to or motion.place, *MODERATORS) or \
-        permissions.has_role(user, motion.place, *MODERATORS)
-
-
-def can_view(user, motion: Motion) -> bool:
-    """Public within the place: its residents and staff, and the responders."""
-    return permissions.can_view_place(user, motion.place) or is_responder(user, motion)
-
-
-def may(user, motion: Motion, action: str) -> bool:
-    """Would ``action`` be allowed now? For showing the buttons; the services check again."""
-    step = TRANSITIONS[action]
-    if motion.state not in step.sources:
-        return False
-    if action == "acknowledge":
-        return any(r.acknowledged_at is None for r in responders_for(user, motion))
-    if RESPONDER in step.actors and is_responder(user, motion):
-        return action in ANY_RESPONDER or is_lead(user, motion)
-    if MODERATOR in step.actors and can_moderate(user, motion):
-        return True
-    if RESIDENT in step.actors:
-        return rating_household(user, motion) is not None
-    return False
-
-
 def _step(motion: Motion, action: str, actor):
-    step = TRANSITIONS[action]
-    if motion.state not in step.sources:
-        raise InvalidTransition(_l("This cannot be done while the motion is “%(state)s”.", state=motion.state.label))
+    step = TRANSITIONS.require(motion.state, action,
+                               _l("This cannot be done while the motion is “%(state)s”.", state=motion.state.label))
     if actor is None:
-        assert SYSTEM in step.actors, action
+        assert SYSTEM in step.who, action
         return step
-    if RESPONDER in step.actors and is_responder(actor, motion):
-        if action not in ANY_RESPONDER and not is_lead(actor, motion):
+    if RESPONDER in step.who and permissions.is_responder(actor, motion):
+        if action not in ANY_RESPONDER and not permissions.is_lead_responder(actor, motion):
             raise NotAllowed(_l("Only the lead responder (%(name)s) can do this.", name=motion.lead.organisation.name))
         return step
-    if MODERATOR in step.actors and can_moderate(actor, motion):
+    if MODERATOR in step.who and permissions.can_moderate_motion(actor, motion):
         return step
     raise NotAllowed(_l("You are not allowed to do this."))
 
@@ -118,7 +71,7 @@ def _record(motion: Motion, action: str, *, actor, body: Optional[str] = None, p
             **detail) -> MotionUpdate:
     if actor is not None and "organisations" not in detail:
         # The record names the organisation a responder speaks for, not only the person.
-        speaking_for = [r.organisation_id for r in responders_for(actor, motion)]
+        speaking_for = [r.organisation_id for r in permissions.responders_for(actor, motion)]
         if speaking_for:
             detail["organisations"] = speaking_for
     update = MotionUpdate(motion=motion, action=action, actor_id=getattr(actor, "id", None), body=body,
@@ -148,7 +101,7 @@ def _tell(user_ids: Iterable[int], kind: str, motion: Motion, *, skip=None, **pa
 
 
 def _photos(photos: Iterable[bytes], config) -> list[str]:
-    from ..proposals.photos import encode_photo, save_photo
+    from ..photos import encode_photo, save_photo
 
     photos = [p for p in photos if p]
     if len(photos) > PHOTOS_PER_UPDATE:
@@ -157,37 +110,21 @@ def _photos(photos: Iterable[bytes], config) -> list[str]:
     return [save_photo(jpeg, config=config) for jpeg in encoded]
 
 
-# --- the proposal follows its motions ---------------------------------------------------------
+# --- the matter follows its motions -------------------------------------------------------------
 
-def _proposal_step(proposal: Optional[Proposal], action: str, reason: Optional[str] = None,
-                   said: Optional[dict] = None) -> None:
-    """Move the matter along with its motions. The motions are the authority here, so no
-    role is asked; a matter not in a state the step starts from stays where it is."""
-    from ..proposals import service as proposals
-    from ..proposals.lifecycle import TRANSITIONS as PROPOSAL_STEPS
-
-    if proposal is None:
+def _settled(motion: Motion) -> None:
+    """Say how the motions of the motion's matter stand, now that this one is completed,
+    closed or withdrawn (``signals.motion_settled``)."""
+    if motion.proposal_id is None:
         return
-    step = PROPOSAL_STEPS[action]
-    if proposal.state in step.sources:
-        proposals._apply(proposal, step, actor=None, reason=reason[:500] if reason else reason,
-                         **({"said": said} if said else {}))
-
-
-def _sync_proposal(motion: Motion) -> None:
-    proposal = motion.proposal
-    if proposal is None:
-        return
-    siblings = list(db.session.scalars(select(Motion).where(Motion.proposal_id == proposal.id)))
+    siblings = db.session.scalars(select(Motion).where(Motion.proposal_id == motion.proposal_id))
     states = {m.state for m in siblings if m.state is not MotionState.withdrawn}
-    if not states:
-        return
-    if states <= {MotionState.completed, MotionState.closed} and MotionState.completed in states:
-        _proposal_step(proposal, "complete")
+    outcome = None
+    if states and states <= {MotionState.completed, MotionState.closed} and MotionState.completed in states:
+        outcome = "completed"
     elif states == {MotionState.closed}:
-        if proposal.state is ProposalState.in_action:
-            _proposal_step(proposal, "complete")
-        _proposal_step(proposal, "close")
+        outcome = "closed"
+    motion_settled.send(motion, outcome=outcome)
 
 
 # --- assigning ------------------------------------------------------------------------------
@@ -245,7 +182,7 @@ def assign(place: Place, *, actor, title: str, body: str, organisations: list[Or
            raters: Raters = Raters.place, config=None) -> Motion:
     """A decision becomes a motion addressed to one organisation — or, when the whistle is
     blown (吹哨报到), to several, each of which must report by its deadline."""
-    permissions.require(permissions.has_role(actor, place, *MODERATORS),
+    permissions.require(permissions.can_assign_motion(actor, place),
                         _l("Only a moderator of this place can assign motions."))
     title = _text(title, True, _l("Say what must be done."), TITLE_MAX)
     body = _text(body, False) or ""
@@ -281,8 +218,7 @@ def assign(place: Place, *, actor, title: str, body: str, organisations: list[Or
     db.session.flush()
     _record(motion, "assign", actor=actor, body=body or None,
             organisations=[o.id for o in organisations], whistle=motion.whistle)
-    if proposal is not None:
-        _proposal_step(proposal, "act", reason=title)
+    motion_assigned.send(motion, reason=title)
     _tell(_responder_people(motion), "motion.assigned", motion, skip=actor)
     return motion
 
@@ -304,7 +240,7 @@ def _acknowledge(motion: Motion, responders: list[Responder], actor, now: dateti
 def acknowledge(motion: Motion, *, actor) -> Motion:
     """接单 / 报到: the organisation has the motion."""
     _step(motion, "acknowledge", actor)
-    fresh = _acknowledge(motion, responders_for(actor, motion), actor, utcnow())
+    fresh = _acknowledge(motion, permissions.responders_for(actor, motion), actor, utcnow())
     if not fresh:
         raise InvalidTransition(_l("Your organisation has already acknowledged this motion."))
     _record(motion, "acknowledge", actor=actor, organisations=[r.organisation_id for r in fresh],
@@ -319,7 +255,7 @@ def answer(motion: Motion, *, actor, answer: Answer, reason: Optional[str] = Non
     """The lead responder accepts, accepts in part or declines, saying why."""
     action = {Answer.accept: "accept", Answer.partial: "accept_part", Answer.decline: "decline"}[answer]
     step = _step(motion, action, actor)
-    reason = _text(reason, step.needs_text)
+    reason = _text(reason, step.needs_reason)
     _acknowledge(motion, [motion.lead], actor, utcnow())
     motion.answer, motion.answer_reason = answer, reason
     motion.state = step.target
@@ -353,7 +289,7 @@ def ask_time(motion: Motion, *, actor, until: datetime, reason: str) -> Motion:
 def decide_time(motion: Motion, *, actor, grant: bool, reason: Optional[str] = None) -> Motion:
     action = "grant_time" if grant else "refuse_time"
     step = _step(motion, action, actor)
-    reason = _text(reason, step.needs_text)
+    reason = _text(reason, step.needs_reason)
     if motion.extension_until is None:
         raise InvalidTransition(_l("No one has asked for more time."))
     until, previous = motion.extension_until, motion.complete_by
@@ -382,34 +318,15 @@ def complete(motion: Motion, *, actor, evidence: str, photos: Iterable[bytes] = 
     _record(motion, "complete", actor=actor, body=evidence, photos=tokens, in_time=now <= motion.complete_by)
     _tell(rater_user_ids(motion), "motion.rate", motion, skip=actor)
     _tell(_moderator_ids(motion), "motion.completed", motion, skip=actor)
-    _sync_proposal(motion)
+    _settled(motion)
     return motion
 
 
 # --- 评事 ------------------------------------------------------------------------------------
 
-def rater_households(motion: Motion):
-    """A select of the ids of the households that rate this motion."""
-    if motion.raters is Raters.proposal and motion.proposal_id is not None:
-        people = select(CoSignature.user_id).where(CoSignature.proposal_id == motion.proposal_id)
-        return select(HouseholdMember.household_id).where(
-            or_(HouseholdMember.user_id == motion.proposal.author_id, HouseholdMember.user_id.in_(people)))
-    return select(Household.id).join(Place).where(Place.path.startswith(motion.place.path, autoescape=True))
-
-
 def rater_user_ids(motion: Motion) -> list[int]:
     return list(db.session.scalars(select(HouseholdMember.user_id).where(
         HouseholdMember.household_id.in_(rater_households(motion))).distinct()))
-
-
-def rating_household(user, motion: Motion) -> Optional[Household]:
-    """The household ``user`` would rate for now, or None (not a rater, or already rated)."""
-    if motion.state is not MotionState.completed or not getattr(user, "is_authenticated", False):
-        return None
-    rated = select(Rating.household_id).where(Rating.motion_id == motion.id, Rating.round == motion.evaluation_round)
-    return db.session.scalar(select(Household).join(HouseholdMember).where(
-        HouseholdMember.user_id == user.id, Household.id.in_(rater_households(motion)),
-        Household.id.not_in(rated)).order_by(Household.id).limit(1))
 
 
 def my_rating(user, motion: Motion) -> Optional[Rating]:
@@ -482,8 +399,7 @@ def reopen(motion: Motion, *, actor, reason: str, said: Optional[dict] = None) -
     motion.closed_at = None
     _record(motion, "reopen", actor=actor, body=reason, **({"said": said} if said else {}))
     _tell(_moderator_ids(motion) | _responder_people(motion), "motion.reopened", motion, skip=actor)
-    if motion.proposal is not None:
-        _proposal_step(motion.proposal, "reopen", reason, said=said)
+    motion_reopened.send(motion, reason=reason, said=said)
     return motion
 
 
@@ -502,8 +418,7 @@ def send_back(motion: Motion, *, actor, reason: str, complete_days: Optional[int
     motion.complete_reminded_at = motion.completion_overdue_at = None
     _record(motion, "send_back", actor=actor, body=reason, complete_by=motion.complete_by.isoformat())
     _tell(_responder_people(motion), "motion.sent_back", motion, skip=actor)
-    if motion.proposal is not None:
-        _proposal_step(motion.proposal, "act", reason)
+    motion_sent_back.send(motion, reason=reason)
     return motion
 
 
@@ -512,7 +427,7 @@ def close(motion: Motion, *, actor=None, reason: Optional[str] = None, said: Opt
     motion.state, motion.closed_at = step.target, utcnow()
     motion.extension_until = motion.extension_reason = None
     _record(motion, "close", actor=actor, body=_text(reason, False), **({"said": said} if said else {}))
-    _sync_proposal(motion)
+    _settled(motion)
     return motion
 
 
@@ -522,7 +437,7 @@ def withdraw(motion: Motion, *, actor, reason: str) -> Motion:
     motion.state, motion.closed_at = step.target, utcnow()
     _record(motion, "withdraw", actor=actor, body=reason)
     _tell(_responder_people(motion), "motion.withdrawn", motion, skip=actor)
-    _sync_proposal(motion)
+    _settled(motion)
     return motion
 
 

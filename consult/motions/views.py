@@ -30,11 +30,12 @@ from ..extensions import db
 from ..i18n import format_deadline
 from ..places.models import Place
 from ..proposals.models import Proposal
-from ..web import form_action, perform
+from ..web import form_action, load, perform, run_due
 from . import charts, figures
 from . import service as motions
 from .forms import AnswerForm, AssignForm, CompleteForm, PeriodForm, ProgressForm, RateForm, SendBackForm, TextForm, \
     TimeForm
+from .lifecycle import TRANSITIONS
 from .lifecycle import label as action_label
 from .models import Answer, Motion, MotionState, Raters, Score
 
@@ -52,13 +53,11 @@ def _follow_up() -> None:
         return
     looked["at"] = now
     if motions.follow_up_due():
-        perform(motions.follow_up)
+        run_due(motions.follow_up)
 
 
 def _motion(motion_id: int) -> Motion:
-    motion = db.session.get(Motion, motion_id) or abort(404)
-    if not motions.can_view(current_user, motion):
-        abort(404)
+    motion = load(Motion, motion_id, permissions.can_view_motion)
     return motion
 
 
@@ -71,9 +70,7 @@ def _back(motion: Motion):
 @bp.route("/places/<int:place_id>/motions/new", methods=["GET", "POST"])
 @login_required
 def new(place_id: int):
-    place = db.session.get(Place, place_id) or abort(404)
-    if not permissions.has_role(current_user, place, *motions.MODERATORS):
-        abort(403)
+    place = load(Place, place_id, permissions.can_assign_motion, refuse=403)
     proposal = None
     if request.args.get("proposal", "").isdigit():
         proposal = db.session.get(Proposal, int(request.args["proposal"]))
@@ -123,21 +120,19 @@ def new(place_id: int):
 @bp.get("/places/<int:place_id>/motions")
 @login_required
 def index(place_id: int):
-    place = db.session.get(Place, place_id) or abort(404)
-    if not permissions.can_view_place(current_user, place):
-        abort(404)
+    place = load(Place, place_id, permissions.can_view_place)
     _follow_up()
     state = request.args.get("state")
     state = MotionState(state) if state in {s.value for s in MotionState} else None
     page = motions.motions_in(place, state=state, page=request.args.get("page", 1, type=int))
     return render_template("motions/index.html", place=place, page=page, state=state, MotionState=MotionState,
-                           can_assign=permissions.has_role(current_user, place, *motions.MODERATORS), now=utcnow())
+                           can_assign=permissions.can_assign_motion(current_user, place), now=utcnow())
 
 
 @bp.get("/desk")
 @login_required
 def desk():
-    organisations = motions.organisations_of(current_user)
+    organisations = permissions.organisations_of(current_user)
     if not organisations:
         abort(403)
     _follow_up()
@@ -163,13 +158,13 @@ def desk():
 def detail(motion_id: int):
     motion = _motion(motion_id)
     _follow_up()
-    actions = {a: motions.may(current_user, motion, a) for a in motions.TRANSITIONS}
+    actions = {a: permissions.can_take_motion_action(current_user, motion, a) for a in TRANSITIONS}
     return render_template(
         "motions/detail.html", motion=motion, actions=actions, action_label=action_label, now=utcnow(),
         summary=motions.ratings_summary(motion), my_rating=motions.my_rating(current_user, motion),
         rate_form=RateForm(), answer_form=AnswerForm(), progress_form=ProgressForm(), complete_form=CompleteForm(),
         time_form=TimeForm(), send_back_form=SendBackForm(), text_form=TextForm(), Score=Score,
-        MotionState=MotionState, moderate=motions.can_moderate(current_user, motion))
+        MotionState=MotionState, moderate=permissions.can_moderate_motion(current_user, motion))
 
 
 def _photos(field) -> list[bytes]:
@@ -289,7 +284,7 @@ def moderate(motion_id: int, action: str):
 @bp.get("/motions/<int:motion_id>/photos/<token>.jpg")
 @login_required
 def photo(motion_id: int, token: str):
-    from ..proposals.photos import photo_dir
+    from ..photos import photo_dir
 
     motion = _motion(motion_id)
     if not any(token in (u.photos or []) for u in motion.updates):
@@ -318,9 +313,7 @@ def _period():
 
 
 def _figures_place(place_id: int) -> Place:
-    place = db.session.get(Place, place_id) or abort(404)
-    if not permissions.can_view_place(current_user, place):
-        abort(404)
+    place = load(Place, place_id, permissions.can_view_place)
     return place
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Optional
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -13,37 +12,7 @@ from ..extensions import db
 
 # Messages are stored as a kind and parameters and translated when shown, so that each
 # reader sees them in their own language.
-MESSAGES = {
-    "proposal.raised": _l("New matter in %(place)s: “%(title)s”"),
-    "proposal.state": _l("“%(title)s”: %(event)s"),
-    "proposal.escalated_here": _l("A matter was escalated to %(place)s: “%(title)s”"),
-    "ballot.opened": _l("Voting has opened: “%(question)s”"),
-    "ballot.paper_entered": _l("A paper ballot was entered for you: “%(question)s”"),
-    "ballot.closed": _l("Voting has closed, see the result: “%(question)s”"),
-    "meeting.invited": _l("You are invited to a meeting: “%(title)s”"),
-    "meeting.changed": _l("A meeting you are invited to has changed: “%(title)s”"),
-    "meeting.cancelled": _l("A meeting was cancelled: “%(title)s”"),
-    "motion.assigned": _l("A motion was assigned to your organisation: “%(title)s”"),
-    "motion.reported": _l("%(organisation)s reported for the motion “%(title)s”"),
-    "motion.declined": _l("The responder declined the motion “%(title)s”"),
-    "motion.time_asked": _l("More time is asked for the motion “%(title)s”"),
-    "motion.time_decided": _l("The moderator decided on more time for “%(title)s”"),
-    "motion.completed": _l("The motion “%(title)s” was completed"),
-    "motion.rate": _l("“%(title)s” is done: tell us whether you are satisfied"),
-    "motion.reopened": _l("The motion “%(title)s” was reopened"),
-    "motion.sent_back": _l("The motion “%(title)s” was sent back to you"),
-    "motion.withdrawn": _l("The motion “%(title)s” was withdrawn"),
-    "motion.escalated": _l("A motion was escalated to %(place)s: “%(title)s”"),
-    "motion.reminder": _l("A deadline of the motion “%(title)s” is near"),
-    "motion.overdue": _l("A deadline of the motion “%(title)s” has passed"),
-    "minutes.draft": _l("The minutes of “%(title)s” are drafted: check and edit them"),
-    "minutes.sign": _l("The minutes of “%(title)s” wait for your signature"),
-    "minutes.returned": _l("The minutes of “%(title)s” were sent back to the draft"),
-    "minutes.published": _l("The minutes of “%(title)s” are published: comment or object within the period"),
-    "minutes.corrected": _l("The minutes of “%(title)s” were corrected"),
-    "minutes.objection": _l("An objection was raised to the minutes of “%(title)s”"),
-    "minutes.answered": _l("Your remark on the minutes of “%(title)s” was answered"),
-}
+MESSAGES: dict = {}   # kind → message: each domain declares those of its notifications (``domain``)
 
 
 class Notification(db.Model):

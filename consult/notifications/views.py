@@ -1,7 +1,7 @@
 from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from ..accounts.forms import ConfirmForm
+from ..forms import ConfirmForm
 from ..web import perform
 from . import service as notifications
 

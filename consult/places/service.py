@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from .. import permissions
+from ..accounts.models import User
 from ..audit import service as audit
 from ..errors import Conflict, InvalidInput, NotFound
 from ..extensions import db
@@ -370,3 +371,13 @@ def designate_voter(member: HouseholdMember, *, actor) -> HouseholdMember:
     audit.record("household.designate_voter", household, actor=actor, place=household.place,
                  user=member.user_id)
     return member
+
+
+def residents_of(place: Place, *, owners_only: bool = False) -> list[User]:
+    """The people who live in ``place`` and below (the owners only, if asked)."""
+    query = (select(User).join(HouseholdMember, HouseholdMember.user_id == User.id)
+             .join(Household, Household.id == HouseholdMember.household_id).join(Place, Place.id == Household.place_id)
+             .where(Place.path.startswith(place.path, autoescape=True)).distinct())
+    if owners_only:
+        query = query.where(HouseholdMember.relation == Relation.owner)
+    return list(db.session.scalars(query))

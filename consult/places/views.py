@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from .. import permissions
 from ..accounts import service as accounts
-from ..accounts.forms import ConfirmForm, OrganisationForm, OrganisationMemberForm
+from ..accounts.forms import OrganisationForm, OrganisationMemberForm
 from ..accounts.models import (
     InviteCode,
     Organisation,
@@ -19,8 +19,9 @@ from ..accounts.models import (
     RoleGrant,
 )
 from ..errors import NotFound
+from ..forms import ConfirmForm
 from ..extensions import db
-from ..web import confirm_first, perform
+from ..web import confirm_first, load, perform
 from . import importer
 from . import service as places
 from .forms import (
@@ -39,9 +40,7 @@ bp = Blueprint("places", __name__)
 
 
 def load_place(place_id: int) -> Place:
-    place = db.session.get(Place, place_id) or abort(404)
-    if not permissions.can_view_place(current_user, place):
-        abort(403)
+    place = load(Place, place_id, permissions.can_view_place, refuse=403)
     return place
 
 
@@ -145,7 +144,7 @@ def edit(place_id: int):
         if "rename-name" in request.form and rename.validate_on_submit():
             outcome = perform(places.rename_place, place, rename.name.data, actor=current_user)
         elif "move-parent_id" in request.form and move.validate_on_submit():
-            target = db.session.get(Place, request.form.get("move-parent_id", type=int) or 0) or abort(404)
+            target = load(Place, request.form.get("move-parent_id", type=int))
             outcome = perform(places.move_place, place, target, actor=current_user)
         else:
             abort(400)
@@ -198,9 +197,7 @@ def create_household(place_id: int):
 
 
 def load_household(household_id: int) -> Household:
-    household = db.session.get(Household, household_id) or abort(404)
-    require(permissions.can_view_household(current_user, household))
-    return household
+    return load(Household, household_id, permissions.can_view_household, refuse=403)
 
 
 @bp.route("/households/<int:household_id>", methods=["GET", "POST"])
@@ -264,8 +261,8 @@ def add_member(household_id: int):
 
 
 def _load_member(member_id: int) -> HouseholdMember:
-    member = db.session.get(HouseholdMember, member_id) or abort(404)
-    require(permissions.can_manage_place(current_user, member.household.place))
+    member = load(HouseholdMember, member_id, lambda user, m: permissions.can_manage_place(user, m.household.place),
+                  refuse=403)
     ConfirmForm().validate_on_submit() or abort(400)
     return member
 
@@ -310,8 +307,8 @@ def invites(place_id: int):
 @bp.post("/households/<int:household_id>/invite")
 @login_required
 def issue_invite(household_id: int):
-    household = db.session.get(Household, household_id) or abort(404)
-    require(permissions.can_manage_invites(current_user, household.place))
+    household = load(Household, household_id, lambda user, h: permissions.can_manage_invites(user, h.place),
+                     refuse=403)
     ConfirmForm().validate_on_submit() or abort(400)
     if perform(accounts.issue_invite, household, actor=current_user).ok:
         flash(_("A new invite code has been made; the old one no longer works."), "success")
@@ -321,8 +318,8 @@ def issue_invite(household_id: int):
 @bp.post("/invites/<int:invite_id>/revoke")
 @login_required
 def revoke_invite(invite_id: int):
-    invite = db.session.get(InviteCode, invite_id) or abort(404)
-    require(permissions.can_manage_invites(current_user, invite.household.place))
+    invite = load(InviteCode, invite_id, lambda user, i: permissions.can_manage_invites(user, i.household.place),
+                  refuse=403)
     ConfirmForm().validate_on_submit() or abort(400)
     if perform(accounts.revoke_invite, invite, actor=current_user).ok:
         flash(_("The invite code has been revoked."), "success")
@@ -387,8 +384,7 @@ def grids(place_id: int):
 @bp.route("/grids/<int:grid_id>", methods=["GET", "POST"])
 @login_required
 def grid(grid_id: int):
-    grid = db.session.get(Grid, grid_id) or abort(404)
-    require(permissions.can_view_place(current_user, grid.community))
+    grid = load(Grid, grid_id, lambda user, g: permissions.can_view_place(user, g.community), refuse=403)
     manage = permissions.can_manage_grid(current_user, grid)
     form = GridForm(name=grid.name, buildings=[str(b.id) for b in grid.buildings])
     form.buildings.choices = _building_choices(grid.community)
@@ -409,8 +405,7 @@ def grid(grid_id: int):
 @bp.post("/grids/<int:grid_id>/delete")
 @login_required
 def delete_grid(grid_id: int):
-    grid = db.session.get(Grid, grid_id) or abort(404)
-    require(permissions.can_manage_grid(current_user, grid))
+    grid = load(Grid, grid_id, permissions.can_manage_grid, refuse=403)
     ConfirmForm().validate_on_submit() or abort(400)
     community_id = grid.community_id
     if perform(places.delete_grid, grid, actor=current_user).ok:
@@ -451,8 +446,7 @@ def grant_role(place_id: int):
 @bp.post("/grids/<int:grid_id>/roles")
 @login_required
 def grant_grid_role(grid_id: int):
-    grid = db.session.get(Grid, grid_id) or abort(404)
-    require(permissions.can_manage_grid(current_user, grid))
+    grid = load(Grid, grid_id, permissions.can_manage_grid, refuse=403)
     form = RoleGrantForm()
     form.role.data = Role.grid_worker.value
     form.organisation_id.choices = [("", "—")]
@@ -485,8 +479,8 @@ def create_organisation(place_id: int):
 @bp.route("/organisations/<int:organisation_id>", methods=["GET", "POST"])
 @login_required
 def organisation(organisation_id: int):
-    organisation = db.session.get(Organisation, organisation_id) or abort(404)
-    require(permissions.can_view_place(current_user, organisation.place))
+    organisation = load(Organisation, organisation_id, lambda user, o: permissions.can_view_place(user, o.place),
+                        refuse=403)
     manage = permissions.can_manage_organisation(current_user, organisation)
     form = OrganisationMemberForm()
     if request.method == "POST":
@@ -505,8 +499,8 @@ def organisation(organisation_id: int):
 @bp.post("/organisation-members/<int:member_id>/remove")
 @login_required
 def remove_organisation_member(member_id: int):
-    member = db.session.get(OrganisationMember, member_id) or abort(404)
-    require(permissions.can_manage_organisation(current_user, member.organisation))
+    member = load(OrganisationMember, member_id,
+                  lambda user, m: permissions.can_manage_organisation(user, m.organisation), refuse=403)
     ConfirmForm().validate_on_submit() or abort(400)
     organisation_id = member.organisation_id
     if perform(accounts.remove_organisation_member, member, actor=current_user).ok:

@@ -7,28 +7,14 @@ actions through the same table.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional
-
 from flask_babel import lazy_gettext as _l
 
-from ..accounts.models import Role
+from ..accounts.models import MODERATORS
+from ..lifecycle import Lifecycle, Transition
 from .models import ProposalState as S
 
-MODERATORS = (Role.moderator, Role.administrator)
 
-
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    sources: frozenset
-    target: Optional[S]
-    roles: tuple[Role, ...]
-    needs_reason: bool
-    label: object
-
-
-TRANSITIONS: dict[str, Transition] = {t.action: t for t in [
+TRANSITIONS = Lifecycle([
     # 分类理事: triage, settle at once, refer, decline, escalate
     Transition("triage", frozenset({S.submitted, S.reopened}), S.accepted, MODERATORS, False,
                _l("Triaged")),
@@ -56,8 +42,13 @@ TRANSITIONS: dict[str, Transition] = {t.action: t for t in [
                _l("Closed")),
     Transition("reopen", frozenset({S.awaiting_evaluation, S.closed, S.answered}), S.reopened, MODERATORS,
                True, _l("Reopened")),
-]}
+])
 
+# A matter in these states can be put to a meeting or a vote: those it is taken to
+# deliberation from, and deliberation itself.
+DELIBERABLE = TRANSITIONS.into("deliberate")
+# States in which a matter is settled and cannot take in a duplicate.
+SETTLED = frozenset({S.merged, S.declined, S.referred, S.closed})
 # States in which residents may still co-sign and comment.
 OPEN_STATES = frozenset({S.submitted, S.accepted, S.under_deliberation, S.reopened})
 # The actions a moderator takes from the proposal page now; the others come with the

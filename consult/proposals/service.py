@@ -13,13 +13,12 @@ from sqlalchemy.exc import IntegrityError
 from .. import permissions
 from ..audit import service as audit
 from ..clock import utcnow
-from ..errors import Conflict, InvalidInput, InvalidTransition, NotAllowed, NotFound
+from ..errors import Conflict, InvalidInput, NotAllowed, NotFound
 from ..extensions import db
 from ..notifications import service as notifications
+from ..photos import encode_photo, save_photo
 from ..places.models import Place, PlaceKind
-from .lifecycle import MODERATORS as MODERATOR_ROLES
-from .photos import encode_photo, save_photo
-from .lifecycle import TRANSITIONS
+from .lifecycle import SETTLED, TRANSITIONS
 from .models import (
     TIER_ORDER,
     Category,
@@ -204,12 +203,8 @@ def hide_comment(item: Comment, *, actor, reason: str) -> Comment:
 
 
 def _check(proposal: Proposal, action: str, actor):
-    step = TRANSITIONS.get(action)
-    if step is None:
-        raise InvalidTransition(_l("Unknown action."))
-    if proposal.state not in step.sources:
-        raise InvalidTransition(_l("This cannot be done while the matter is “%(state)s”.",
-                                   state=proposal.state.label))
+    step = TRANSITIONS.require(proposal.state, action, _l("This cannot be done while the matter is “%(state)s”.",
+                                                          state=proposal.state.label))
     permissions.require(permissions.can_transition(actor, proposal, action))
     return step
 
@@ -243,15 +238,60 @@ def transition(proposal: Proposal, action: str, *, actor, reason: Optional[str] 
     return _apply(proposal, step, actor=actor, reason=reason, **detail)
 
 
-def ballot_closed(proposal: Proposal, *, ballot, passed: bool, summary: str) -> Proposal:
+# --- the matter follows its meetings, ballots and motions -------------------------------------
+# The other domains say what happened (their ``signals``; the subscriptions are declared in
+# ``domain``); the matter takes the step of the table that follows from it, here. A step taken for a person (a moderator drafting a
+# ballot) asks their role; one taken on a decision's authority (a count, the motions) does
+# not, and a matter not in a state the step starts from stays where it is.
+
+def _follow(proposal: Optional[Proposal], action: str, reason: Optional[str] = None, **detail) -> None:
+    if proposal is None:
+        return
+    if TRANSITIONS.allows(proposal.state, action):
+        _apply(proposal, TRANSITIONS[action], actor=None, reason=reason[:500] if reason else reason, **detail)
+
+
+def put_to_the_vote(ballot, *, actor) -> None:
+    proposal = ballot.proposal
+    if proposal is not None and TRANSITIONS.allows(proposal.state, "deliberate"):
+        transition(proposal, "deliberate", actor=actor)
+
+
+def put_on_the_agenda(meeting, *, actor) -> None:
+    for item in meeting.agenda:
+        if item.proposal is not None and TRANSITIONS.allows(item.proposal.state, "deliberate"):
+            transition(item.proposal, "deliberate", actor=actor)
+
+
+def ballot_closed(ballot, *, passed: bool, summary: str) -> None:
     """A ballot on the matter closed. Adopted: the matter is decided, the count as its
     reason. Not adopted: the timeline says so and deliberation goes on. The ballot's
     result is the authority here, so no one's role is asked (a ballot over a period closes
     by itself)."""
-    if passed and proposal.state in TRANSITIONS["decide"].sources:
-        return _apply(proposal, TRANSITIONS["decide"], actor=None, reason=summary[:REASON_MAX], ballot=ballot.id)
-    _event(proposal, "ballot_failed" if not passed else "decide", actor=None, reason=summary[:REASON_MAX], ballot=ballot.id)
-    return proposal
+    proposal = ballot.proposal
+    if proposal is None:
+        return
+    if passed and TRANSITIONS.allows(proposal.state, "decide"):
+        _apply(proposal, TRANSITIONS["decide"], actor=None, reason=summary[:REASON_MAX], ballot=ballot.id)
+        return
+    _event(proposal, "ballot_failed" if not passed else "decide", actor=None, reason=summary[:REASON_MAX],
+           ballot=ballot.id)
+
+
+def motion_in_action(motion, *, reason: Optional[str]) -> None:
+    _follow(motion.proposal, "act", reason)
+
+
+def motion_reopened(motion, *, reason: Optional[str], said: Optional[dict] = None) -> None:
+    _follow(motion.proposal, "reopen", reason, **({"said": said} if said else {}))
+
+
+def motions_settled(motion, *, outcome: Optional[str]) -> None:
+    if outcome == "completed":
+        _follow(motion.proposal, "complete")
+    elif outcome == "closed":
+        _follow(motion.proposal, "complete")
+        _follow(motion.proposal, "close")
 
 
 def triage(proposal: Proposal, *, actor, category: Category, tier: Tier, reason: Optional[str] = None,
@@ -265,7 +305,7 @@ def triage(proposal: Proposal, *, actor, category: Category, tier: Tier, reason:
     if place is not None and place.id != proposal.place_id:
         if place.kind not in RAISE_KINDS:
             raise InvalidInput(_l("Raise a matter in a community, compound, building or entrance."))
-        permissions.require(permissions.has_role(actor, place, *MODERATOR_ROLES))
+        permissions.require(permissions.moderates(actor, place))
         detail.update(from_place_name=proposal.place.name, to_place_name=place.name)
         proposal.place = place
     proposal.category, proposal.tier = category, tier
@@ -278,7 +318,7 @@ def triage_places(proposal: Proposal, actor) -> list[Place]:
     below = db.session.scalars(proposal.place.descendants_query().where(Place.kind.in_(RAISE_KINDS))
                                .order_by(Place.path)).all()
     candidates = [p for p in proposal.place.ancestors() if p.kind in RAISE_KINDS] + list(below)
-    return [p for p in candidates if permissions.has_role(actor, p, *MODERATOR_ROLES)]
+    return [p for p in candidates if permissions.moderates(actor, p)]
 
 
 def escalate(proposal: Proposal, *, actor, reason: str, tier: Optional[Tier] = None,
@@ -313,7 +353,7 @@ def merge(proposal: Proposal, into: Proposal, *, actor, reason: str) -> Proposal
     step = _check(proposal, "merge", actor)
     if into.id == proposal.id:
         raise InvalidInput(_l("A matter cannot be merged into itself."))
-    if into.state in (ProposalState.merged, ProposalState.declined, ProposalState.referred, ProposalState.closed):
+    if into.state in SETTLED:
         raise InvalidInput(_l("Merge into a matter that is still open."))
     permissions.require(permissions.can_moderate(actor, into))
     signed = {s.household_id for s in db.session.scalars(select(CoSignature).where(CoSignature.proposal_id == into.id))}
@@ -344,7 +384,7 @@ def merge(proposal: Proposal, into: Proposal, *, actor, reason: str) -> Proposal
 
 def open_call(place: Place, *, actor, title: str, description: str, closes_at) -> ProposalCall:
     """提案征集: a moderator invites proposals on a theme until a deadline."""
-    permissions.require(permissions.has_role(actor, place, *MODERATOR_ROLES))
+    permissions.require(permissions.moderates(actor, place))
     title = _text(title, TITLE_MAX, _l("A title is required."),
                   _l("The title is too long (at most %(n)d characters).", n=TITLE_MAX))
     description = (description or "").strip()
@@ -412,9 +452,9 @@ def proposals_in(place: Place, *, state: Optional[ProposalState] = None, tier: O
 def waiting_for(user, *, limit: int = 50) -> list[Proposal]:
     """What a moderator has to triage: raised or reopened matters in the places they
     moderate, oldest first."""
-    from ..accounts.models import Role
+    from ..accounts.models import MODERATORS
 
-    grants = [g for g in user.grants if g.role in (Role.moderator, Role.administrator)]
+    grants = [g for g in user.grants if g.role in MODERATORS]
     if not grants:
         return []
     query = select(Proposal).join(Proposal.place).where(

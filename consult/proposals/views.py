@@ -19,15 +19,15 @@ from flask_login import current_user, login_required
 
 from .. import permissions
 from ..accounts import service as accounts
-from ..accounts.forms import ConfirmForm
+from ..forms import ConfirmForm
 from ..clock import end_of_local_day
 from ..errors import NotFound
 from ..extensions import db
 from ..places.models import Place
-from ..web import perform, readable_place
+from ..web import load, perform, readable_place
 from . import service as proposals
 from .forms import CallForm, CategoryForm, CommentForm, EscalateForm, MergeForm, ProposalForm, ReasonForm, TriageForm
-from .lifecycle import MODERATORS, TRANSITIONS, TRIAGE_ACTIONS, event_label
+from .lifecycle import DELIBERABLE, TRANSITIONS, TRIAGE_ACTIONS, event_label
 from .models import TIER_ORDER, Category, Comment, ProposalState, Tier
 
 bp = Blueprint("proposals", __name__)
@@ -56,9 +56,7 @@ def _enum(enum, value):
 
 
 def load_proposal(proposal_id: int):
-    proposal = db.session.get(proposals.Proposal, proposal_id) or abort(404)
-    if not permissions.can_view_proposal(current_user, proposal):
-        abort(403)
+    proposal = load(proposals.Proposal, proposal_id, permissions.can_view_proposal, refuse=403)
     return proposal
 
 
@@ -96,7 +94,7 @@ def index(place_id: int):
                            filters={"state": state.value if state else "", "tier": tier.value if tier else "",
                                     "category": category or "", "call": call or "", "sort": sort},
                            calls=proposals.calls_for(place), call_form=CallForm(),
-                           can_open_call=permissions.has_role(current_user, place, *MODERATORS),
+                           can_open_call=permissions.can_open_call(current_user, place),
                            states=list(ProposalState), tiers=TIER_ORDER, sorts=SORTS,
                            can_raise=permissions.can_raise(current_user, place))
 
@@ -104,9 +102,7 @@ def index(place_id: int):
 @bp.route("/places/<int:place_id>/proposals/new", methods=["GET", "POST"])
 @login_required
 def new(place_id: int):
-    place = db.session.get(Place, place_id) or abort(404)
-    if not permissions.can_raise(current_user, place):
-        abort(403)
+    place = load(Place, place_id, permissions.can_raise, refuse=403)
     form = ProposalForm(call_id=request.args.get("call", ""))
     form.category_id.choices = _category_choices()
     open_calls = proposals.calls_for(place, open_only=True)
@@ -152,7 +148,8 @@ def detail(proposal_id: int):
     return render_template(
         "proposals/detail.html", proposal=proposal, comment_form=CommentForm(), triage_form=triage,
         reason_form=ReasonForm(), escalate_form=escalate, merge_form=MergeForm(prefix="merge"), hide_form=ReasonForm(prefix="hide"),
-        confirm=ConfirmForm(), transitions=TRANSITIONS, triage_actions=TRIAGE_ACTIONS,
+        confirm=ConfirmForm(), transitions=TRANSITIONS, triage_actions=TRIAGE_ACTIONS, deliberable=DELIBERABLE,
+        ProposalState=ProposalState,
         moderate=permissions.can_moderate(current_user, proposal),
         can_cosign=permissions.can_cosign(current_user, proposal),
         cosigned=proposals.household_cosigned(current_user, proposal),
@@ -207,7 +204,7 @@ def comment(proposal_id: int):
 @bp.post("/comments/<int:comment_id>/hide")
 @login_required
 def hide_comment(comment_id: int):
-    item = db.session.get(Comment, comment_id) or abort(404)
+    item = load(Comment, comment_id, lambda user, c: permissions.can_view_proposal(user, c.proposal), refuse=403)
     form = ReasonForm(prefix="hide")
     if form.validate_on_submit():
         if perform(proposals.hide_comment, item, actor=current_user, reason=form.reason.data).ok:
@@ -292,7 +289,7 @@ def merge(proposal_id: int):
 @bp.post("/comments/<int:comment_id>/report")
 @login_required
 def report_comment(comment_id: int):
-    item = db.session.get(Comment, comment_id) or abort(404)
+    item = load(Comment, comment_id, lambda user, c: permissions.can_view_proposal(user, c.proposal), refuse=403)
     ConfirmForm().validate_on_submit() or abort(400)
     if perform(proposals.report_comment, item, actor=current_user).ok:
         flash(_("Thank you. The moderator will look at this comment."), "success")
@@ -302,7 +299,7 @@ def report_comment(comment_id: int):
 @bp.post("/places/<int:place_id>/calls")
 @login_required
 def open_call(place_id: int):
-    place = db.session.get(Place, place_id) or abort(404)
+    place = load(Place, place_id)
     form = CallForm()
     if form.validate_on_submit():
         closes_at = end_of_local_day(form.closes_on.data)
@@ -321,7 +318,7 @@ def open_call(place_id: int):
 def photo(token: str):
     """Photos are served from outside static/, by their random name only."""
     from .models import ProposalPhoto
-    from .photos import photo_dir
+    from ..photos import photo_dir
 
     item = db.session.scalar(db.select(ProposalPhoto).where(ProposalPhoto.token == token)) or abort(404)
     if not permissions.can_view_proposal(current_user, item.proposal):

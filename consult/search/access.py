@@ -9,12 +9,11 @@ from flask import current_app
 from sqlalchemy import false, or_, select, true
 
 from .. import permissions
-from ..accounts.models import Role
+from ..accounts.models import MODERATORS, Role
 from ..places.models import Place, PlaceKind
 from .models import SearchDocument
 
 EVERYWHERE = "/"
-MODERATORS = (Role.moderator, Role.administrator)
 HELPERS = (Role.grid_worker, Role.building_leader)
 
 

@@ -12,9 +12,9 @@ from flask_login import current_user, login_required
 from .. import permissions
 from ..database import unit_of_work
 from ..errors import InvalidInput
-from ..extensions import db
 from ..places.models import Place
 from ..proposals.models import TIER_ORDER
+from ..web import load
 from . import index, service
 
 bp = Blueprint("search", __name__, cli_group=None)
@@ -33,9 +33,7 @@ def _day(value: str) -> Optional[date]:
 @bp.get("/places/<int:place_id>/search")
 @login_required
 def place_search(place_id: int):
-    place = db.session.get(Place, place_id) or abort(404)
-    if not permissions.can_view_place(current_user, place):
-        abort(403)
+    place = load(Place, place_id, permissions.can_view_place, refuse=403)
     args = {name: request.args.get(name, "") for name in ("q", "kind", "tier", "start", "end")}
     results, error, status = service.Results(query=args["q"].strip()), None, 200
     try:

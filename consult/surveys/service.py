@@ -14,7 +14,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import permissions
-from ..accounts.models import Role
+from ..accounts.models import MODERATORS, Role
 from ..audit import service as audit
 from ..clock import utcnow
 from ..errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
@@ -37,7 +37,7 @@ OPTION_MAX = 60
 OPTIONS_MAX = 12
 QUESTIONS_MAX = 30
 TEXT_MAX = 1000
-RUNNERS = (Role.moderator, Role.administrator)
+RUNNERS = MODERATORS
 STAFF = (Role.moderator, Role.administrator, Role.grid_worker, Role.building_leader)
 
 

@@ -6,9 +6,9 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..accounts.forms import ConfirmForm
+from ..forms import ConfirmForm
 from ..extensions import db
-from ..web import confirm_first, perform, readable_place
+from ..web import confirm_first, load, perform, readable_place
 from . import service as surveys
 from .forms import QuestionForm, SurveyForm
 from .models import AnswerScope, QuestionKind, Survey, SurveyQuestion, SurveyState
@@ -88,7 +88,7 @@ def add_question(survey_id: int):
 @bp.post("/surveys/questions/<int:question_id>/delete")
 @login_required
 def remove_question(question_id: int):
-    question = db.session.get(SurveyQuestion, question_id) or abort(404)
+    question = load(SurveyQuestion, question_id)
     survey = load_survey(question.survey_id)
     if ConfirmForm().validate_on_submit():
         perform(surveys.remove_question, question, actor=current_user)

@@ -15,7 +15,7 @@ from ..extensions import db
 from ..places.models import Grid, Household
 from ..proposals import service as proposals
 from ..proposals.models import Category
-from ..web import perform, person_name, readable_place
+from ..web import load, perform, person_name, readable_place
 from . import service as visits
 from .forms import PeriodForm, VisitForm
 from .models import VisitOutcome
@@ -24,10 +24,7 @@ bp = Blueprint("visits", __name__)
 
 
 def load_household(household_id: int) -> Household:
-    household = db.session.get(Household, household_id) or abort(404)
-    if not visits.can_view_visits(current_user, household.place):
-        abort(404)
-    return household
+    return load(Household, household_id, lambda user, household: visits.can_view_visits(user, household.place))
 
 
 @bp.route("/households/<int:household_id>/visits", methods=["GET", "POST"])

@@ -19,10 +19,11 @@ from .. import permissions
 from ..accounts.models import Role, User
 from ..audit import service as audit
 from ..clock import utcnow
-from ..errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
+from ..errors import Conflict, DomainError, InvalidInput, InvalidTransition, NotAllowed
 from ..extensions import db
 from ..notifications import service as notifications
 from ..places.models import Household, HouseholdMember, Place, PlaceKind, natural_key
+from ..proposals.lifecycle import DELIBERABLE
 from .models import (
     Ballot,
     BallotBoxEntry,
@@ -36,14 +37,14 @@ from .models import (
     Participation,
     Secrecy,
 )
+from .lifecycle import TRANSITIONS
 from .rules import ABSTAIN, RULES, Count, Tally
+from .signals import ballot_closed, ballot_drafted
 
 QUESTION_MAX = 200
 OPTION_MAX = 100
 OPTIONS_MAX = 20
 WITNESS_MAX = 60
-RUNNERS = (Role.moderator, Role.administrator)
-ACCEPTED_STATES = ("accepted", "reopened", "under_deliberation")
 
 Marks = Union[Choice, str, Iterable[str]]
 
@@ -56,7 +57,7 @@ def draft_ballot(place: Place, *, actor, question: str, electorate: Electorate, 
                  closes_at: Optional[datetime] = None) -> Ballot:
     """A moderator drafts a ballot: its question, its options, who votes, how it is counted
     and, for a ballot over a period, when it opens and closes by itself (UTC)."""
-    permissions.require(permissions.has_role(actor, place, *RUNNERS))
+    permissions.require(permissions.can_draft_ballot(actor, place))
     question = (question or "").strip()
     if not question or len(question) > QUESTION_MAX:
         raise InvalidInput(_l("Give the question in at most %(n)d characters.", n=QUESTION_MAX))
@@ -88,7 +89,7 @@ def draft_ballot(place: Place, *, actor, question: str, electorate: Electorate, 
     if proposal is not None:
         if not proposal.place.is_within(place) and not place.is_within(proposal.place):
             raise InvalidInput(_l("The ballot must be held in the matter's place."))
-        if proposal.state.value not in ACCEPTED_STATES:
+        if proposal.state not in DELIBERABLE:
             raise InvalidInput(_l("Only a matter that was accepted for discussion can be put to the vote."))
     ballot = Ballot(place=place, question=question, kind=kind, max_choices=max_choices, electorate=electorate,
                     secrecy=secrecy, rule=rule, proposal=proposal, created_by_id=actor.id,
@@ -96,10 +97,7 @@ def draft_ballot(place: Place, *, actor, question: str, electorate: Electorate, 
                     options=[BallotOption(position=n, label=label) for n, label in enumerate(labels, 1)])
     db.session.add(ballot)
     audit.record("ballot.draft", ballot, actor=actor, place=place, rule=rule, kind=kind.value)
-    if proposal is not None and proposal.state.value != "under_deliberation":
-        from ..proposals import service as proposals
-
-        proposals.transition(proposal, "deliberate", actor=actor)
+    ballot_drafted.send(ballot, actor=actor)
     return ballot
 
 
@@ -150,14 +148,13 @@ def open_ballot(ballot: Ballot, *, actor, attendees: Iterable[User] = ()) -> Bal
     for a ballot of attendees."""
     if actor is not None:
         permissions.require(permissions.can_run_ballot(actor, ballot))
-    if ballot.state is not BallotState.draft:
-        raise InvalidTransition(_l("Only a draft ballot can be opened."))
+    step = TRANSITIONS.require(ballot.state, "open", _l("Only a draft ballot can be opened."))
     db.session.flush()
     voters = _snapshot(ballot, attendees)
     if not voters:
         raise InvalidInput(_l("Nobody could vote in this ballot."))
     db.session.execute(insert(BallotVoter), voters)
-    ballot.state, ballot.opened_at = BallotState.open, utcnow()
+    ballot.state, ballot.opened_at = step.target, utcnow()
     audit.record("ballot.open", ballot, actor=actor, place=ballot.place, voters=len(voters))
     notifications.notify_ids(_people_of(ballot), "ballot.opened", skip=actor, ballot=ballot.id,
                          question=ballot.question)
@@ -228,7 +225,7 @@ def participation_of(ballot: Ballot, voter: Optional[BallotVoter]) -> Optional[P
 def _lock_open(ballot: Ballot) -> Ballot:
     # Hold the ballot row while casting, so that closing waits for casts under way.
     ballot = db.session.scalar(select(Ballot).where(Ballot.id == ballot.id).with_for_update(read=True))
-    if ballot.state is not BallotState.open or (ballot.closes_at is not None and utcnow() >= ballot.closes_at):
+    if not TRANSITIONS.allows(ballot.state, "cast") or (ballot.closes_at is not None and utcnow() >= ballot.closes_at):
         raise InvalidTransition(_l("This ballot is not open."))
     return ballot
 
@@ -254,7 +251,7 @@ def _record(ballot: Ballot, voter: BallotVoter, *, actor, marks: str, client_key
     # On SQLite the write lock is taken only by the insert: look again, now that no close
     # can slip in, so that a vote racing the close is refused rather than left uncounted.
     state = db.session.execute(select(Ballot.state).where(Ballot.id == ballot.id)).scalar_one()
-    if state is not BallotState.open:
+    if not TRANSITIONS.allows(state, "cast"):
         raise InvalidTransition(_l("This ballot is not open."))
     return receipt
 
@@ -294,7 +291,7 @@ def enter_paper(ballot: Ballot, voter: BallotVoter, *, actor, choice: Marks, pho
                 config) -> Participation:
     """代投: a grid worker or moderator enters a signed paper ballot for a voter, with a
     photo of the paper and a witness. It takes the voter's one vote like an online cast."""
-    from ..proposals.photos import encode_photo, save_photo
+    from ..photos import encode_photo, save_photo
 
     permissions.require(permissions.can_enter_paper(actor, ballot, voter))
     if ballot.secrecy is not Secrecy.named:
@@ -423,8 +420,9 @@ def close_ballot(ballot: Ballot, *, actor, reason: Optional[str] = None) -> Ball
             raise InvalidInput(_l("The voters were told the ballot closes later: give the reason for closing it now."))
         if reason is not None and len(reason) > 500:
             raise InvalidInput(_l("Give the reason in at most 500 characters."))
-    closed = db.session.execute(update(Ballot).where(Ballot.id == ballot.id, Ballot.state == BallotState.open)
-                                .values(state=BallotState.closed, closed_at=utcnow()))
+    step = TRANSITIONS["close"]
+    closed = db.session.execute(update(Ballot).where(Ballot.id == ballot.id, Ballot.state.in_(step.sources))
+                                .values(state=step.target, closed_at=utcnow()))
     if closed.rowcount != 1:
         raise InvalidTransition(_l("This ballot is not open."))
     db.session.refresh(ballot)
@@ -448,11 +446,8 @@ def close_ballot(ballot: Ballot, *, actor, reason: Optional[str] = None) -> Ball
         "early_reason": reason,
     }
     audit.record("ballot.close", ballot, actor=actor, place=ballot.place, passed=outcome.passed, reason=reason)
-    if ballot.proposal is not None:
-        from ..proposals import service as proposals
-
-        proposals.ballot_closed(ballot.proposal, ballot=ballot, passed=outcome.passed,
-                                summary=explanation.get(current_app.config["BABEL_DEFAULT_LOCALE"], ""))
+    ballot_closed.send(ballot, passed=outcome.passed,
+                       summary=explanation.get(current_app.config["BABEL_DEFAULT_LOCALE"], ""))
     notifications.notify_ids(_people_of(ballot), "ballot.closed", skip=actor, ballot=ballot.id,
                          question=ballot.question)
     return ballot
@@ -460,23 +455,61 @@ def close_ballot(ballot: Ballot, *, actor, reason: Optional[str] = None) -> Ball
 
 def advance(ballot: Ballot, now: Optional[datetime] = None) -> bool:
     """Open or close a ballot over a period whose time has come; True if it changed. Run
-    on access (each page and cast looks first), so no scheduler is needed."""
+    by the server's loop (``advance_due``) and, for the one ballot a page shows, on access
+    once the viewer may see it. An opening that fails (nobody could vote) is not tried
+    again: the ballot stays a draft without an opening time and those who drafted it are
+    told, once."""
     now = now or utcnow()
-    if ballot.state is BallotState.draft and ballot.opens_at is not None and now >= ballot.opens_at \
-            and ballot.electorate is not Electorate.attendees:
-        open_ballot(ballot, actor=None)
+    if not is_due(ballot, now):
+        return False
+    if ballot.state is BallotState.draft:
+        try:
+            with db.session.begin_nested():
+                open_ballot(ballot, actor=None)
+        except DomainError as error:
+            _opening_failed(ballot, error)
         return True
-    if ballot.state is BallotState.open and ballot.closes_at is not None and now >= ballot.closes_at:
-        close_ballot(ballot, actor=None)
-        return True
-    return False
+    close_ballot(ballot, actor=None)
+    return True
+
+
+def is_due(ballot: Ballot, now: Optional[datetime] = None) -> bool:
+    """Whether ``advance`` would open or close the ballot now."""
+    now = now or utcnow()
+    return (TRANSITIONS.allows(ballot.state, "open") and ballot.opens_at is not None and now >= ballot.opens_at
+            and ballot.electorate is not Electorate.attendees) or \
+        (TRANSITIONS.allows(ballot.state, "close") and ballot.closes_at is not None and now >= ballot.closes_at)
+
+
+def _opening_failed(ballot: Ballot, error: DomainError) -> None:
+    ballot.opens_at = None
+    audit.record("ballot.open_failed", ballot, actor=None, place=ballot.place, reason=error.message)
+    notifications.notify_ids([ballot.created_by_id], "ballot.open_failed", ballot=ballot.id,
+                             question=ballot.question, reason=error.message)
+
+
+def _due(now: datetime):
+    return select(Ballot).where(
+        (Ballot.state.in_(TRANSITIONS["open"].sources) & (Ballot.opens_at <= now)
+         & (Ballot.electorate != Electorate.attendees))
+        | (Ballot.state.in_(TRANSITIONS["close"].sources) & (Ballot.closes_at <= now))).order_by(Ballot.id)
 
 
 def due_ballots(now: Optional[datetime] = None) -> list[Ballot]:
+    return list(db.session.scalars(_due(now or utcnow())))
+
+
+def advance_is_due(now: Optional[datetime] = None) -> bool:
+    """Is a ballot over a period due to open or close? A read, so that the loop writes
+    only when something is due."""
+    return db.session.scalar(_due(now or utcnow()).limit(1)) is not None
+
+
+def advance_due(now: Optional[datetime] = None) -> int:
+    """Open and close every ballot over a period whose time has come: the server's loop
+    runs this. Returns how many changed."""
     now = now or utcnow()
-    return list(db.session.scalars(select(Ballot).where(
-        ((Ballot.state == BallotState.draft) & (Ballot.opens_at <= now))
-        | ((Ballot.state == BallotState.open) & (Ballot.closes_at <= now)))))
+    return sum(advance(ballot, now) for ballot in due_ballots(now))
 
 
 # --- finding ---------------------------------------------------------------------------

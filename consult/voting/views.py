@@ -25,13 +25,13 @@ from flask_login import current_user, login_required
 
 from .. import permissions
 from ..accounts import service as accounts
-from ..accounts.forms import ConfirmForm
+from ..forms import ConfirmForm
 from ..clock import utcnow
 from ..extensions import db
 from ..pdf import render_pdf
 from ..places.models import Household, Place
 from ..proposals.models import Proposal
-from ..web import confirm_first, perform, readable_place
+from ..web import confirm_first, load, perform, readable_place, run_due
 from . import service as voting
 from .forms import BallotForm, OpenForm, PaperForm
 from .models import Ballot, BallotKind, BallotState, BallotVoter, Channel, Electorate, Secrecy
@@ -43,11 +43,14 @@ PER_PAGE = 50
 
 
 def load_ballot(ballot_id: int) -> Ballot:
-    ballot = db.session.get(Ballot, ballot_id) or abort(404)
-    if ballot.state is not BallotState.closed and (ballot.opens_at or ballot.closes_at):
-        perform(voting.advance, ballot)   # a ballot over a period opens and closes on access
-    if not permissions.can_view_ballot(current_user, ballot):
-        abort(404)  # a ballot elsewhere is not even said to exist
+    """The ballot, or 404 for one the viewer may not see (not even said to exist). A
+    ballot over a period whose time has come opens or closes first, but only once the
+    viewer is known to see it (open, for one due to open)."""
+    ballot = load(Ballot, ballot_id, lambda user, b: permissions.can_view_ballot(user, b, once_open=voting.is_due(b)))
+    if voting.is_due(ballot):
+        run_due(voting.advance, ballot)
+        if not permissions.can_view_ballot(current_user, ballot):
+            abort(404)
     return ballot
 
 
@@ -58,9 +61,6 @@ def _back(ballot: Ballot):
 @bp.get("/ballots/")
 @login_required
 def mine():
-    due = voting.due_ballots()
-    for ballot in due:
-        perform(voting.advance, ballot)
     return render_template("voting/index.html", ballots=voting.ballots_for(current_user), place=None,
                            can_draft=False)
 
@@ -71,15 +71,13 @@ def index(place_id: int):
     place = readable_place(place_id)
     ballots = [b for b in voting.ballots_in(place) if permissions.can_view_ballot(current_user, b)]
     return render_template("voting/index.html", ballots=ballots, place=place,
-                           can_draft=permissions.has_role(current_user, place, *voting.RUNNERS))
+                           can_draft=permissions.can_draft_ballot(current_user, place))
 
 
 @bp.route("/places/<int:place_id>/ballots/new", methods=["GET", "POST"])
 @login_required
 def new(place_id: int):
-    place = db.session.get(Place, place_id) or abort(404)
-    if not permissions.has_role(current_user, place, *voting.RUNNERS):
-        abort(403)
+    place = load(Place, place_id, permissions.can_draft_ballot, refuse=403)
     proposal = None
     if request.args.get("proposal", "").isdigit():
         proposal = db.session.get(Proposal, int(request.args["proposal"]))
@@ -275,7 +273,7 @@ def paper(ballot_id: int, voter_id: int):
 def evidence(ballot_id: int, token: str):
     ballot = load_ballot(ballot_id)
     _require_paper(ballot)
-    from ..proposals.photos import photo_dir
+    from ..photos import photo_dir
 
     found = db.session.scalar(db.select(voting.Participation.id).where(
         voting.Participation.ballot_id == ballot.id, voting.Participation.evidence == token))

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import permissions
-from ..accounts.models import Role
+from ..accounts.models import MODERATORS
 from ..audit import service as audit
 from ..clock import utcnow
 from ..errors import InvalidInput, InvalidTransition, NotAllowed
@@ -50,7 +50,7 @@ def actors_for(user, wish: Wish) -> set[str]:
         found.add(HELPER)
     if wish.claimed_by_id is not None and user.id == wish.claimed_by_id:
         found.add(CLAIMANT)
-    if permissions.has_role(user, wish.place, Role.moderator, Role.administrator):
+    if permissions.has_role(user, wish.place, *MODERATORS):
         found.add(MODERATOR)
     return found
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from consult import clock
+from consult import clock, permissions
 from consult.accounts.models import OrganisationKind
 from consult.audit.models import AuditEntry
 from consult.database import unit_of_work
@@ -74,7 +74,7 @@ def test_a_responder_of_another_company_can_do_nothing(area):
     do(motions.answer, motion, actor=area.manager, answer=Answer.accept)
     with pytest.raises(NotAllowed):
         do(motions.post_progress, motion, actor=area.rival, body="x")
-    assert not motions.is_responder(area.rival, motion)
+    assert not permissions.is_responder(area.rival, motion)
 
 
 def test_residents_cannot_act_as_responders_or_moderators(area):

@@ -86,3 +86,40 @@ def test_bad_email_address_refused(client, auth, make_user):
     assert client.post_form("/account", {"email": "not an address"}).status_code == 422
     db.session.refresh(user)
     assert user.email is None
+
+
+def test_mail_queued_by_a_room_action_is_sent_after_its_commit_without_a_page(app, smtp, tree, make_household,
+                                                                             make_user):
+    """A room action runs as the room's ``act`` does: one unit of work, over the socket. The
+    mail it queues goes out once that commits, with no later page to send it."""
+    from consult import clock
+    from consult.database import unit_of_work
+    from consult.meetings import service as meetings
+    from consult.meetings.models import MeetingForm, MeetingKind, Quorum
+
+    moderator = make_user("李书记", username="moderator", role=Role.moderator, place=tree.fc)
+    wang = make_user("王秀英", phone="13900000001", household=make_household(tree.e1, "101"))
+    wang.email = "wang@example.org"
+    db.session.commit()
+    with unit_of_work():
+        meeting = meetings.schedule(tree.b1, actor=moderator, title="加装电梯议事会", kind=MeetingKind.circle,
+                                    form=MeetingForm.online, starts_at=clock.utcnow(), quorum=Quorum.none,
+                                    people=[wang], free_items=["加装电梯"])
+    invited = wait_for(smtp, 1)   # the invitation, sent after the page's commit
+    assert len(invited) == 1
+    for action in (lambda: meetings.change_state(meeting, "start", actor=moderator),
+                   lambda: meetings.sign_in(meeting, actor=wang)):
+        with unit_of_work():
+            action()
+    assert len(smtp.messages) == 1
+    with unit_of_work():
+        meetings.open_ballot(meeting, actor=moderator, question="是否同意北侧方案")
+        time.sleep(0.3)
+        assert len(smtp.messages) == 1   # nothing before the commit
+    messages = wait_for(smtp, 2)
+    assert len(messages) == 2
+    recipients, message = messages[1]
+    assert recipients == ["wang@example.org"]
+    assert "是否同意北侧方案" in str(make_header(decode_header(message["Subject"])))
+    db.session.rollback()
+    assert db.session.scalar(select(Notification.emailed_at).where(Notification.kind == "ballot.opened")) is not None

@@ -318,7 +318,7 @@ def test_role_table_for_triage_actions(tree, people, category, make_user, role, 
     p = raise_one(tree, people, category)
     p.state = ProposalState.accepted
     user = make_user("某人", role=role, place=tree.fc)
-    assert can_transition(user, p, action) is (role in TRANSITIONS[action].roles)
+    assert can_transition(user, p, action) is (role in TRANSITIONS[action].who)
     assert not can_transition(people.author, p, action)
 
 

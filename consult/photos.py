@@ -1,4 +1,4 @@
-"""Photos of a matter. The file's content decides what it is, never its name: Pillow must
+"""Photos (of a matter, a motion's progress, a paper ballot). The file's content decides what it is, never its name: Pillow must
 read it as JPEG, PNG or WebP; it is turned upright, shrunk, and re-encoded as JPEG, which
 drops EXIF (a phone photo carries the GPS position of the resident's home). Stored under
 a random name outside ``static/``."""
@@ -11,7 +11,7 @@ from pathlib import Path
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from ..errors import InvalidInput
+from .errors import InvalidInput
 
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
 LONGEST_SIDE = 1600
