@@ -25,6 +25,9 @@ def run_once(app) -> int:
             if minutes.archive_is_due():
                 with unit_of_work():
                     steps += minutes.archive_due()
+            from ..notifications import outbox   # messages queued and not yet sent, retries
+
+            steps += outbox.send_all().claimed
             return steps
         finally:
             db.session.remove()
