@@ -142,6 +142,12 @@ class Config:
     SMS_URGENT_KINDS = tuple(k.strip() for k in os.environ.get(
         "SMS_URGENT_KINDS", "meeting.cancelled,meeting.changed,verify").split(",") if k.strip())
 
+    # Reminders: those who have not voted in a ballot over a period, this many hours before
+    # it closes; a meeting's invitees, this many hours before it begins (comma-separated,
+    # empty: none). Each goes once per person and deadline.
+    BALLOT_REMIND_HOURS = os.environ.get("BALLOT_REMIND_HOURS", "72,24")
+    MEETING_REMIND_HOURS = os.environ.get("MEETING_REMIND_HOURS", "24,1")
+
     # Who reads what (PIPL's minimum necessary): "community" — a resident reads their own
     # community and what the subdistrict publishes, staff read where their roles reach;
     # "installation" — every signed-in person reads every place.

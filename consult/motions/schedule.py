@@ -25,7 +25,10 @@ def run_once(app) -> int:
             if minutes.archive_is_due():
                 with unit_of_work():
                     steps += minutes.archive_due()
-            from ..notifications import outbox   # messages queued and not yet sent, retries
+            from ..notifications import outbox, reminders   # reminders, then what is queued
+
+            with unit_of_work():
+                steps += reminders.run()
 
             steps += outbox.send_all().claimed
             return steps

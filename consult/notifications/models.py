@@ -23,6 +23,8 @@ MESSAGES = {
     "meeting.invited": _l("You are invited to a meeting: “%(title)s”"),
     "meeting.changed": _l("A meeting you are invited to has changed: “%(title)s”"),
     "meeting.cancelled": _l("A meeting was cancelled: “%(title)s”"),
+    "ballot.reminder": _l("Voting on “%(question)s” closes within %(hours)d hours and you have not voted yet"),
+    "meeting.reminder": _l("The meeting “%(title)s” begins within %(hours)d hours"),
     "motion.assigned": _l("A motion was assigned to your organisation: “%(title)s”"),
     "motion.reported": _l("%(organisation)s reported for the motion “%(title)s”"),
     "motion.declined": _l("The responder declined the motion “%(title)s”"),
