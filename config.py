@@ -110,6 +110,8 @@ class Config:
     OUTBOX_RETRY_MAX_SECONDS = int(os.environ.get("OUTBOX_RETRY_MAX_SECONDS", str(6 * 3600)))
     OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8"))
     OUTBOX_SEND_AFTER_COMMIT = _bool("OUTBOX_SEND_AFTER_COMMIT", True)
+    # Deliveries sent at once by one sender (threads waiting for the providers' answers).
+    OUTBOX_SEND_CONCURRENCY = int(os.environ.get("OUTBOX_SEND_CONCURRENCY", "8"))
 
     # SMS: SMS_PROVIDER "aliyun" (Alibaba Cloud SMS) or "tencent" (Tencent Cloud SMS); off
     # without it or without the provider's credentials. SMS_SIGN_NAME is the approved

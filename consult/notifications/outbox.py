@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Optional
@@ -214,7 +215,12 @@ def claim(limit: int) -> list[int]:
 
 
 def send_due(limit: int = 200) -> Round:
-    """One round: claim a batch and send it. Returns what became of it."""
+    """One round: claim a batch and send it. Returns what became of it.
+
+    Sends run on OUTBOX_SEND_CONCURRENCY threads (providers answer in milliseconds, so one
+    at a time would leave the process waiting); the answers are recorded by this thread as
+    they arrive, all those that arrived meanwhile in one transaction, so that an
+    acknowledged send waits at most one commit to be recorded."""
     from ..accounts.models import User
     from .models import Notification
 
@@ -239,32 +245,81 @@ def send_due(limit: int = 200) -> Round:
         with force_locale(message.locale):
             message.text = Notification(kind=kind, params=message.params).text
         messages.append(message)
-    db.session.commit()   # end the read: each answer is recorded in its own transaction
-    channels = {}
+    limits = SmsLimits(messages)
+    db.session.commit()   # end the read: answers are recorded in their own transactions
+    ready, answers = [], []
     for message in messages:
         if not channel_registry.enabled(message.channel, config):
-            _record_failure(message, TemporaryError(f"the {message.channel} channel is off"), result)
-            continue
-        if message.channel == "sms":
-            later = sms_hold(message)
-            if later is not None:
-                _defer(message, *later, result)
-                continue
-        if message.channel not in channels:
-            channels[message.channel] = channel_registry.channel(message.channel, config)
-        try:
-            with force_locale(message.locale):
-                provider_id = channels[message.channel].send(message)
-        except (TemporaryError, PermanentError) as error:
-            _record_failure(message, error, result)
-            continue
-        except Exception as error:   # an adapter's bug must not stop the round
-            log.exception("delivery %s failed", message.id)
-            _record_failure(message, TemporaryError(f"{type(error).__name__}: {error}"), result)
-            continue
-        _record(message, result, "sent", status="sent", sent_at=utcnow(), lease_until=None,
-                provider_message_id=(provider_id or "")[:100], last_error=None)
+            answers.append((message, TemporaryError(f"the {message.channel} channel is off")))
+        elif message.channel == "sms" and (hold := limits.hold(message)) is not None:
+            answers.append((message, hold))
+        else:
+            ready.append(message)
+    if answers:
+        _record_answers(answers, result)
+    if not ready:
+        return result
+    app = current_app._get_current_object()
+    local = threading.local()
+
+    def send_one(message: Outgoing):
+        with app.app_context(), force_locale(message.locale):
+            channels = local.__dict__.setdefault("channels", {})
+            if message.channel not in channels:
+                channels[message.channel] = channel_registry.channel(message.channel, app.config)
+            try:
+                return channels[message.channel].send(message) or ""
+            except (TemporaryError, PermanentError) as error:
+                return error
+            except Exception as error:   # an adapter's bug must not stop the round
+                log.exception("delivery %s failed", message.id)
+                return TemporaryError(f"{type(error).__name__}: {error}")
+
+    workers = max(1, min(config["OUTBOX_SEND_CONCURRENCY"], len(ready)))
+    with ThreadPoolExecutor(workers) as pool:
+        pending = {pool.submit(send_one, message): message for message in ready}
+        while pending:
+            done, _waiting = wait(pending, return_when=FIRST_COMPLETED)
+            _record_answers([(pending.pop(future), future.result()) for future in done], result)
     return result
+
+
+def _record_answers(answers: list, result: Round) -> None:
+    """Write the answers of several deliveries in one transaction: a provider's id (sent),
+    an error (retry or give up), or a hold (back in the queue until then)."""
+    config = current_app.config
+    now = utcnow()
+    with unit_of_work():
+        for message, answer in answers:
+            if isinstance(answer, tuple):     # held back: (until, why); the attempt is not counted
+                outcome, values = "deferred", {"status": "queued", "next_attempt_at": answer[0],
+                                               "last_error": answer[1], "attempts": message.attempts - 1}
+            elif isinstance(answer, Exception):
+                outcome, values = _failure(message, answer, config, now)
+            else:
+                outcome, values = "sent", {"status": "sent", "sent_at": now, "last_error": None,
+                                           "provider_message_id": answer[:100]}
+            changed = db.session.execute(update(Delivery).where(
+                Delivery.id == message.id, Delivery.status == "sending", Delivery.attempts == message.attempts)
+                .values(lease_until=None, **values)).rowcount
+            if changed and outcome == "sent" and message.channel == "email":
+                from .models import Notification
+
+                db.session.execute(update(Notification).where(Notification.id == _notification_of(message.id))
+                                   .values(emailed_at=now))
+            setattr(result, outcome, getattr(result, outcome) + 1)
+
+
+def _failure(message: Outgoing, error: Exception, config, now: datetime) -> tuple[str, dict]:
+    text = str(error)[:300]
+    if isinstance(error, PermanentError) or message.attempts >= config["OUTBOX_MAX_ATTEMPTS"]:
+        log.warning("delivery %s given up: %s", message.id, text)
+        return "gave_up", {"status": "gave_up", "last_error": text}
+    pause = min(config["OUTBOX_RETRY_SECONDS"] * 2 ** (message.attempts - 1), config["OUTBOX_RETRY_MAX_SECONDS"])
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after:
+        pause = max(pause, retry_after)
+    return "failed", {"status": "failed", "last_error": text, "next_attempt_at": now + timedelta(seconds=pause)}
 
 
 def send_all(limit: int = 200, rounds: int = 1000) -> Round:
@@ -287,44 +342,8 @@ def _link(site: str, params: dict) -> str:
     return f"{site}/inbox"
 
 
-def _record(message: Outgoing, result: Round, outcome: str, **values) -> None:
-    """Write one answer, only if this sender still holds the row (same attempt)."""
-    with unit_of_work():
-        changed = db.session.execute(update(Delivery).where(
-            Delivery.id == message.id, Delivery.status == "sending", Delivery.attempts == message.attempts)
-            .values(**values)).rowcount
-        if changed and outcome == "sent" and message.channel == "email":
-            from .models import Notification
-
-            db.session.execute(update(Notification).where(Notification.id == _notification_of(message.id))
-                               .values(emailed_at=values["sent_at"]))
-    setattr(result, outcome, getattr(result, outcome) + 1)
-
-
 def _notification_of(delivery_id: int):
     return select(Delivery.notification_id).where(Delivery.id == delivery_id).scalar_subquery()
-
-
-def _record_failure(message: Outgoing, error: Exception, result: Round) -> None:
-    config = current_app.config
-    text = str(error)[:300]
-    if isinstance(error, PermanentError) or message.attempts >= config["OUTBOX_MAX_ATTEMPTS"]:
-        log.warning("delivery %s given up: %s", message.id, text)
-        _record(message, result, "gave_up", status="gave_up", lease_until=None, last_error=text)
-        return
-    pause = config["OUTBOX_RETRY_SECONDS"] * 2 ** (message.attempts - 1)
-    pause = min(pause, config["OUTBOX_RETRY_MAX_SECONDS"])
-    retry_after = getattr(error, "retry_after", None)
-    if retry_after:
-        pause = max(pause, retry_after)
-    _record(message, result, "failed", status="failed", lease_until=None, last_error=text,
-            next_attempt_at=utcnow() + timedelta(seconds=pause))
-
-
-def _defer(message: Outgoing, until: datetime, reason: str, result: Round) -> None:
-    """Not now (quiet hours, a daily limit): back in the queue, the attempt not counted."""
-    _record(message, result, "deferred", status="queued", lease_until=None, last_error=reason,
-            next_attempt_at=until, attempts=message.attempts - 1)
 
 
 # ---------------------------------------------------------------- SMS rules
@@ -356,28 +375,43 @@ def quiet_until(setting: Optional[DeliverySetting], now: datetime) -> Optional[d
     return from_local(datetime.combine(day, end))
 
 
-def sms_hold(message: Outgoing) -> Optional[tuple[datetime, str]]:
-    """Why an SMS must wait, and until when: quiet hours (urgent kinds excepted), the daily
-    limit per person and per installation (counted in the site's day)."""
-    config = current_app.config
-    now = utcnow()
-    if message.kind not in config["SMS_URGENT_KINDS"]:
-        until = quiet_until(message.setting, now)
-        if until is not None:
-            return until, "quiet hours"
-    today = start_of_local_day(local_today())
-    tomorrow = start_of_local_day(local_today() + timedelta(days=1))
-    morning = quiet_until(message.setting, tomorrow) or tomorrow
-    sent_today = select(func.count()).select_from(Delivery).where(
-        Delivery.channel == "sms", Delivery.status == "sent", Delivery.sent_at >= today)
-    if db.session.scalar(sent_today.where(Delivery.user_id == message.user_id)) >= config["SMS_DAILY_LIMIT_PER_PERSON"]:
-        db.session.commit()
-        return morning, "daily limit per person"
-    if db.session.scalar(sent_today) >= config["SMS_DAILY_LIMIT"]:
-        db.session.commit()
-        return morning, "daily limit of the installation"
-    db.session.commit()
-    return None
+class SmsLimits:
+    """Quiet hours and the daily limits for one round: today's counts read once for the
+    people in the batch and for the installation, then kept up to date as the round goes."""
+
+    def __init__(self, messages: list[Outgoing]):
+        self.config = current_app.config
+        self.now = utcnow()
+        people = list({m.user_id for m in messages if m.channel == "sms"})
+        self.per_person: dict[int, int] = {}
+        self.total = 0
+        if not people:
+            return
+        today = start_of_local_day(local_today())
+        self.tomorrow = start_of_local_day(local_today() + timedelta(days=1))
+        sent_today = (Delivery.channel == "sms", Delivery.status == "sent", Delivery.sent_at >= today)
+        for chunk in _chunks(people, 5000):
+            self.per_person.update(db.session.execute(
+                select(Delivery.user_id, func.count()).where(*sent_today, Delivery.user_id.in_(chunk))
+                .group_by(Delivery.user_id)).all())
+        self.total = db.session.scalar(select(func.count()).select_from(Delivery).where(*sent_today)) or 0
+
+    def hold(self, message: Outgoing) -> Optional[tuple[datetime, str]]:
+        """Why an SMS must wait, and until when: quiet hours (urgent kinds excepted), the
+        daily limit per person and per installation (counted in the site's day). A message
+        that may go is counted at once."""
+        if message.kind not in self.config["SMS_URGENT_KINDS"]:
+            until = quiet_until(message.setting, self.now)
+            if until is not None:
+                return until, "quiet hours"
+        morning = quiet_until(message.setting, self.tomorrow) or self.tomorrow
+        if self.per_person.get(message.user_id, 0) >= self.config["SMS_DAILY_LIMIT_PER_PERSON"]:
+            return morning, "daily limit per person"
+        if self.total >= self.config["SMS_DAILY_LIMIT"]:
+            return morning, "daily limit of the installation"
+        self.per_person[message.user_id] = self.per_person.get(message.user_id, 0) + 1
+        self.total += 1
+        return None
 
 
 # ---------------------------------------------------------------- what staff see

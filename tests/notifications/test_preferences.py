@@ -3,7 +3,6 @@ number by a code sent to it; staff see how many messages were delivered per chan
 from datetime import datetime
 
 import pytest
-from flask_babel import force_locale
 from sqlalchemy import select
 
 from consult import clock
@@ -79,8 +78,7 @@ def test_choices_decide_the_channels_and_quiet_hours(app, client, auth, sms, mak
     db.session.add(DeliverySetting(user_id=person.id, sms_number="13900000001", sms_verified_at=clock.utcnow()))
     db.session.commit()
     auth.login("13900000001")
-    with force_locale("en"):
-        page = client.get("/account/messages").get_data(as_text=True)
+    page = client.get("/account/messages").get_data(as_text=True)
     assert 'value="sms:ballot" aria-label' in page and 'value="sms:proposal"' in page
     assert client.post_form("/account/messages", {"channel": ["sms:proposal", "email:meeting"],
                                                   "quiet_start": "21:30", "quiet_end": "07:00"}).status_code == 302
@@ -102,15 +100,13 @@ def test_staff_see_deliveries_per_channel_on_the_voters_page(app, client, auth, 
     ballot = run_ballot(client, auth, tree.b1)
     assert outbox.send_all().sent == 1
     auth.login("grid")
-    with force_locale("en"):
-        page = client.get(f"/ballots/{ballot.id}/voters").get_data(as_text=True)
-    assert "Messages delivered:" in page and "SMS 1/2 (1 failed)" in page
+    page = client.get(f"/ballots/{ballot.id}/voters").get_data(as_text=True)
+    assert "消息送达：" in page and "短信 1/2 (1 条失败)" in page
 
 
 def test_the_account_page_says_when_sms_is_off(app, client, auth, make_user):
     make_user("王秀英", phone="13900000001")
     auth.login("13900000001")
-    with force_locale("en"):
-        text = client.get("/account").get_data(as_text=True)
-    assert "off: this site is not set up to send these" in text
+    text = client.get("/account").get_data(as_text=True)
+    assert "未开通：本站尚未配置此渠道" in text
     assert client.post_form("/account/messages/number", {"number": "13900000001"}).status_code == 422
