@@ -105,6 +105,16 @@ class ProviderServer:
                 self.end_headers()
                 self.wfile.write(data)
 
+            def do_GET(self):   # what the server has seen, for a benchmark in another process
+                data = json.dumps({"requests": len(outer.requests), "acknowledged": len(outer.acknowledged),
+                                   "unique_acknowledged": len(set(outer.acknowledged)),
+                                   "bad_signatures": outer.bad_signatures}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
             def log_message(self, *args):
                 pass
 
