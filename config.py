@@ -144,6 +144,14 @@ class Config:
     SMS_URGENT_KINDS = tuple(k.strip() for k in os.environ.get(
         "SMS_URGENT_KINDS", "meeting.cancelled,meeting.changed,verify").split(",") if k.strip())
 
+    # Web push (notifications in the browser, also on a phone's home screen): a VAPID key
+    # pair, e.g. from `vapid --gen` (py-vapid): VAPID_PRIVATE_KEY the private key (PEM, or
+    # its base64url DER), VAPID_PUBLIC_KEY the public key as base64url (the
+    # applicationServerKey); VAPID_SUBJECT a contact, "mailto:…". Off without the keys.
+    VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY") or None
+    VAPID_PUBLIC_KEY = os.environ.get("VAPID_PUBLIC_KEY") or None
+    VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "mailto:consult@localhost")
+
     # Reminders: those who have not voted in a ballot over a period, this many hours before
     # it closes; a meeting's invitees, this many hours before it begins (comma-separated,
     # empty: none). Each goes once per person and deadline.

@@ -21,6 +21,7 @@ from .proposals.models import (  # noqa: F401
 from .notifications.models import Notification  # noqa: F401
 from .notifications.outbox import Delivery, DeliverySetting  # noqa: F401
 from .notifications.reminders import ReminderSent  # noqa: F401
+from .notifications.push import PushSubscription  # noqa: F401
 from .voting.models import Ballot, BallotBoxEntry, BallotOption, BallotVoter, Participation  # noqa: F401
 from .meetings.models import (  # noqa: F401
     AgendaItem,

@@ -42,7 +42,7 @@ STATUSES = ("queued", "sending", "sent", "failed", "gave_up")
 GROUPS = ("ballot", "meeting", "proposal", "motion", "minutes")
 # Without a choice of their own: e-mail for everything, SMS (once a number is verified)
 # for ballots and meetings, where a quorum depends on reaching people.
-DEFAULT_CHANNELS = {"email": set(GROUPS), "sms": {"ballot", "meeting"}}
+DEFAULT_CHANNELS = {"email": set(GROUPS), "sms": {"ballot", "meeting"}, "push": set(GROUPS)}
 
 
 class Delivery(db.Model):
@@ -111,6 +111,7 @@ def enqueue(notifications: list[tuple[int, int]], kind: str) -> int:
     if not notifications or not has_app_context():
         return 0
     from ..accounts.models import User
+    from .push import PushSubscription
 
     config = current_app.config
     on = [name for name in channel_registry.CHANNELS if channel_registry.enabled(name, config)]
@@ -122,7 +123,9 @@ def enqueue(notifications: list[tuple[int, int]], kind: str) -> int:
     people = {}
     for chunk in _chunks(user_ids, 5000):
         for row in db.session.execute(
-                select(User.id, User.email, User.active, DeliverySetting)
+                select(User.id, User.email, User.active, DeliverySetting,
+                       select(PushSubscription.id).where(PushSubscription.user_id == User.id).exists()
+                       .label("browsers"))
                 .outerjoin(DeliverySetting, DeliverySetting.user_id == User.id).where(User.id.in_(chunk))):
             people[row.id] = row
     now = utcnow()
@@ -133,7 +136,8 @@ def enqueue(notifications: list[tuple[int, int]], kind: str) -> int:
             continue
         setting = person.DeliverySetting
         addresses = {"email": person.email,
-                     "sms": setting.sms_number if setting is not None and setting.sms_verified_at else None}
+                     "sms": setting.sms_number if setting is not None and setting.sms_verified_at else None,
+                     "push": "browsers" if person.browsers else None}
         for name in on:
             if addresses[name] and wanted(setting, name, kind):
                 rows.append({"notification_id": notification_id, "user_id": user_id, "channel": name,
@@ -443,3 +447,6 @@ def forget(user) -> None:
 
     db.session.execute(delete(Delivery).where(Delivery.user_id == user.id))
     db.session.execute(delete(DeliverySetting).where(DeliverySetting.user_id == user.id))
+    from .push import PushSubscription
+
+    db.session.execute(delete(PushSubscription).where(PushSubscription.user_id == user.id))

@@ -36,7 +36,7 @@ GROUP_LABELS = {
     "motion": _l("Motions"),
     "minutes": _l("Minutes"),
 }
-CHANNEL_LABELS = {"email": _l("E-mail"), "sms": _l("SMS")}
+CHANNEL_LABELS = {"email": _l("E-mail"), "sms": _l("SMS"), "push": _l("Browser notifications")}
 
 
 def setting_of(user) -> Optional[DeliverySetting]:
@@ -147,4 +147,15 @@ def overview(user) -> dict:
         "email": {"on": channel_registry.enabled("email", config), "address": user.email},
         "sms": {"on": channel_registry.enabled("sms", config),
                 "address": setting.sms_number if setting is not None and setting.sms_verified_at else None},
+        "push": {"on": channel_registry.enabled("push", config),
+                 "address": _browsers(user.id)},
     }
+
+
+def _browsers(user_id: int) -> str | None:
+    from flask_babel import ngettext
+
+    from .push import browsers_of
+
+    count = len(browsers_of(user_id))
+    return ngettext("%(num)d browser", "%(num)d browsers", count) if count else None

@@ -123,3 +123,45 @@ def _helpers():
 
     return {"message_channels": preferences.overview, "delivery_counts": delivery_counts,
             "channel_labels": preferences.CHANNEL_LABELS}
+
+
+# ---------------------------------------------------------------- web push
+
+from flask import jsonify, send_from_directory  # noqa: E402
+
+from . import push  # noqa: E402
+
+
+@bp.post("/account/push")
+@login_required
+def push_subscribe():
+    """The browser's subscription, posted by static/js/push.js (JSON, with the CSRF header)."""
+    outcome = perform(push.subscribe, current_user, request.get_json(silent=True) or {}, actor=current_user)
+    if not outcome.ok:
+        return jsonify(error={"code": outcome.error.code, "message": outcome.error.message}), outcome.error.status
+    return jsonify(ok=True), 201
+
+
+@bp.post("/account/push/remove")
+@login_required
+def push_unsubscribe():
+    ConfirmForm().validate_on_submit() or abort(400)
+    perform(push.unsubscribe_all, current_user, actor=current_user)
+    return redirect(url_for("notifications.choices"))
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """The service worker, served from the root so that it may show every page's messages."""
+    response = send_from_directory(current_app.static_folder, "js/sw.js", max_age=0)
+    response.headers["Service-Worker-Allowed"] = "/"
+    return response
+
+
+@bp.get("/manifest.webmanifest")
+def manifest():
+    response = jsonify(name=_("Consult"), short_name=_("Consult"), start_url="/", display="standalone",
+                       lang=current_app.config["BABEL_DEFAULT_LOCALE"].replace("_", "-"),
+                       background_color="#ffffff", theme_color="#b22222")
+    response.mimetype = "application/manifest+json"
+    return response

@@ -1,4 +1,4 @@
-"""the outbox: one delivery per message and channel, and what each person chose
+"""the outbox: one delivery per message and channel, what each person chose, reminders sent, browsers subscribed to web push
 
 Revision ID: 0016_outbox
 Revises: 0012_sessions
@@ -69,9 +69,25 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reminders_sent')),
     sa.UniqueConstraint('subject', 'subject_id', 'user_id', 'deadline', 'hours', name='uq_reminders_sent_once')
     )
+    op.create_table('push_subscriptions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('endpoint', sa.String(length=500), nullable=False),
+    sa.Column('p256dh', sa.String(length=100), nullable=False),
+    sa.Column('auth', sa.String(length=40), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_push_subscriptions_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_push_subscriptions')),
+    sa.UniqueConstraint('endpoint', name=op.f('uq_push_subscriptions_endpoint'))
+    )
+    with op.batch_alter_table('push_subscriptions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_push_subscriptions_user_id'), ['user_id'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('push_subscriptions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_push_subscriptions_user_id'))
+    op.drop_table('push_subscriptions')
     op.drop_table('reminders_sent')
     op.drop_table('delivery_settings')
     with op.batch_alter_table('deliveries', schema=None) as batch_op:

@@ -228,3 +228,70 @@ class TencentSmsServer(ProviderServer):
     @staticmethod
     def error(request_id: str, code: str, message: str) -> dict:
         return {"Response": {"Error": {"Code": code, "Message": message}, "RequestId": request_id}}
+
+
+# ---------------------------------------------------------------- a browser's push service
+
+class PushService(ProviderServer):
+    """A push service (RFC 8030) with VAPID (RFC 8292): checks the ES256 signature of the
+    JWT in the Authorization header against the key it names, the audience and expiry,
+    and decrypts the aes128gcm payload (RFC 8291) with the browser's private key.
+    ``answers`` may be "ok", "gone" (410), "busy" (429), "temporary" (503)."""
+
+    def __init__(self):
+        super().__init__("", "")
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+        self.browser_key = ec.generate_private_key(ec.SECP256R1())
+        self.auth_secret = b"0123456789abcdef"
+        raw = self.browser_key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+        self.p256dh = base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+        self.auth = base64.urlsafe_b64encode(self.auth_secret).rstrip(b"=").decode()
+        self.payloads: list[dict] = []
+        self.server_key = None   # the applicationServerKey the browser subscribed with
+
+    def subscription(self, name: str = "browser1") -> dict:
+        return {"endpoint": f"http://{self.endpoint}/push/{name}", "keys": {"p256dh": self.p256dh, "auth": self.auth}}
+
+    def handle(self, request, body: bytes):
+        import time as _time
+
+        import http_ece
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+        def b64(text: str) -> bytes:
+            return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+        try:
+            scheme, rest = request.headers.get("Authorization", "").split(" ", 1)
+            fields = dict(part.strip().split("=", 1) for part in rest.split(","))
+            header, claims, signature = fields["t"].split(".")
+            public = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), b64(fields["k"]))
+            raw = b64(signature)
+            public.verify(encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big")),
+                          f"{header}.{claims}".encode(), ec.ECDSA(hashes.SHA256()))
+            claims = json.loads(b64(claims))
+            assert scheme == "vapid" and json.loads(b64(header))["alg"] == "ES256"
+            assert self.server_key is None or fields["k"] == self.server_key
+            assert claims["aud"] == f"http://{self.endpoint}" and claims["exp"] > _time.time()
+            assert claims["sub"].startswith("mailto:")
+            assert request.headers.get("Content-Encoding") == "aes128gcm" and int(request.headers["TTL"]) > 0
+        except (ValueError, KeyError, AssertionError, InvalidSignature):
+            self.bad_signatures += 1
+            return 401, {"error": "bad VAPID"}
+        answer = self.next_answer()
+        if answer == "gone":
+            return 410, {"error": "subscription expired"}
+        if answer == "busy":
+            return 429, {"error": "too many"}
+        if answer == "temporary":
+            return 503, {"error": "try later"}
+        payload = json.loads(http_ece.decrypt(body, private_key=self.browser_key, auth_secret=self.auth_secret,
+                                              version="aes128gcm"))
+        self.payloads.append(payload)
+        self.acknowledged.append(payload.get("tag"))
+        return 201, {}

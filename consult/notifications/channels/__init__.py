@@ -45,6 +45,8 @@ def enabled(name: str, config) -> bool:
         from .sms import provider_name
 
         return provider_name(config) is not None
+    if name == "push":
+        return bool(config.get("VAPID_PRIVATE_KEY") and config.get("VAPID_PUBLIC_KEY"))
     return False
 
 
@@ -57,8 +59,12 @@ def channel(name: str, config) -> Channel:
         from .sms import sms_channel
 
         return sms_channel(config)
+    if name == "push":
+        from .webpush import WebPushChannel
+
+        return WebPushChannel(config)
     raise KeyError(name)
 
 
 # Every channel the outbox knows, in the order the account page shows them.
-CHANNELS = ("email", "sms")
+CHANNELS = ("email", "sms", "push")
