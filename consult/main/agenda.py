@@ -31,6 +31,7 @@ class Section:
 def needs_for(user, *, triage_days: int) -> list[Section]:
     """The sections that have something in them, in the order of the roles a person holds:
     first what they do as a resident, then as a moderator, a responder, a grid worker."""
+    from .. import permissions
     from ..meetings import service as meetings
     from ..meetings.models import MeetingState
     from ..minutes import service as minutes
@@ -66,7 +67,7 @@ def needs_for(user, *, triage_days: int) -> list[Section]:
     sections.append(Section("time", _l("Requests for more time"), [
         Entry(m.title, url_for("motions.detail", motion_id=m.id), _l("Decide"), m.place.name, m.extension_until)
         for m in motions.time_requests_for(user)]))
-    for organisation in motions.organisations_of(user):
+    for organisation in permissions.organisations_of(user):
         seen: set[int] = set()
         for tab, heading, action, warn in (
                 ("overdue", _l("%(org)s: overdue", org=organisation.name), _l("Open"), _l("Overdue")),
