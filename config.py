@@ -118,6 +118,64 @@ class Config:
     # The address of the site in e-mails, e.g. https://consult.example.org
     SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000")
 
+    # The outbox (every message × channel): a sender claims deliveries for
+    # OUTBOX_LEASE_SECONDS; a failed one is tried again after OUTBOX_RETRY_SECONDS,
+    # doubling each time up to OUTBOX_RETRY_MAX_SECONDS, and given up after
+    # OUTBOX_MAX_ATTEMPTS. Deliveries are sent after the commit that queued them, by the
+    # server's background loop and by `flask --app consult send`.
+    OUTBOX_LEASE_SECONDS = int(os.environ.get("OUTBOX_LEASE_SECONDS", "300"))
+    OUTBOX_RETRY_SECONDS = int(os.environ.get("OUTBOX_RETRY_SECONDS", "60"))
+    OUTBOX_RETRY_MAX_SECONDS = int(os.environ.get("OUTBOX_RETRY_MAX_SECONDS", str(6 * 3600)))
+    OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8"))
+    OUTBOX_SEND_AFTER_COMMIT = _bool("OUTBOX_SEND_AFTER_COMMIT", True)
+    # Deliveries sent at once by one sender (threads waiting for the providers' answers).
+    OUTBOX_SEND_CONCURRENCY = int(os.environ.get("OUTBOX_SEND_CONCURRENCY", "8"))
+
+    # SMS: SMS_PROVIDER "aliyun" (Alibaba Cloud SMS) or "tencent" (Tencent Cloud SMS); off
+    # without it or without the provider's credentials. SMS_SIGN_NAME is the approved
+    # signature (签名); SMS_TEMPLATES gives the approved template of each kind of message as
+    # "kind=template,…" (templates get ${title} and ${link}; "verify" gets ${code});
+    # a kind without a template is not sent by SMS.
+    SMS_PROVIDER = os.environ.get("SMS_PROVIDER") or None
+    SMS_SIGN_NAME = os.environ.get("SMS_SIGN_NAME", "")
+    SMS_TEMPLATES = dict(part.strip().split("=", 1) for part in os.environ.get("SMS_TEMPLATES", "").split(",")
+                         if "=" in part)
+    # Alibaba Cloud: the AccessKey pair of a RAM user allowed dysms:SendSms.
+    SMS_ALIYUN_ACCESS_KEY_ID = os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID") or None
+    SMS_ALIYUN_ACCESS_KEY_SECRET = os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET") or None
+    SMS_ALIYUN_ENDPOINT = os.environ.get("SMS_ALIYUN_ENDPOINT", "dysmsapi.aliyuncs.com")
+    SMS_ALIYUN_PROTOCOL = os.environ.get("SMS_ALIYUN_PROTOCOL", "https")
+    SMS_ALIYUN_REGION = os.environ.get("SMS_ALIYUN_REGION", "cn-hangzhou")
+    # Tencent Cloud: a SecretId/SecretKey pair and the SMS application's SdkAppId.
+    SMS_TENCENT_SECRET_ID = os.environ.get("TENCENTCLOUD_SECRET_ID") or None
+    SMS_TENCENT_SECRET_KEY = os.environ.get("TENCENTCLOUD_SECRET_KEY") or None
+    SMS_TENCENT_APP_ID = os.environ.get("SMS_TENCENT_APP_ID") or None
+    SMS_TENCENT_ENDPOINT = os.environ.get("SMS_TENCENT_ENDPOINT", "sms.tencentcloudapi.com")
+    SMS_TENCENT_PROTOCOL = os.environ.get("SMS_TENCENT_PROTOCOL", "https")
+    SMS_TENCENT_REGION = os.environ.get("SMS_TENCENT_REGION", "ap-guangzhou")
+    # At most this many SMS a day (the site's day) per person and for the installation;
+    # more wait for the next morning. None between SMS_QUIET_HOURS (local time, a person
+    # may choose their own) except the urgent kinds.
+    SMS_DAILY_LIMIT_PER_PERSON = int(os.environ.get("SMS_DAILY_LIMIT_PER_PERSON", "5"))
+    SMS_DAILY_LIMIT = int(os.environ.get("SMS_DAILY_LIMIT", "5000"))
+    SMS_QUIET_HOURS = os.environ.get("SMS_QUIET_HOURS", "22:00-08:00")
+    SMS_URGENT_KINDS = tuple(k.strip() for k in os.environ.get(
+        "SMS_URGENT_KINDS", "meeting.cancelled,meeting.changed,verify").split(",") if k.strip())
+
+    # Web push (notifications in the browser, also on a phone's home screen): a VAPID key
+    # pair, e.g. from `vapid --gen` (py-vapid): VAPID_PRIVATE_KEY the private key (PEM, or
+    # its base64url DER), VAPID_PUBLIC_KEY the public key as base64url (the
+    # applicationServerKey); VAPID_SUBJECT a contact, "mailto:…". Off without the keys.
+    VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY") or None
+    VAPID_PUBLIC_KEY = os.environ.get("VAPID_PUBLIC_KEY") or None
+    VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "mailto:consult@localhost")
+
+    # Reminders: those who have not voted in a ballot over a period, this many hours before
+    # it closes; a meeting's invitees, this many hours before it begins (comma-separated,
+    # empty: none). Each goes once per person and deadline.
+    BALLOT_REMIND_HOURS = os.environ.get("BALLOT_REMIND_HOURS", "72,24")
+    MEETING_REMIND_HOURS = os.environ.get("MEETING_REMIND_HOURS", "24,1")
+
     # Who reads what (PIPL's minimum necessary): "community" — a resident reads their own
     # community and what the subdistrict publishes, staff read where their roles reach;
     # "installation" — every signed-in person reads every place.

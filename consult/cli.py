@@ -44,9 +44,19 @@ def init_app(app: Flask) -> None:
         for role, login, password, where in result.accounts:
             click.echo(f"  {role:<30}  {login:<12}  {password:<14}  {where}")
 
+    @app.cli.command("send")
+    @click.option("--batch", default=200, show_default=True, help="Deliveries claimed at a time.")
+    def send(batch: int):
+        """Send what is due in the outbox (e-mail, SMS), retries included; for cron."""
+        from .notifications.outbox import send_all
+
+        result = send_all(batch)
+        click.echo(f"{result.sent} sent, {result.failed} to retry, {result.gave_up} given up, "
+                   f"{result.deferred} held back.")
+
     @app.cli.command("send-mail")
     def send_mail():
-        """Send e-mail copies of messages still waiting (retries failed sends)."""
+        """The same as send (kept for existing cron lines)."""
         from .notifications.mail import deliver_pending
 
         if not app.config.get("SMTP_HOST"):

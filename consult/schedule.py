@@ -23,6 +23,11 @@ def run_once(app) -> int:
                 if due.is_due():
                     with unit_of_work():
                         steps += due.run()
+            # Then what is queued leaves, each claim and answer in its own short
+            # transaction, never holding a write while a provider answers.
+            from .notifications import outbox
+
+            steps += outbox.send_all().claimed
             return steps
         finally:
             db.session.remove()

@@ -235,6 +235,10 @@ def delete_account(user: User, password: str, *, actor) -> list[str]:
                 heir.is_designated_voter = True
     user.grants.clear()
     db.session.execute(delete(OrganisationMember).where(OrganisationMember.user_id == user.id))
+    from ..notifications import outbox, reminders
+
+    outbox.forget(user)   # deliveries, the verified number and choices
+    reminders.forget(user)
     db.session.execute(delete(Notification).where(Notification.user_id == user.id))
     db.session.execute(delete(RaisedHand).where(RaisedHand.user_id == user.id))
     db.session.execute(delete(SignIn).where(SignIn.user_id == user.id))

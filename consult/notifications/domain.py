@@ -1,6 +1,20 @@
 """The inbox and its e-mail copies. The messages are declared by the domains that send them."""
-from ..domains import Domain
-from . import models
+from flask_babel import lazy_gettext as _l
+
+from ..domains import Domain, Due
+from . import models, outbox, push, reminders
 from .views import bp
 
-DOMAIN = Domain("notifications", models=models, blueprint=bp)
+# The outbox's tables live beside the code that uses them: named here, so that they are
+# mapped with the rest.
+TABLES = (outbox.Delivery, outbox.DeliverySetting, reminders.ReminderSent, push.PushSubscription)
+
+DOMAIN = Domain(
+    "notifications", models=models, blueprint=bp,
+    messages={
+        "ballot.reminder": _l("Voting on “%(question)s” closes within %(hours)d hours and you have not voted yet"),
+        "meeting.reminder": _l("The meeting “%(title)s” begins within %(hours)d hours"),
+    },
+    # Reminders before deadlines; each person and deadline once (flagged rows).
+    due=(Due("reminders", lambda: True, reminders.run),),
+)

@@ -9,7 +9,7 @@ from ..accounts.models import Role, RoleGrant, User
 from ..clock import utcnow
 from ..extensions import db
 from ..places.models import Place
-from .mail import mark_pending
+from . import outbox
 from .models import MESSAGES, Notification
 
 
@@ -24,8 +24,9 @@ def notify_ids(user_ids: Iterable[int], kind: str, *, skip=None, **params) -> in
     skipped = getattr(skip, "id", None)
     rows = [{"user_id": uid, "kind": kind, "params": params} for uid in dict.fromkeys(user_ids) if uid != skipped]
     if rows:
-        db.session.execute(insert(Notification), rows)
-        mark_pending()
+        written = db.session.execute(insert(Notification).returning(
+            Notification.id, Notification.user_id, sort_by_parameter_order=True), rows).all()
+        outbox.enqueue([(row.id, row.user_id) for row in written], kind)
     return len(rows)
 
 
