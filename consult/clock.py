@@ -2,8 +2,8 @@
 
 Deadlines are computed from ``utcnow()``; tests move it with ``travel_to`` instead of
 sleeping. Every conversion between the site's local time and UTC goes through the functions
-at the end of this module, which use ``zoneinfo``: a pytz zone attached with
-``replace(tzinfo=...)`` takes the zone's local mean time (+08:06 for Shanghai).
+at the end of this module, which use ``zoneinfo`` (never a pytz zone attached to a time,
+which takes the zone's local mean time: +08:06 for Shanghai).
 """
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta, timezone
@@ -58,8 +58,7 @@ def from_local(moment: datetime) -> datetime:
     (clocks moved forward) raises ``NonexistentTime``; of a time that occurs twice (clocks
     moved back) the first is taken."""
     zone = site_zone()
-    aware = moment.replace(tzinfo=zone)
-    utc = aware.astimezone(timezone.utc)
+    utc = datetime.combine(moment.date(), moment.time(), zone).astimezone(timezone.utc)
     if utc.astimezone(zone).replace(tzinfo=None) != moment:
         raise NonexistentTime(moment)
     return utc.replace(tzinfo=None)
@@ -67,7 +66,7 @@ def from_local(moment: datetime) -> datetime:
 
 def to_local(moment: datetime) -> datetime:
     """A naive UTC time as naive local time in the site's zone (to fill a form with)."""
-    return moment.replace(tzinfo=timezone.utc).astimezone(site_zone()).replace(tzinfo=None)
+    return datetime.combine(moment.date(), moment.time(), timezone.utc).astimezone(site_zone()).replace(tzinfo=None)
 
 
 def local_today() -> date:
