@@ -39,9 +39,43 @@ def format_deadline(moment: datetime | None, fmt: str = "short") -> str:
     return f"{format_date(local.date() - timedelta(days=1), fmt)} 24:00"
 
 
-# What the system itself writes on a record (a reason for a step nobody took by hand): kept
-# as a key with its numbers, and worded in each reader's language when shown.
+def sentences(parts) -> str:
+    """Sentences of the system's words joined in the reader's punctuation (；or ; )."""
+    return _("; ").join(str(part) for part in parts if part)
+
+
+def listed(items) -> str:
+    """Names listed in the reader's punctuation (、or , )."""
+    return _(", ").join(str(item) for item in items)
+
+
+def _check(p: dict) -> str:
+    """One threshold of a count, in words, not signs: "参与面积 2.1%，未达到 2/3"."""
+    values = {"what": system_words(p["what"]), "value": p["value"], "bound": p["bound"]}
+    if p["inclusive"]:
+        return _("%(what)s %(value)s%%: reaches %(bound)s", **values) if p["met"] \
+            else _("%(what)s %(value)s%%: does not reach %(bound)s", **values)
+    return _("%(what)s %(value)s%%: more than %(bound)s", **values) if p["met"] \
+        else _("%(what)s %(value)s%%: not more than %(bound)s", **values)
+
+
+# What the system itself writes on a record (a reason for a step nobody took by hand, the
+# explanation of a count, the marks of a for/against ballot): kept as a key with its
+# numbers, and worded in each reader's language when shown.
 SYSTEM_WORDS = {
+    "choice_yes": lambda p: _("For"),
+    "choice_no": lambda p: _("Against"),
+    "choice_abstain": lambda p: _("Abstain"),
+    "votes_for": lambda p: _("votes for"),
+    "participating_area": lambda p: _("participating area"),
+    "participating_owners": lambda p: _("participating owners"),
+    "area_in_favour": lambda p: _("area in favour"),
+    "owners_in_favour": lambda p: _("owners in favour"),
+    "area_for_option": lambda p: _("area for “%(option)s”", option=p["option"]),
+    "owners_for_option": lambda p: _("owners for “%(option)s”", option=p["option"]),
+    "check": _check,
+    "option_votes": lambda p: _("“%(option)s”: %(n)d votes", option=p["option"], n=p["n"]),
+    "tied": lambda p: _("Tied for the last place: %(options)s", options=listed(p["options"])),
     "reopen_by_author": lambda p: _("The resident who raised the matter is not satisfied."),
     "reopen_unsatisfied": lambda p: _("%(n)d of %(total)d households are not satisfied.", n=p["n"],
                                       total=p["total"]),

@@ -21,7 +21,7 @@ from .accounts.models import User
 from .database import unit_of_work
 from .errors import DomainError
 from .extensions import db, login_manager
-from .i18n import format_deadline
+from .i18n import format_deadline, listed
 from .markup import render_markdown
 from .privacy import Revealed, mask_personal_numbers, reveal_text, shown_name, shown_phone
 
@@ -236,6 +236,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.finalize = lambda value: mask_personal_numbers(value) \
         if isinstance(value, str) and not hasattr(value, "__html__") else value
     app.jinja_env.filters["percent"] = lambda value: "—" if value is None else format_percent(value, "#,##0.0%")
+    app.jinja_env.filters["listed"] = listed   # 、 or , as the reader writes lists
     app.jinja_env.filters["hours"] = lambda value: "—" if value is None else format_decimal(round(value, 1))
     # Data embedded in a page goes through ``|tojson``, which escapes <, >, & and ' so that
     # no text can end its <script> block; the keys keep their order (a ballot's choices).

@@ -12,6 +12,9 @@
   one, one over a limit, one that finds no database connection free or one that fails
   gets ``{ok: false, error: {code, message}}``, a handshake a refusal with its reason.
   The database connection is given back as soon as the handler has what it needs.
+* Each connection also joins its language's part of the room: an event with words of the
+  system (a for/against ballot's marks, a count's explanation: ``schema.WORDED``) is sent
+  to each part worded in its language, as the catch-up is.
 * Ballot tallies are not events: casts mark a ballot, and a ticker in each process sends
   the room one tally, counted in the database, at most every ``TALLY_INTERVAL`` seconds.
 """
@@ -67,16 +70,24 @@ socketio_packet.Packet.json = _PacketJSON   # what socketio.Server(json=…) set
 TALLY_INTERVAL = 0.1
 
 
-def room(meeting_id: int) -> str:
-    return f"meeting:{meeting_id}"
+def room(meeting_id: int, locale: str | None = None) -> str:
+    """The room of a meeting; with ``locale``, its connections that read that language."""
+    return f"meeting:{meeting_id}" if locale is None else f"meeting:{meeting_id}:{locale}"
 
 
 @meetings.events_committed.connect
 def _broadcast(_sender, *, events) -> None:
     """After a commit: send each room the events the transaction wrote, whichever
-    transport made them (a room action, a page, the background loop)."""
+    transport made them (a room action, a page, the background loop). An event with
+    words of the system goes to each language's part of the room worded in it."""
     for meeting_id, message in events:
-        socketio.emit("event", message, to=room(meeting_id))
+        if message["kind"] not in schema.WORDED:
+            socketio.emit("event", message, to=room(meeting_id))
+            continue
+        for locale in current_app.config["LANGUAGES"]:
+            with force_locale(locale):
+                worded = schema.for_reader(message)
+            socketio.emit("event", worded, to=room(meeting_id, locale))
 
 
 # --- connecting ----------------------------------------------------------------------------
@@ -101,7 +112,7 @@ def connect(auth=None, *_extra):
         meeting = db.session.get(Meeting, meeting_id)
         if meeting is None or not meetings.can_enter(current_user, meeting):
             raise _refused("not_invited")
-        missed = [e.as_message() for e in meetings.events_after(meeting, last_seq)]
+        missed = [schema.for_reader(e.as_message()) for e in meetings.events_after(meeting, last_seq)]
         locale = str(get_locale())       # the person's language, while they can be loaded
     except ConnectionRefusedError:
         raise
@@ -118,6 +129,7 @@ def connect(auth=None, *_extra):
     session["meeting_id"] = meeting_id
     session["room_locale"] = locale
     join_room(room(meeting_id))
+    join_room(room(meeting_id, locale))
     if session.get("login_id"):
         join_room(f"login:{session['login_id']}")
     if missed:
@@ -138,7 +150,8 @@ def since(data=None, *extra):
         meeting = _meeting()
         if meeting is None:
             raise NotAllowed(_("You may no longer act in this meeting."))
-        events = [e.as_message() for e in meetings.events_after(meeting, seq)]
+        with _cheap_locale():
+            events = [schema.for_reader(e.as_message()) for e in meetings.events_after(meeting, seq)]
     except DomainError as error:
         return _refusal(error)
     except SQLAlchemyTimeout:

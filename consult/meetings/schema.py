@@ -178,6 +178,29 @@ EVENTS: dict[str, tuple[str, ...]] = {
 TALLY = ("ballot", "cast", "eligible", "marks")
 
 
+# What the system words in an event (the marks of a for/against ballot, a count's
+# explanation) is kept in the log as keys with their numbers (``i18n.SYSTEM_WORDS``) and
+# worded in each reader's language when it is sent to them (``for_reader``).
+WORDED = {"ballot_opened": "choices", "ballot_closed": "explanation"}
+
+
+def for_reader(message: dict) -> dict:
+    """An event of the log as a reader receives it: in the current language."""
+    from ..i18n import system_words
+    from ..voting.rules import explain
+
+    field = WORDED.get(message["kind"])
+    if field is None:
+        return message
+    data = dict(message["data"])
+    if field == "choices":
+        data["choices"] = {key: system_words(label) if isinstance(label, dict) else label
+                           for key, label in (data.get("choices") or {}).items()}
+    else:
+        data["explanation"] = explain(data.get("explanation"))
+    return {**message, "data": data}
+
+
 def check_event(kind: str, data: Mapping[str, Any]) -> None:
     """The service writes only events of this schema: a new kind or field is added here
     (and to room.js) first."""

@@ -492,7 +492,7 @@ def open_ballot(meeting: Meeting, *, actor, question: str, rule: str = "simple_m
                                    .where(Attendance.meeting_id == meeting.id)).all()
     voting.open_ballot(ballot, actor=actor, attendees=attendees)
     _event(meeting, "ballot_opened", actor=actor, ballot=ballot.id, question=ballot.question,
-           choices=ballot.choices(), kind=ballot.kind.value, max_choices=ballot.max_choices,
+           choices=ballot.choice_words(), kind=ballot.kind.value, max_choices=ballot.max_choices,
            secret=ballot.secrecy.value == "secret", voters=len(attendees))
     return ballot
 
@@ -506,6 +506,6 @@ def close_ballot(meeting: Meeting, ballot, *, actor):
     voting.close_ballot(ballot, actor=actor)
     result = ballot.result
     _event(meeting, "ballot_closed", actor=actor, ballot=ballot.id, passed=result["passed"],
-           winners=result["winners"], explanation=result["explanation"], marks=result["marks"],
+           winners=result["winners"], explanation=result["said"], marks=result["marks"],
            cast=result["cast"], eligible=result["eligible"])
     return ballot

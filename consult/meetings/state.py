@@ -63,7 +63,7 @@ def _ballots(meeting: Meeting, viewer) -> list[dict]:
         entry["voted"] = voting.participation_of(ballot, voter) is not None
         if ballot.state is BallotState.closed and ballot.result:
             r = ballot.result
-            entry.update(passed=r["passed"], winners=r["winners"], explanation=r["explanation"], marks=r["marks"],
+            entry.update(passed=r["passed"], winners=r["winners"], explanation=ballot.explanation(), marks=r["marks"],
                          cast=r["cast"], eligible=r["eligible"])
         else:
             from .live import tally_message

@@ -192,8 +192,7 @@ def _ballot_lines(ballots) -> list[str]:
         cast = result.get("cast", {}).get("headcount", 0)
         eligible = result.get("eligible", {}).get("headcount", 0)
         lines.append(f"  - {outcome}：{counts}；" + _("%(cast)d of %(eligible)d voted", cast=cast, eligible=eligible))
-        explanation = result.get("explanation", {})
-        text = explanation.get(current_app.config["BABEL_DEFAULT_LOCALE"]) or next(iter(explanation.values()), "")
+        text = b.explanation()
         if text:
             lines.append(f"  - {_line(text)}")
     return lines

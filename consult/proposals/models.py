@@ -196,8 +196,6 @@ class ProposalEvent(db.Model):
     def words(self) -> Optional[str]:
         """The step's reason in the reader's language where the system wrote it: its own
         words, or a ballot's explanation (kept in every language when the ballot closed)."""
-        from flask_babel import get_locale
-
         from ..i18n import system_words
 
         detail = self.detail or {}
@@ -208,8 +206,7 @@ class ProposalEvent(db.Model):
             from ..voting.models import Ballot
 
             ballot = db.session.get(Ballot, detail["ballot"])
-            explanation = ((ballot.result or {}).get("explanation") or {}) if ballot else {}
-            return explanation.get(str(get_locale())) or self.reason
+            return (ballot.explanation() if ballot is not None and ballot.result else "") or self.reason
         return self.reason
 
     def __repr__(self) -> str:

@@ -132,6 +132,20 @@ class Ballot(db.Model):
             return {c.value: str(c.label) for c in Choice}
         return {str(o.position): o.label for o in self.options}
 
+    def choice_words(self) -> dict[str, Any]:
+        """Option key → label as a record keeps it for readers of any language: the marks
+        of a for/against ballot as the system's words, options as they were written."""
+        if self.kind is BallotKind.yes_no:
+            return {c.value: {"key": f"choice_{c.value}"} for c in Choice}
+        return self.choices()
+
+    def explanation(self) -> str:
+        """The frozen explanation of the result, in the reader's language."""
+        from .rules import explain
+
+        result = self.result or {}
+        return explain(result.get("said", result.get("explanation")))
+
 
 class BallotOption(db.Model):
     __tablename__ = "ballot_options"

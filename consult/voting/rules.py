@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 from fractions import Fraction
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+
+from ..i18n import sentences, system_words
 
 ZERO_AREA = Decimal("0")
 YES, NO, ABSTAIN = "yes", "no", "abstain"
@@ -65,9 +66,14 @@ def percent(value: Fraction) -> Decimal:
         Decimal("0.1"), rounding=ROUND_DOWN)
 
 
+def words(key: str, **numbers) -> dict:
+    """The system's words as a key with its numbers (``i18n.SYSTEM_WORDS``)."""
+    return {"key": key, **numbers}
+
+
 @dataclass(frozen=True)
 class Check:
-    label: object          # lazy translated: "participating area"
+    label: dict            # words: {"key": "participating_area"}
     value: Fraction
     bound: Fraction
     inclusive: bool        # True: value ≥ bound; False: value > bound
@@ -76,15 +82,14 @@ class Check:
     def met(self) -> bool:
         return self.value >= self.bound if self.inclusive else self.value > self.bound
 
+    def said(self) -> dict:
+        return words("check", what=self.label, value=str(percent(self.value)),
+                     bound=f"{self.bound.numerator}/{self.bound.denominator}", inclusive=self.inclusive,
+                     met=self.met)
+
     def explain(self) -> str:
         """In words, not signs: "参与面积 2.1%，未达到 2/3"."""
-        values = {"what": self.label, "value": percent(self.value),
-                  "bound": f"{self.bound.numerator}/{self.bound.denominator}"}
-        if self.inclusive:
-            return _("%(what)s %(value)s%%: reaches %(bound)s", **values) if self.met \
-                else _("%(what)s %(value)s%%: does not reach %(bound)s", **values)
-        return _("%(what)s %(value)s%%: more than %(bound)s", **values) if self.met \
-            else _("%(what)s %(value)s%%: not more than %(bound)s", **values)
+        return system_words(self.said())
 
 
 @dataclass(frozen=True)
@@ -92,10 +97,26 @@ class Outcome:
     passed: bool
     checks: list[Check] = field(default_factory=list)
     winners: list[str] = field(default_factory=list)   # choice ballots: the options adopted
-    notes: list[object] = field(default_factory=list)  # lazy translated sentences
+    notes: list[dict] = field(default_factory=list)    # words: {"key": "tied", "options": […]}
+
+    def said(self) -> list[dict]:
+        """The explanation as it is stored: the system's words, worded for each reader."""
+        return [check.said() for check in self.checks] + list(self.notes)
 
     def explanation(self) -> str:
-        return "；".join([check.explain() for check in self.checks] + [str(note) for note in self.notes])
+        return explain(self.said())
+
+
+def explain(said) -> str:
+    """A frozen explanation in the reader's language: the stored words (a list), or, for a
+    ballot closed before they were stored, the text kept per language."""
+    if isinstance(said, list):
+        return sentences(system_words(w) for w in said)
+    if isinstance(said, dict):
+        from flask_babel import get_locale
+
+        return said.get(str(get_locale())) or next(iter(said.values()), "")
+    return str(said or "")
 
 
 class CountingRule(ABC):
@@ -117,7 +138,7 @@ class SimpleMajority(CountingRule):
     label = _l("Simple majority of votes cast")
 
     def decide(self, tally, *, options=None, seats=1):
-        check = Check(_l("votes for"), share(tally.of(YES).headcount, tally.cast.headcount), Fraction(1, 2), False)
+        check = Check(words("votes_for"), share(tally.of(YES).headcount, tally.cast.headcount), Fraction(1, 2), False)
         return Outcome(check.met, [check])
 
 
@@ -126,14 +147,14 @@ class TwoThirds(CountingRule):
     label = _l("Two-thirds of votes cast")
 
     def decide(self, tally, *, options=None, seats=1):
-        check = Check(_l("votes for"), share(tally.of(YES).headcount, tally.cast.headcount), Fraction(2, 3), True)
+        check = Check(words("votes_for"), share(tally.of(YES).headcount, tally.cast.headcount), Fraction(2, 3), True)
         return Outcome(check.met, [check])
 
 
 def _participation(tally: Tally) -> list[Check]:
     return [
-        Check(_l("participating area"), share(tally.cast.area, tally.eligible.area), Fraction(2, 3), True),
-        Check(_l("participating owners"), share(tally.cast.headcount, tally.eligible.headcount),
+        Check(words("participating_area"), share(tally.cast.area, tally.eligible.area), Fraction(2, 3), True),
+        Check(words("participating_owners"), share(tally.cast.headcount, tally.eligible.headcount),
               Fraction(2, 3), True),
     ]
 
@@ -149,9 +170,9 @@ class CivilCode278(CountingRule):
 
     def decide(self, tally, *, options=None, seats=1):
         checks = _participation(tally) + [
-            Check(_l("area in favour"), share(tally.of(YES).area, tally.cast.area), self.approval,
+            Check(words("area_in_favour"), share(tally.of(YES).area, tally.cast.area), self.approval,
                   self.approval_inclusive),
-            Check(_l("owners in favour"), share(tally.of(YES).headcount, tally.cast.headcount), self.approval,
+            Check(words("owners_in_favour"), share(tally.of(YES).headcount, tally.cast.headcount), self.approval,
                   self.approval_inclusive),
         ]
         return Outcome(all(c.met for c in checks), checks)
@@ -190,10 +211,9 @@ class Plurality(CountingRule):
         options = options or {}
         voted = [key for key in options if tally.of(key).headcount > 0]
         winners, tied = _top(voted, lambda key: tally.of(key).headcount, seats)
-        notes = [_l("“%(option)s”: %(n)d votes", option=options[key], n=tally.of(key).headcount)
-                 for key in options]
+        notes = [words("option_votes", option=options[key], n=tally.of(key).headcount) for key in options]
         if tied:
-            notes.append(_l("Tied for the last place: %(options)s", options="、".join(options[k] for k in tied)))
+            notes.append(words("tied", options=[options[k] for k in tied]))
         return Outcome(bool(winners), [], winners, notes)
 
 
@@ -212,9 +232,9 @@ class CivilCode278Choice(CountingRule):
         checks = _participation(tally)
         qualified = []
         for key, label in options.items():
-            by_area = Check(_l("area for “%(option)s”", option=label), share(tally.of(key).area, tally.cast.area),
+            by_area = Check(words("area_for_option", option=label), share(tally.of(key).area, tally.cast.area),
                             Fraction(1, 2), False)
-            by_owners = Check(_l("owners for “%(option)s”", option=label),
+            by_owners = Check(words("owners_for_option", option=label),
                               share(tally.of(key).headcount, tally.cast.headcount), Fraction(1, 2), False)
             checks += [by_area, by_owners]
             if by_area.met and by_owners.met:
@@ -223,7 +243,7 @@ class CivilCode278Choice(CountingRule):
         winners, tied = _top(qualified, lambda key: (tally.of(key).area, tally.of(key).headcount), seats)
         notes = []
         if tied:
-            notes.append(_l("Tied for the last place: %(options)s", options="、".join(options[k] for k in tied)))
+            notes.append(words("tied", options=[options[k] for k in tied]))
         winners = winners if participated else []
         return Outcome(bool(winners), checks, winners, notes)
 

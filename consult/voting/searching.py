@@ -1,7 +1,8 @@
 """Ballots in the archive's search: read as their pages are."""
 from __future__ import annotations
 
-from flask import url_for
+from flask import current_app, url_for
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
@@ -12,9 +13,19 @@ from ..search.models import SearchDocument
 from .models import Ballot, BallotState, BallotVoter
 
 
+def _explanations(ballot: Ballot) -> list[str]:
+    """The result's explanation in every language, so that either finds it."""
+    if not ballot.result:
+        return []
+    out = []
+    for locale in current_app.config["LANGUAGES"]:
+        with force_locale(locale):
+            out.append(ballot.explanation())
+    return [text for text in out if text]
+
+
 def ballot_document(ballot: Ballot) -> Document:
-    explanations = (ballot.result or {}).get("explanation") or {}
-    body = [option.label for option in ballot.options] + [str(e) for e in explanations.values() if e]
+    body = [option.label for option in ballot.options] + _explanations(ballot)
     return Document(title=ballot.question, body="\n".join(body), place_id=ballot.place_id,
                     at=ballot.closed_at or ballot.opened_at or ballot.created_at)
 

@@ -438,6 +438,7 @@ def close_ballot(ballot: Ballot, *, actor, reason: Optional[str] = None) -> Ball
         "passed": outcome.passed,
         "winners": outcome.winners,
         "explanation": explanation,
+        "said": outcome.said(),
         "options": ballot.choices(),
         **_counts(counted),
         "checks": [{"value": str(c.value), "bound": str(c.bound), "inclusive": c.inclusive, "met": c.met}

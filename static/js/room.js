@@ -4,7 +4,8 @@
    event arriving early) is filled by asking for the events after the last one applied.
    Every handler is idempotent: an event already in the embedded state changes nothing.
    The events and their data fields are those of consult/meetings/schema.py (EVENTS, TALLY);
-   the quorum comes decided from the server (present, expected, quorum_met). */
+   the quorum comes decided from the server (present, expected, quorum_met), and the words
+   of the system (a ballot's marks and explanation) come worded in this reader's language. */
 (function () {
   "use strict";
   const state = JSON.parse(document.getElementById("room-state").textContent);
@@ -356,9 +357,8 @@
           t.marks ? tally((k) => t.marks[k] || 0) : b.secret ? h("p", {class: "muted"}, T.secret_tally) : null,
           b.voted ? h("p", {class: "ok"}, T.voted) : b.can_vote ? null : h("p", {class: "muted"}, T.not_voter)]);
       } else {
-        const lang = document.documentElement.lang.startsWith("zh") ? "zh_Hans" : "en";
         put(info, [h("p", {class: `verdict ${b.passed ? "ok" : "warn"}`}, b.passed ? T.adopted : T.not_adopted),
-          h("p", {class: "explanation"}, (b.explanation || {})[lang] || ""),
+          h("p", {class: "explanation"}, typeof b.explanation === "string" ? b.explanation : ""),
           tally((k) => ((b.marks || {})[k] || {}).headcount || 0)]);
       }
     }
