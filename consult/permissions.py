@@ -185,6 +185,16 @@ def can_view_person(viewer, person: User) -> bool:
     return any(has_role(viewer, p, Role.administrator) for p in places)
 
 
+def can_set_elders_mode(user, person: User) -> bool:
+    """长辈模式: the person themselves, or a grid worker (or an administrator) who serves
+    one of their households, for a resident who cannot find the switch."""
+    if not _signed_in(user):
+        return False
+    if user.id == person.id:
+        return True
+    return any(has_role(user, m.household.place, Role.grid_worker, Role.administrator) for m in person.memberships)
+
+
 def can_manage_organisation(user, organisation: Organisation) -> bool:
     return has_role(user, organisation.place, Role.administrator)
 

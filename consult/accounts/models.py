@@ -7,7 +7,7 @@ from typing import Optional
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import utcnow
@@ -29,6 +29,9 @@ class User(UserMixin, db.Model):
     email: Mapped[Optional[str]] = mapped_column(String(120))
     password_hash: Mapped[Optional[str]] = mapped_column(String(255))
     locale: Mapped[Optional[str]] = mapped_column(String(10))
+    # 长辈模式: larger type, high contrast, big targets and a home of four tiles; set by the
+    # person or by a grid worker who serves their household.
+    elders_mode: Mapped[bool] = mapped_column(default=False, server_default=false())
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[Optional[datetime]]

@@ -433,6 +433,17 @@ def set_locale(user: User, locale: str, languages) -> None:
     user.locale = locale
 
 
+def set_elders_mode(person: User, on: bool, *, actor) -> None:
+    """长辈模式 on or off for ``person``: by themselves, or by a grid worker who serves their
+    household (recorded in the audit log, since it changes another person's pages)."""
+    permissions.require(permissions.can_set_elders_mode(actor, person))
+    person.elders_mode = bool(on)
+    if actor.id != person.id:
+        place = next((m.household.place for m in person.memberships
+                      if permissions.has_role(actor, m.household.place, Role.grid_worker, Role.administrator)), None)
+        audit.record("account.elders_mode", person, actor=actor, place=place, on=bool(on))
+
+
 def create_account(*, actor, name: str, phone: Optional[str], username: Optional[str],
                    password: Optional[str], household: Optional[Household] = None,
                    relation: Relation = Relation.owner, place: Optional[Place] = None) -> tuple[User, Optional[str]]:

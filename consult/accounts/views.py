@@ -15,7 +15,7 @@ from ..database import in_unit_of_work, unit_of_work
 from ..extensions import db, login_manager
 from ..places.models import Household, HouseholdMember, Place, Relation
 from ..forms import ConfirmForm
-from ..web import load, perform, safe_next
+from ..web import load, perform, person_name, safe_next
 from . import consent, personal_data
 from . import service as accounts
 from .forms import (
@@ -442,3 +442,16 @@ def revoke_grant(grant_id: int):
     elif outcome.error.status == 403:
         abort(403)
     return redirect(safe_next(back))
+
+
+@bp.post("/people/<int:user_id>/elders")
+@login_required
+def elders_mode(user_id: int):
+    """长辈模式 set for a resident by the grid worker who serves their household."""
+    person = load(User, user_id, permissions.can_set_elders_mode)
+    on = request.form.get("on") == "1"
+    if perform(accounts.set_elders_mode, person, on, actor=current_user).ok:
+        name = person_name(person, person.households[0].place if person.households else None)
+        flash(_("Elders' mode is on for %(name)s: larger type and four big buttons at home.", name=name) if on
+              else _("Elders' mode is off for %(name)s.", name=name), "success")
+    return redirect(safe_next(request.form.get("next")))

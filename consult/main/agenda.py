@@ -86,3 +86,29 @@ def needs_for(user, *, triage_days: int) -> list[Section]:
               b.closes_at)
         for b in voting.paper_desks_for(user)]))
     return [s for s in sections if s.entries]
+
+
+@dataclass
+class Tile:
+    key: str
+    name: object
+    url: str
+    count: int
+    hint: object
+
+
+def tiles_for(user) -> list[Tile]:
+    """长辈模式's home: four large tiles (说事, 投票, 会议, 消息), each with how many things
+    wait there."""
+    from ..meetings import service as meetings
+    from ..notifications.service import unread_count
+    from ..proposals import service as proposals
+    from ..voting import service as voting
+
+    return [
+        Tile("raise", _l("Raise a matter"), url_for("proposals.mine"), len(proposals.news_for(user)),
+             _l("news on your matters")),
+        Tile("vote", _l("Votes"), url_for("voting.mine"), len(voting.unvoted_for(user)), _l("waiting for your vote")),
+        Tile("meet", _l("Meetings"), url_for("meetings.mine"), len(meetings.coming_for(user)), _l("coming up")),
+        Tile("messages", _l("Messages"), url_for("notifications.inbox"), unread_count(user), _l("unread")),
+    ]

@@ -10,7 +10,7 @@ from ..accounts import service as accounts
 from ..database import unit_of_work
 from ..extensions import db
 from ..places import service as places
-from ..web import safe_next
+from ..web import perform, safe_next
 from . import agenda
 
 bp = Blueprint("main", __name__)
@@ -20,6 +20,8 @@ bp = Blueprint("main", __name__)
 def index():
     if not current_user.is_authenticated:
         return render_template("main/welcome.html")
+    if elders_mode() and not request.args.get("all"):
+        return render_template("main/elders.html", tiles=agenda.tiles_for(current_user))
     grants = sorted(current_user.grants, key=lambda g: (g.role.value, g.place_id or 0))
     roots = places.roots() if permissions.is_global_administrator(current_user) else []
     needs = agenda.needs_for(current_user, triage_days=current_app.config["TRIAGE_DAYS"])
@@ -37,6 +39,29 @@ def set_language():
             with unit_of_work():
                 accounts.set_locale(current_user, locale, languages)
     return redirect(safe_next(request.form.get("next")))
+
+
+@bp.post("/elders")
+def set_elders_mode():
+    """The switch in the header: 长辈模式 on or off, remembered on the account (for a
+    visitor, in this browser)."""
+    on = request.form.get("on") == "1"
+    session["elders"] = on
+    if current_user.is_authenticated:
+        perform(accounts.set_elders_mode, current_user, on, actor=current_user)
+    return redirect(safe_next(request.form.get("next")))
+
+
+def elders_mode() -> bool:
+    """Whether the pages are drawn for elders: the account's choice, or this browser's."""
+    if current_user.is_authenticated:
+        return bool(current_user.elders_mode)
+    return bool(session.get("elders"))
+
+
+@bp.app_context_processor
+def _elders():
+    return {"elders_mode": elders_mode()}
 
 
 @bp.get("/healthz")
