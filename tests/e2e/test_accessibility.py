@@ -1,7 +1,8 @@
 """The main pages of every role, on a phone (390 px) and on a laptop (1366 px), checked by
 axe-core in Chromium: no serious or critical violation, no two elements sharing an id, and
 every menu link, breadcrumb, back link and button at least 44 × 44 px to tap, and no text
-under 16 px.
+under 16 px. In elders' mode (长辈模式) the same pages again, with targets of at least
+56 × 56 px and body text of at least 22 px; and an elderly owner votes there at 390 px.
 
 axe-core is installed by ``make install`` (npm, the version pinned in the Makefile) into
 instance/node; without it this test says so (and fails in CI)."""
@@ -89,23 +90,30 @@ def duplicate_ids(page) -> list[str]:
     }""")
 
 
-def small_targets(page) -> list[str]:
-    return page.locator(TARGETS).evaluate_all("""(all, minimum) => all
+SMALL_TARGETS_SCRIPT = """(all, minimum) => all
         .filter(e => e.offsetParent !== null || getComputedStyle(e).position === 'fixed')
         .map(e => [e, e.getBoundingClientRect()])
         .filter(([, r]) => r.width > 0 && r.height > 0 && (r.width < minimum || r.height < minimum))
         .map(([e, r]) => `${e.tagName.toLowerCase()}.${e.className} "${e.textContent.trim().slice(0, 20)}" `
-                         + `${Math.round(r.width)}×${Math.round(r.height)}`)""", MINIMUM)
+                         + `${Math.round(r.width)}×${Math.round(r.height)}`)"""
+
+
+def small_targets(page) -> list[str]:
+    return page.locator(TARGETS).evaluate_all(SMALL_TARGETS_SCRIPT, MINIMUM)
+
+
+def small_text_under(page, minimum) -> list[str]:
+    return page.evaluate("""(minimum) => [...document.body.querySelectorAll('*')]
+        .filter(e => !e.closest('svg') && [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())
+                     && e.getClientRects().length)
+        .filter(e => parseFloat(getComputedStyle(e).fontSize) < minimum)
+        .map(e => `${e.tagName.toLowerCase()}.${e.className} "${e.textContent.trim().slice(0, 20)}" `
+                  + getComputedStyle(e).fontSize)""", minimum)
 
 
 def small_text(page) -> list[str]:
     """Text under 16 px: elderly readers need at least that, meta text included."""
-    return page.evaluate("""() => [...document.body.querySelectorAll('*')]
-        .filter(e => !e.closest('svg') && [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())
-                     && e.getClientRects().length)
-        .filter(e => parseFloat(getComputedStyle(e).fontSize) < 15.5)
-        .map(e => `${e.tagName.toLowerCase()}.${e.className} "${e.textContent.trim().slice(0, 20)}" `
-                  + getComputedStyle(e).fontSize)""")
+    return small_text_under(page, 15.5)
 
 
 def serious_violations(page) -> list[str]:
@@ -142,3 +150,118 @@ def test_main_pages_of_every_role_pass_axe_and_are_easy_to_tap(browser, live_ser
                 screenshot(page, f"home-{role.replace(' ', '-')}-{size}")
         context.close()
     assert not problems, "\n".join(problems)
+
+
+# --- 长辈模式 ---------------------------------------------------------------------------------
+
+ELDERS_MINIMUM = 56 - 0.5    # tap targets in elders' mode
+ELDERS_TEXT = 22 - 0.5       # body text in elders' mode
+ELDERS_SMALLEST = 22 * 0.9 - 0.5   # nothing, meta text included, under 0.9 of it
+
+
+@pytest.fixture(scope="module")
+def elder(e2e_database):
+    """An elderly owner in building 7 (a building of its own, so that the other browser
+    tests' lists do not change) and an open ballot of its households."""
+    from sqlalchemy import select
+
+    from consult import create_app
+    from consult.accounts.models import User
+    from consult.accounts.passwords import hash_password
+    from consult.database import unit_of_work
+    from consult.extensions import db
+    from consult.places import service as places
+    from consult.places.models import Place, PlaceKind, Relation
+    from consult.voting import service as voting
+    from consult.voting.models import Electorate, Secrecy
+    from tests.conftest import config_for
+
+    app = create_app(config_for(f"sqlite:///{e2e_database[0]}"))
+    with app.app_context(), app.test_request_context():
+        admin = db.session.scalar(select(User).where(User.username == "admin"))
+        moderator = db.session.scalar(select(User).where(User.username == "moderator"))
+        community = db.session.scalar(select(Place).where(Place.name == "富成花园社区"))
+        with unit_of_work():
+            building = places.create_place(community, PlaceKind.building, "7号楼", actor=admin)
+            entrance = places.create_place(building, PlaceKind.entrance, "1单元", actor=admin)
+            grandfather = User(name="孙大爷", phone="13912340099", password_hash=hash_password("elder password"))
+            db.session.add(grandfather)
+            places.attach_member(places.add_household(entrance, "101", "70.00", actor=admin), grandfather,
+                                 Relation.owner, actor=admin)
+            places.add_household(entrance, "102", "70.00", actor=admin)
+        with unit_of_work():
+            ballot = voting.draft_ballot(building, actor=moderator, question="是否同意更换7号楼单元门？",
+                                         electorate=Electorate.households, secrecy=Secrecy.named,
+                                         rule="simple_majority")
+        with unit_of_work():
+            voting.open_ballot(ballot, actor=moderator)
+        ids = type("Ids", (), dict(ballot=ballot.id, building=building.id))
+        db.engine.dispose()
+    return ids
+
+
+def small_body_text(page, minimum) -> list[str]:
+    """Text in the page's main part under ``minimum`` px, buttons and tags apart."""
+    return page.evaluate("""(minimum) => [...document.querySelectorAll('main p, main li, main dd, main dt, main label, main a, main h1, main h2, main h3, main td')]
+        .filter(e => e.getClientRects().length && [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()))
+        .filter(e => !e.closest('.button, .tag, .meta, .muted, .hint, .breadcrumbs, .count, .tile-hint, .table'))
+        .filter(e => parseFloat(getComputedStyle(e).fontSize) < minimum)
+        .map(e => `${e.tagName.toLowerCase()}.${e.className} "${e.textContent.trim().slice(0, 20)}" `
+                  + getComputedStyle(e).fontSize)""", minimum)
+
+
+def test_elders_mode_is_large_high_contrast_easy_to_tap_and_votes_end_to_end(browser, live_server, elder):
+    if not Path(AXE).exists():
+        service_missing("axe-core (run `make install`, which installs it with npm into instance/node)")
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport=SIZES["phone"], device_scale_factor=2, is_mobile=True, has_touch=True,
+                                  base_url=live_server.url, bypass_csp=True)
+    page = context.new_page()
+    sign_in(page, "13912340099", "elder password")
+    # The switch is in the header of every page; it stays on the account.
+    switch = page.locator(".elders-switch button")
+    expect(switch).to_have_attribute("aria-pressed", "false")
+    switch.click()
+    expect(page.locator("html")).to_have_class("elders")
+    expect(page.locator(".elders-switch button")).to_have_attribute("aria-pressed", "true")
+    assert page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)") >= 22
+
+    # Home: four large tiles with their counts.
+    page.goto("/")
+    tiles = page.locator(".tile")
+    expect(tiles).to_have_count(4)
+    expect(page.locator(".tile-vote .tile-count")).to_have_text("1")
+    screenshot(page, "elders-home-phone")
+
+    problems = []
+    ballot = f"/ballots/{elder.ballot}"
+    for path in ["/", "/?all=1", "/proposals/", "/ballots/", ballot, "/meetings/", "/inbox", "/account",
+                 f"/places/{elder.building}"]:
+        page.goto(path)
+        where = f"elders' mode {path} at 390 px"
+        problems += [f"{where}: {v}" for v in serious_violations(page)]
+        problems += [f"{where}: duplicate id {i}" for i in duplicate_ids(page)]
+        problems += [f"{where}: small target {t}"
+                     for t in page.locator(TARGETS + ", .tile, label.choice").evaluate_all(
+                         SMALL_TARGETS_SCRIPT, ELDERS_MINIMUM)]
+        problems += [f"{where}: body text {t}" for t in small_body_text(page, ELDERS_TEXT)]
+        problems += [f"{where}: small text {t}" for t in small_text_under(page, ELDERS_SMALLEST)]
+        assert page.evaluate("document.documentElement.scrollWidth") <= SIZES["phone"]["width"], where
+    assert not problems, "\n".join(problems)
+
+    # Voting, from the home page's tile to the receipt, at 390 px.
+    page.goto("/")
+    page.locator(".tile-vote").click()
+    page.get_by_role("link", name="是否同意更换7号楼单元门？").click()
+    expect(page.locator("h1")).to_contain_text("是否同意更换7号楼单元门？")
+    page.get_by_label("赞成", exact=True).check()
+    screenshot(page, "elders-ballot-phone")
+    page.get_by_role("button", name="投票", exact=True).click()
+    expect(page.locator(".voted")).to_contain_text("您已投票")
+    expect(page.locator(".voted")).to_contain_text("赞成")
+    assert page.evaluate("document.documentElement.scrollWidth") <= SIZES["phone"]["width"]
+    screenshot(page, "elders-voted-phone")
+    page.goto("/")
+    expect(page.locator(".tile-vote .tile-count")).to_have_text("0")
+    context.close()
