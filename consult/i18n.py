@@ -6,6 +6,7 @@ from datetime import datetime, time, timedelta
 from flask import current_app, has_request_context, session
 from flask_babel import force_locale, format_date, format_datetime
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from .clock import to_local
@@ -74,7 +75,8 @@ SYSTEM_WORDS = {
     "area_for_option": lambda p: _("area for “%(option)s”", option=p["option"]),
     "owners_for_option": lambda p: _("owners for “%(option)s”", option=p["option"]),
     "check": _check,
-    "option_votes": lambda p: _("“%(option)s”: %(n)d votes", option=p["option"], n=p["n"]),
+    "option_votes": lambda p: ngettext("“%(option)s”: %(num)d vote", "“%(option)s”: %(num)d votes", p["n"],
+                                       option=p["option"]),
     "tied": lambda p: _("Tied for the last place: %(options)s", options=listed(p["options"])),
     "reopen_by_author": lambda p: _("The resident who raised the matter is not satisfied."),
     "reopen_unsatisfied": lambda p: _("%(n)d of %(total)d households are not satisfied.", n=p["n"],

@@ -264,4 +264,54 @@ def test_elders_mode_is_large_high_contrast_easy_to_tap_and_votes_end_to_end(bro
     screenshot(page, "elders-voted-phone")
     page.goto("/")
     expect(page.locator(".tile-vote .tile-count")).to_have_text("0")
+    page.set_viewport_size(SIZES["laptop"])
+    screenshot(page, "elders-home-laptop")
+    context.close()
+
+
+def test_a_visitor_turns_elders_mode_on_in_the_header(browser, live_server):
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport=SIZES["phone"], base_url=live_server.url, bypass_csp=True)
+    page = context.new_page()
+    page.goto("/login")
+    page.get_by_role("button", name="长辈模式").click()
+    expect(page.locator("html")).to_have_class("elders")
+    for path in ["/", "/login", "/register"]:
+        page.goto(path)
+        expect(page.locator("html")).to_have_class("elders")
+        where = f"visitor in elders' mode {path}"
+        problems = [f"{where}: {v}" for v in serious_violations(page)]
+        problems += [f"{where}: small target {t}"
+                     for t in page.locator(TARGETS).evaluate_all(SMALL_TARGETS_SCRIPT, ELDERS_MINIMUM)]
+        problems += [f"{where}: body text {t}" for t in small_body_text(page, ELDERS_TEXT)]
+        assert not problems, "\n".join(problems)
+        assert page.evaluate("document.documentElement.scrollWidth") <= SIZES["phone"]["width"], where
+    screenshot(page, "elders-register-visitor-phone")
+    context.close()
+
+
+def test_a_grid_worker_turns_elders_mode_on_for_a_resident_from_the_household_page(browser, live_server, e2e_database):
+    """The grid worker of building 3 sets it for an elderly owner there, and back off."""
+    import sqlite3
+
+    from playwright.sync_api import expect
+
+    with sqlite3.connect(e2e_database[0]) as connection:
+        (household,) = connection.execute(
+            "SELECT h.id FROM households h JOIN household_members m ON m.household_id = h.id "
+            "JOIN users u ON u.id = m.user_id WHERE u.phone = '13912340088'").fetchone()
+    context = browser.new_context(viewport=SIZES["phone"], base_url=live_server.url, bypass_csp=True)
+    page = context.new_page()
+    sign_in(page, "grid", "grid password")
+    page.goto(f"/households/{household}")
+    page.get_by_role("button", name="开启长辈模式").click()
+    expect(page.locator(".flash-success")).to_contain_text("已为赵奶奶开启长辈模式")
+    expect(page.locator(".list")).to_contain_text("使用长辈模式")
+    # The grid worker's own pages stay as they were.
+    expect(page.locator("html")).not_to_have_class("elders")
+    assert not serious_violations(page) and not small_targets(page)
+    screenshot(page, "elders-set-by-grid-worker-phone")
+    page.get_by_role("button", name="关闭长辈模式").click()
+    expect(page.locator(".flash-success")).to_contain_text("已为赵奶奶关闭长辈模式")
     context.close()

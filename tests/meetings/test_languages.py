@@ -10,6 +10,7 @@ from consult.database import unit_of_work
 from consult.extensions import db
 from consult.meetings import service as meetings
 from consult.meetings.models import MeetingEvent, MeetingForm, MeetingKind, Quorum
+from consult.voting.models import BallotKind
 from sqlalchemy import select
 
 from tests.meetings.test_live import act, connect, events
@@ -116,11 +117,18 @@ def test_english_pages_of_a_ballot_and_its_room_have_no_chinese(app, client, aut
             voting.cast(closed, actor=person, choice=choice)
         meetings.close_ballot(meeting, closed, actor=chair)
     with unit_of_work():
+        colour = meetings.open_ballot(meeting, actor=chair, question="Which colour?", rule="plurality",
+                                      kind=BallotKind.multiple, options=["Red", "Blue", "Green"], max_choices=2)
+    with unit_of_work():
+        for person, choice in zip(voters, [["1", "2"], ["1", "2"], ["3"]]):
+            voting.cast(colour, actor=person, choice=choice)
+        meetings.close_ballot(meeting, colour, actor=chair)
+    with unit_of_work():
         still_open = meetings.open_ballot(meeting, actor=chair, question="Paint the hall?")
 
     auth.login("13900000101")
-    for url in (f"/meetings/{meeting.id}/room", f"/ballots/{closed.id}", f"/ballots/{still_open.id}",
-                f"/meetings/{meeting.id}"):
+    for url in (f"/meetings/{meeting.id}/room", f"/ballots/{closed.id}", f"/ballots/{colour.id}",
+                f"/ballots/{still_open.id}", f"/meetings/{meeting.id}", "/ballots/"):
         page = client.get(url)
         assert page.status_code == 200, url
         text = _text(page.get_data(as_text=True))
@@ -129,3 +137,5 @@ def test_english_pages_of_a_ballot_and_its_room_have_no_chinese(app, client, aut
     assert '"yes": "For"' in room and "votes for 66.6%: reaches 2/3" in room
     result = client.get(f"/ballots/{closed.id}").get_data(as_text=True)
     assert "For" in result and "Against" in result and "votes for 66.6%: reaches 2/3" in result
+    chosen = client.get(f"/ballots/{colour.id}").get_data(as_text=True)
+    assert "Chosen: Red, Blue" in chosen and "“Red”: 2 votes; “Blue”: 2 votes; “Green”: 1 vote" in chosen
