@@ -174,6 +174,10 @@ def elder(e2e_database):
     from consult.places.models import Place, PlaceKind, Relation
     from consult.voting import service as voting
     from consult.voting.models import Electorate, Secrecy
+    from consult.clock import utcnow
+    from consult.meetings import service as meetings
+    from consult.meetings.models import MeetingForm, MeetingKind
+    from datetime import timedelta
     from tests.conftest import config_for
 
     app = create_app(config_for(f"sqlite:///{e2e_database[0]}"))
@@ -195,7 +199,11 @@ def elder(e2e_database):
                                          rule="simple_majority")
         with unit_of_work():
             voting.open_ballot(ballot, actor=moderator)
-        ids = type("Ids", (), dict(ballot=ballot.id, building=building.id))
+        with unit_of_work():
+            meeting = meetings.schedule(building, actor=moderator, title="7号楼单元门协商会", kind=MeetingKind.circle,
+                                        form=MeetingForm.online, starts_at=utcnow() + timedelta(hours=1),
+                                        invite_residents=True, free_items=["单元门更换"])
+        ids = type("Ids", (), dict(ballot=ballot.id, building=building.id, meeting=meeting.id))
         db.engine.dispose()
     return ids
 
@@ -314,4 +322,48 @@ def test_a_grid_worker_turns_elders_mode_on_for_a_resident_from_the_household_pa
     screenshot(page, "elders-set-by-grid-worker-phone")
     page.get_by_role("button", name="关闭长辈模式").click()
     expect(page.locator(".flash-success")).to_contain_text("已为赵奶奶关闭长辈模式")
+    context.close()
+
+
+def test_an_elder_votes_in_the_live_room_in_elders_mode(browser, live_server, elder):
+    """At 390 px in elders' mode: the room's vote, its choices and its button are large."""
+    from playwright.sync_api import expect
+
+    moderator = browser.new_context(viewport=SIZES["laptop"], base_url=live_server.url).new_page()
+    sign_in(moderator, "moderator", "moderator password")
+    moderator.goto(f"/meetings/{elder.meeting}/room")
+    expect(moderator.locator("#connection")).to_have_text("已连接")
+    moderator.get_by_role("button", name="开始会议").click()
+    expect(moderator.locator("#meeting-state")).to_have_text("进行中")
+
+    context = browser.new_context(viewport=SIZES["phone"], device_scale_factor=2, is_mobile=True, has_touch=True,
+                                  base_url=live_server.url, bypass_csp=True)
+    page = context.new_page()
+    sign_in(page, "13912340099", "elder password")
+    if page.locator(".elders-switch button").get_attribute("aria-pressed") == "false":
+        page.locator(".elders-switch button").click()
+    expect(page.locator("html")).to_have_class("elders")
+    page.locator(".tile-meet").click()
+    page.get_by_role("link", name="7号楼单元门协商会").click()
+    page.get_by_role("link", name="进入会议室").click()
+    expect(page.locator("#connection")).to_have_text("已连接")
+    expect(moderator.locator("#attendance")).to_contain_text("孙**")
+
+    moderator.locator("#ballot-form-box summary").click()
+    moderator.get_by_label("表决事项").fill("是否同意换成不锈钢单元门？")
+    moderator.get_by_role("button", name="现在开始投票").click()
+    expect(page.locator(".room-ballot")).to_contain_text("是否同意换成不锈钢单元门？")
+    form = page.locator(".cast-form")
+    form.get_by_label("赞成", exact=True).check()
+    problems = [f"room: {v}" for v in serious_violations(page)]
+    problems += [f"room: small target {t}" for t in page.locator(TARGETS + ", label.choice").evaluate_all(
+        SMALL_TARGETS_SCRIPT, ELDERS_MINIMUM)]
+    problems += [f"room: body text {t}" for t in small_body_text(page, ELDERS_TEXT)]
+    assert not problems, "\n".join(problems)
+    assert page.evaluate("document.documentElement.scrollWidth") <= SIZES["phone"]["width"]
+    screenshot(page, "elders-room-ballot-phone")
+    form.get_by_role("button", name="投票").click()
+    expect(page.locator(".room-ballot")).to_contain_text("您已投票")
+    expect(moderator.locator(".room-ballot .tally")).to_contain_text("赞成 1")
+    moderator.context.close()
     context.close()
