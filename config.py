@@ -162,6 +162,20 @@ class Config:
     SMS_URGENT_KINDS = tuple(k.strip() for k in os.environ.get(
         "SMS_URGENT_KINDS", "meeting.cancelled,meeting.changed,verify").split(",") if k.strip())
 
+    # WeChat official account (微信公众号, a service account with template messages): its
+    # AppID and AppSecret; off without them. WECHAT_TEMPLATES gives the template of each kind
+    # of message as "kind=template_id,…" (a kind without one is not sent by WeChat);
+    # WECHAT_TEMPLATE_FIELDS names the template's fields and what fills them,
+    # "field=title|text|link,…" (default "thing1=title,thing2=text": at most 20 characters each).
+    WECHAT_APP_ID = os.environ.get("WECHAT_APP_ID") or None
+    WECHAT_APP_SECRET = os.environ.get("WECHAT_APP_SECRET") or None
+    WECHAT_TEMPLATES = dict(part.strip().split("=", 1) for part in os.environ.get("WECHAT_TEMPLATES", "").split(",")
+                            if "=" in part)
+    WECHAT_TEMPLATE_FIELDS = dict(part.strip().split("=", 1) for part in os.environ.get(
+        "WECHAT_TEMPLATE_FIELDS", "thing1=title,thing2=text").split(",") if "=" in part)
+    WECHAT_API_BASE = os.environ.get("WECHAT_API_BASE", "https://api.weixin.qq.com")
+    WECHAT_OAUTH_BASE = os.environ.get("WECHAT_OAUTH_BASE", "https://open.weixin.qq.com")
+
     # Web push (notifications in the browser, also on a phone's home screen): a VAPID key
     # pair, e.g. from `vapid --gen` (py-vapid): VAPID_PRIVATE_KEY the private key (PEM, or
     # its base64url DER), VAPID_PUBLIC_KEY the public key as base64url (the

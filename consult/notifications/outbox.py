@@ -26,6 +26,7 @@ from typing import Optional
 
 from flask import current_app, has_app_context
 from flask_babel import force_locale
+from sqlalchemy import false as sa_false
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, and_, func, insert, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -42,7 +43,8 @@ STATUSES = ("queued", "sending", "sent", "failed", "gave_up")
 GROUPS = ("ballot", "meeting", "proposal", "motion", "minutes")
 # Without a choice of their own: e-mail for everything, SMS (once a number is verified)
 # for ballots and meetings, where a quorum depends on reaching people.
-DEFAULT_CHANNELS = {"email": set(GROUPS), "sms": {"ballot", "meeting"}, "push": set(GROUPS)}
+DEFAULT_CHANNELS = {"email": set(GROUPS), "sms": {"ballot", "meeting"}, "wechat": set(GROUPS),
+                    "push": set(GROUPS)}
 
 
 class Delivery(db.Model):
@@ -69,6 +71,8 @@ class Delivery(db.Model):
     provider_message_id: Mapped[Optional[str]] = mapped_column(String(100))
     last_error: Mapped[Optional[str]] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A digest: the ids of the other deliveries whose messages it carries (sent with it).
+    bundle: Mapped[Optional[list]] = mapped_column(db.JSON)
 
     def __repr__(self) -> str:
         return f"<Delivery {self.id} {self.channel} {self.status}>"
@@ -86,6 +90,11 @@ class DeliverySetting(db.Model):
     quiet_end: Mapped[Optional[str]] = mapped_column(String(5))
     sms_number: Mapped[Optional[str]] = mapped_column(String(20))
     sms_verified_at: Mapped[Optional[datetime]]
+    # The person's openid for the site's WeChat official account (web OAuth), once linked.
+    wechat_openid: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
+    wechat_linked_at: Mapped[Optional[datetime]]
+    # One message a day with everything not urgent, in place of single ones.
+    digest: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     code_hash: Mapped[Optional[str]] = mapped_column(String(64))
     code_number: Mapped[Optional[str]] = mapped_column(String(20))
     code_expires_at: Mapped[Optional[datetime]]
@@ -115,8 +124,9 @@ def enqueue(notifications: list[tuple[int, int]], kind: str) -> int:
 
     config = current_app.config
     on = [name for name in channel_registry.CHANNELS if channel_registry.enabled(name, config)]
-    if "sms" in on and not (config.get("SMS_TEMPLATES") or {}).get(kind):
-        on.remove("sms")
+    for name, templates in channel_registry.TEMPLATED.items():
+        if name in on and not (config.get(templates) or {}).get(kind):
+            on.remove(name)
     if not on:
         return 0
     user_ids = list({user_id for _id, user_id in notifications})
@@ -137,6 +147,7 @@ def enqueue(notifications: list[tuple[int, int]], kind: str) -> int:
         setting = person.DeliverySetting
         addresses = {"email": person.email,
                      "sms": setting.sms_number if setting is not None and setting.sms_verified_at else None,
+                     "wechat": setting.wechat_openid if setting is not None else None,
                      "push": "browsers" if person.browsers else None}
         for name in on:
             if addresses[name] and wanted(setting, name, kind):
