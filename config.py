@@ -154,13 +154,18 @@ class Config:
     SMS_TENCENT_PROTOCOL = os.environ.get("SMS_TENCENT_PROTOCOL", "https")
     SMS_TENCENT_REGION = os.environ.get("SMS_TENCENT_REGION", "ap-guangzhou")
     # At most this many SMS a day (the site's day) per person and for the installation;
-    # more wait for the next morning. None between SMS_QUIET_HOURS (local time, a person
-    # may choose their own) except the urgent kinds.
+    # more wait for the next morning.
     SMS_DAILY_LIMIT_PER_PERSON = int(os.environ.get("SMS_DAILY_LIMIT_PER_PERSON", "5"))
     SMS_DAILY_LIMIT = int(os.environ.get("SMS_DAILY_LIMIT", "5000"))
-    SMS_QUIET_HOURS = os.environ.get("SMS_QUIET_HOURS", "22:00-08:00")
-    SMS_URGENT_KINDS = tuple(k.strip() for k in os.environ.get(
-        "SMS_URGENT_KINDS", "meeting.cancelled,meeting.changed,verify").split(",") if k.strip())
+    # No SMS, WeChat message or browser notification between QUIET_HOURS (local time; a
+    # person may choose their own) except the URGENT_KINDS, which also skip the daily
+    # digest. The former names SMS_QUIET_HOURS and SMS_URGENT_KINDS are still read.
+    QUIET_HOURS = os.environ.get("QUIET_HOURS") or os.environ.get("SMS_QUIET_HOURS", "22:00-08:00")
+    URGENT_KINDS = tuple(k.strip() for k in (os.environ.get("URGENT_KINDS") or os.environ.get(
+        "SMS_URGENT_KINDS", "meeting.cancelled,meeting.changed,verify")).split(",") if k.strip())
+    # The daily digest, for those who chose it: everything not urgent of the day, in one
+    # message per channel at this local time.
+    DIGEST_TIME = os.environ.get("DIGEST_TIME", "18:00")
 
     # WeChat official account (微信公众号, a service account with template messages): its
     # AppID and AppSecret; off without them. WECHAT_TEMPLATES gives the template of each kind

@@ -38,7 +38,9 @@ from .channels import PermanentError, TemporaryError
 
 log = logging.getLogger(__name__)
 
-STATUSES = ("queued", "sending", "sent", "failed", "gave_up")
+# "held": waiting for the person's daily digest; "bundled": carried by a digest (then sent
+# or given up with it).
+STATUSES = ("queued", "sending", "sent", "failed", "gave_up", "held", "bundled")
 # Groups of kinds people choose channels for (the first part of a kind: "ballot.opened").
 GROUPS = ("ballot", "meeting", "proposal", "motion", "minutes")
 # Without a choice of their own: e-mail for everything, SMS (once a number is verified)
@@ -123,11 +125,18 @@ def enqueue(notifications: list[tuple[int, int]], kind: str) -> int:
     from .push import PushSubscription
 
     config = current_app.config
-    on = [name for name in channel_registry.CHANNELS if channel_registry.enabled(name, config)]
-    for name, templates in channel_registry.TEMPLATED.items():
-        if name in on and not (config.get(templates) or {}).get(kind):
-            on.remove(name)
-    if not on:
+    enabled = [name for name in channel_registry.CHANNELS if channel_registry.enabled(name, config)]
+
+    def templated(name: str, of_kind: str) -> bool:
+        templates = channel_registry.TEMPLATED.get(name)
+        return templates is None or bool((config.get(templates) or {}).get(of_kind))
+
+    on = [name for name in enabled if templated(name, kind)]
+    # Those who chose the daily digest: what is not urgent waits ("held") for it, on the
+    # channels that can carry a digest.
+    urgent = kind in config["URGENT_KINDS"]
+    on_digest = [] if urgent else [name for name in enabled if templated(name, "digest")]
+    if not on and not on_digest:
         return 0
     user_ids = list({user_id for _id, user_id in notifications})
     people = {}
@@ -139,6 +148,7 @@ def enqueue(notifications: list[tuple[int, int]], kind: str) -> int:
                 .outerjoin(DeliverySetting, DeliverySetting.user_id == User.id).where(User.id.in_(chunk))):
             people[row.id] = row
     now = utcnow()
+    digest_at = next_digest(now)
     rows = []
     for notification_id, user_id in notifications:
         person = people.get(user_id)
@@ -149,16 +159,26 @@ def enqueue(notifications: list[tuple[int, int]], kind: str) -> int:
                      "sms": setting.sms_number if setting is not None and setting.sms_verified_at else None,
                      "wechat": setting.wechat_openid if setting is not None else None,
                      "push": "browsers" if person.browsers else None}
-        for name in on:
+        held = setting is not None and setting.digest and not urgent
+        for name in (on_digest if held else on):
             if addresses[name] and wanted(setting, name, kind):
                 rows.append({"notification_id": notification_id, "user_id": user_id, "channel": name,
                              "address": addresses[name], "dedupe_key": dedupe_key(notification_id, name),
-                             "status": "queued", "attempts": 0, "next_attempt_at": now, "created_at": now})
+                             "status": "held" if held else "queued", "attempts": 0,
+                             "next_attempt_at": digest_at if held else now, "created_at": now})
     if rows:
         db.session.execute(insert(Delivery), rows)
         if config.get("OUTBOX_SEND_AFTER_COMMIT", True):
             on_commit(_start_sender, key="outbox")
     return len(rows)
+
+
+def next_digest(now: datetime) -> datetime:
+    """The next moment of the daily digest (DIGEST_TIME, local), as naive UTC."""
+    moment = _clock(current_app.config["DIGEST_TIME"])
+    local = to_local(now)
+    day = local.date() if local.time() < moment else local.date() + timedelta(days=1)
+    return from_local(datetime.combine(day, moment))
 
 
 def _chunks(items: list, size: int):
@@ -198,6 +218,9 @@ class Outgoing:
     text: str = ""
     link: str = ""
     setting: Optional[DeliverySetting] = field(default=None, repr=False)
+    # A digest: the deliveries it carries, and the list of their messages (body).
+    bundle: list = field(default_factory=list)
+    body: str = ""
 
 
 @dataclass
@@ -259,14 +282,16 @@ def send_due(limit: int = 200) -> Round:
         message.link = _link(site, message.params)
         with force_locale(message.locale):
             message.text = Notification(kind=kind, params=message.params).text
+        message.bundle = list(delivery.bundle or [])
         messages.append(message)
-    limits = SmsLimits(messages)
+    _fill_digests([m for m in messages if m.bundle])
+    limits = Holds(messages)
     db.session.commit()   # end the read: answers are recorded in their own transactions
     ready, answers = [], []
     for message in messages:
         if not channel_registry.enabled(message.channel, config):
             answers.append((message, TemporaryError(f"the {message.channel} channel is off")))
-        elif message.channel == "sms" and (hold := limits.hold(message)) is not None:
+        elif (hold := limits.hold(message)) is not None:
             answers.append((message, hold))
         else:
             ready.append(message)
@@ -299,6 +324,25 @@ def send_due(limit: int = 200) -> Round:
     return result
 
 
+def _fill_digests(digests: list[Outgoing]) -> None:
+    """A digest's body: one line per message it carries, in the reader's language."""
+    if not digests:
+        return
+    from .models import Notification
+
+    carried = {}
+    wanted_ids = [i for message in digests for i in message.bundle]
+    for chunk in _chunks(wanted_ids, 5000):
+        for delivery_id, kind, params in db.session.execute(
+                select(Delivery.id, Notification.kind, Notification.params)
+                .join(Notification, Notification.id == Delivery.notification_id).where(Delivery.id.in_(chunk))):
+            carried[delivery_id] = (kind, dict(params or {}))
+    for message in digests:
+        with force_locale(message.locale):
+            message.body = "\n".join("· " + Notification(kind=kind, params=params).text
+                                      for kind, params in (carried[i] for i in message.bundle if i in carried))
+
+
 def _record_answers(answers: list, result: Round) -> None:
     """Write the answers of several deliveries in one transaction: a provider's id (sent),
     an error (retry or give up), or a hold (back in the queue until then)."""
@@ -322,6 +366,12 @@ def _record_answers(answers: list, result: Round) -> None:
 
                 db.session.execute(update(Notification).where(Notification.id == _notification_of(message.id))
                                    .values(emailed_at=now))
+            if changed and message.bundle and outcome in ("sent", "gave_up"):
+                # what the digest carried went (or was given up) with it
+                db.session.execute(update(Delivery).where(Delivery.id.in_(message.bundle),
+                                                          Delivery.status == "bundled")
+                                   .values(status=outcome, sent_at=now if outcome == "sent" else None,
+                                           provider_message_id=values.get("provider_message_id")))
             setattr(result, outcome, getattr(result, outcome) + 1)
 
 
@@ -369,7 +419,7 @@ def _clock(text: str) -> time:
 
 
 def quiet_hours(setting: Optional[DeliverySetting]) -> tuple[time, time]:
-    default_start, default_end = current_app.config["SMS_QUIET_HOURS"].split("-")
+    default_start, default_end = current_app.config["QUIET_HOURS"].split("-")
     start = setting.quiet_start if setting is not None and setting.quiet_start else default_start
     end = setting.quiet_end if setting is not None and setting.quiet_end else default_end
     return _clock(start), _clock(end)
@@ -390,9 +440,11 @@ def quiet_until(setting: Optional[DeliverySetting], now: datetime) -> Optional[d
     return from_local(datetime.combine(day, end))
 
 
-class SmsLimits:
-    """Quiet hours and the daily limits for one round: today's counts read once for the
-    people in the batch and for the installation, then kept up to date as the round goes."""
+class Holds:
+    """What keeps a delivery waiting in one round: quiet hours on the channels that
+    interrupt (SMS, WeChat, push), and the daily SMS limits — today's counts read once for
+    the people in the batch and for the installation, then kept up to date as the round
+    goes."""
 
     def __init__(self, messages: list[Outgoing]):
         self.config = current_app.config
@@ -412,13 +464,15 @@ class SmsLimits:
         self.total = db.session.scalar(select(func.count()).select_from(Delivery).where(*sent_today)) or 0
 
     def hold(self, message: Outgoing) -> Optional[tuple[datetime, str]]:
-        """Why an SMS must wait, and until when: quiet hours (urgent kinds excepted), the
-        daily limit per person and per installation (counted in the site's day). A message
-        that may go is counted at once."""
-        if message.kind not in self.config["SMS_URGENT_KINDS"]:
+        """Why a delivery must wait, and until when: quiet hours on a channel that
+        interrupts (urgent kinds excepted); for SMS the daily limit per person and per
+        installation (counted in the site's day). An SMS that may go is counted at once."""
+        if message.channel in channel_registry.INTERRUPTING and message.kind not in self.config["URGENT_KINDS"]:
             until = quiet_until(message.setting, self.now)
             if until is not None:
                 return until, "quiet hours"
+        if message.channel != "sms":
+            return None
         morning = quiet_until(message.setting, self.tomorrow) or self.tomorrow
         if self.per_person.get(message.user_id, 0) >= self.config["SMS_DAILY_LIMIT_PER_PERSON"]:
             return morning, "daily limit per person"

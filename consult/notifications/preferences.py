@@ -13,7 +13,7 @@ from typing import Optional
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from ..clock import utcnow
 from ..database import on_commit
@@ -21,7 +21,7 @@ from ..errors import InvalidInput, NotAllowed, TooManyAttempts
 from ..extensions import db
 from . import channels as channel_registry
 from .channels import CHANNELS
-from .outbox import DEFAULT_CHANNELS, GROUPS, DeliverySetting
+from .outbox import DEFAULT_CHANNELS, GROUPS, Delivery, DeliverySetting
 
 CODE_MINUTES = 10
 CODE_ATTEMPTS = 5
@@ -62,8 +62,10 @@ def chosen(user) -> dict[str, set[str]]:
     return {name: set(setting.channels.get(name) or []) for name in CHANNELS}
 
 
-def choose(user, channels: dict[str, list[str]], quiet_start: str, quiet_end: str, *, actor) -> None:
-    """Save the channels per group of messages and the quiet hours ("HH:MM", both or neither)."""
+def choose(user, channels: dict[str, list[str]], quiet_start: str, quiet_end: str, *, actor,
+           digest: bool = False) -> None:
+    """Save the channels per group of messages, the quiet hours ("HH:MM", both or neither)
+    and whether what is not urgent comes once a day in a digest."""
     setting = _own(user, actor)
     clean = {}
     for name in CHANNELS:
@@ -74,6 +76,11 @@ def choose(user, channels: dict[str, list[str]], quiet_start: str, quiet_end: st
         raise InvalidInput(_l("Give both ends of the quiet hours as hours and minutes, e.g. 22:00 and 08:00."))
     setting.channels = clean
     setting.quiet_start, setting.quiet_end = quiet_start or None, quiet_end or None
+    was, setting.digest = setting.digest, bool(digest)
+    if was and not setting.digest:
+        # what waited for the digest goes now
+        db.session.execute(update(Delivery).where(Delivery.user_id == user.id, Delivery.status == "held")
+                           .values(status="queued", next_attempt_at=utcnow()))
     db.session.flush()
 
 

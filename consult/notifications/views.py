@@ -28,7 +28,7 @@ from flask import current_app, flash, request  # noqa: E402
 from flask_babel import gettext as _  # noqa: E402
 from flask_babel import lazy_gettext as _l  # noqa: E402
 from flask_wtf import FlaskForm  # noqa: E402
-from wtforms import StringField  # noqa: E402
+from wtforms import BooleanField, StringField  # noqa: E402
 from wtforms.validators import DataRequired, Length, Optional  # noqa: E402
 
 from . import outbox, preferences, wechat_link  # noqa: E402
@@ -37,8 +37,11 @@ from .channels import enabled as channel_enabled  # noqa: E402
 
 class ChoicesForm(FlaskForm):
     quiet_start = StringField(_l("Quiet from"), validators=[Optional(), Length(max=5)],
-                              description=_l("No SMS in these hours (e.g. 22:00 to 08:00), except urgent ones."))
+                              description=_l("No SMS, WeChat messages or browser notifications in these hours "
+                                                          "(e.g. 22:00 to 08:00), except urgent ones."))
     quiet_end = StringField(_l("Quiet until"), validators=[Optional(), Length(max=5)])
+    digest = BooleanField(_l("One message a day with everything instead of single messages"),
+                          description=_l("Urgent messages (a meeting cancelled or moved) still come at once."))
 
 
 class NumberForm(FlaskForm):
@@ -58,13 +61,14 @@ def _page(choices=None, number=None, code=None, status=200):
         link = wechat_link.qr_url(current_user)
         wechat_qr = {"url": link, "image": wechat_link.qr_image(link)}
     choices = choices or ChoicesForm(data={"quiet_start": setting.quiet_start if setting else "",
-                                           "quiet_end": setting.quiet_end if setting else ""})
+                                           "quiet_end": setting.quiet_end if setting else "",
+                                           "digest": bool(setting and setting.digest)})
     return render_template(
         "notifications/preferences.html", choices=choices, number_form=number or NumberForm(),
         code_form=code or CodeForm(), chosen=preferences.chosen(current_user), groups=outbox.GROUPS,
         group_labels=preferences.GROUP_LABELS, channel_labels=preferences.CHANNEL_LABELS,
         overview=preferences.overview(current_user), setting=setting,
-        default_quiet=current_app.config["SMS_QUIET_HOURS"], quiet=quiet,
+        default_quiet=current_app.config["QUIET_HOURS"], quiet=quiet,
         wechat_qr=wechat_qr, confirm=ConfirmForm()), status
 
 
@@ -78,7 +82,8 @@ def choices():
             name, _sep, group = value.partition(":")
             picked.setdefault(name, []).append(group)
         if form.validate_on_submit() and perform(preferences.choose, current_user, picked, form.quiet_start.data,
-                                                 form.quiet_end.data, actor=current_user).ok:
+                                                 form.quiet_end.data, actor=current_user,
+                                                 digest=form.digest.data).ok:
             flash(_("Saved."), "success")
             return redirect(url_for("notifications.choices"))
         return _page(choices=form, status=422)
