@@ -95,6 +95,9 @@ class ProviderServer:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"   # connections kept alive, as the providers do
+            disable_nagle_algorithm = True  # headers and body written apart must not wait for an ACK
+
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 status, answer = outer.handle(self, body)
@@ -319,6 +322,7 @@ class WeChatServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
 
             def _answer(self, data: dict, status: int = 200):
                 body = json.dumps(data).encode()
