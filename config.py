@@ -154,13 +154,32 @@ class Config:
     SMS_TENCENT_PROTOCOL = os.environ.get("SMS_TENCENT_PROTOCOL", "https")
     SMS_TENCENT_REGION = os.environ.get("SMS_TENCENT_REGION", "ap-guangzhou")
     # At most this many SMS a day (the site's day) per person and for the installation;
-    # more wait for the next morning. None between SMS_QUIET_HOURS (local time, a person
-    # may choose their own) except the urgent kinds.
+    # more wait for the next morning.
     SMS_DAILY_LIMIT_PER_PERSON = int(os.environ.get("SMS_DAILY_LIMIT_PER_PERSON", "5"))
     SMS_DAILY_LIMIT = int(os.environ.get("SMS_DAILY_LIMIT", "5000"))
-    SMS_QUIET_HOURS = os.environ.get("SMS_QUIET_HOURS", "22:00-08:00")
-    SMS_URGENT_KINDS = tuple(k.strip() for k in os.environ.get(
-        "SMS_URGENT_KINDS", "meeting.cancelled,meeting.changed,verify").split(",") if k.strip())
+    # No SMS, WeChat message or browser notification between QUIET_HOURS (local time; a
+    # person may choose their own) except the URGENT_KINDS, which also skip the daily
+    # digest. The former names SMS_QUIET_HOURS and SMS_URGENT_KINDS are still read.
+    QUIET_HOURS = os.environ.get("QUIET_HOURS") or os.environ.get("SMS_QUIET_HOURS", "22:00-08:00")
+    URGENT_KINDS = tuple(k.strip() for k in (os.environ.get("URGENT_KINDS") or os.environ.get(
+        "SMS_URGENT_KINDS", "meeting.cancelled,meeting.changed,verify")).split(",") if k.strip())
+    # The daily digest, for those who chose it: everything not urgent of the day, in one
+    # message per channel at this local time.
+    DIGEST_TIME = os.environ.get("DIGEST_TIME", "18:00")
+
+    # WeChat official account (微信公众号, a service account with template messages): its
+    # AppID and AppSecret; off without them. WECHAT_TEMPLATES gives the template of each kind
+    # of message as "kind=template_id,…" (a kind without one is not sent by WeChat);
+    # WECHAT_TEMPLATE_FIELDS names the template's fields and what fills them,
+    # "field=title|text|link,…" (default "thing1=title,thing2=text": at most 20 characters each).
+    WECHAT_APP_ID = os.environ.get("WECHAT_APP_ID") or None
+    WECHAT_APP_SECRET = os.environ.get("WECHAT_APP_SECRET") or None
+    WECHAT_TEMPLATES = dict(part.strip().split("=", 1) for part in os.environ.get("WECHAT_TEMPLATES", "").split(",")
+                            if "=" in part)
+    WECHAT_TEMPLATE_FIELDS = dict(part.strip().split("=", 1) for part in os.environ.get(
+        "WECHAT_TEMPLATE_FIELDS", "thing1=title,thing2=text").split(",") if "=" in part)
+    WECHAT_API_BASE = os.environ.get("WECHAT_API_BASE", "https://api.weixin.qq.com")
+    WECHAT_OAUTH_BASE = os.environ.get("WECHAT_OAUTH_BASE", "https://open.weixin.qq.com")
 
     # Web push (notifications in the browser, also on a phone's home screen): a VAPID key
     # pair, e.g. from `vapid --gen` (py-vapid): VAPID_PRIVATE_KEY the private key (PEM, or

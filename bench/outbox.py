@@ -1,6 +1,6 @@
 """Outbox figures: deliveries queued for the 10,000 voters of a ballot, and SMS delivered
 to a local provider (a Tencent Cloud SMS stand-in on 127.0.0.1 that checks every
-signature) by one sending process.
+signature) by one sending process, and that process's memory while it sends.
 
     python -m bench.outbox [--voters 10000] [--pg postgresql+psycopg://…]
 """
@@ -25,6 +25,20 @@ def _serve(queue) -> None:
     server = TencentSmsServer("AKID-bench", "bench-secret")
     queue.put(server.endpoint)
     server.httpd.serve_forever()
+
+
+def _memory_mb() -> dict:
+    """This process's resident memory now and at its peak (Linux /proc), in MB."""
+    figures = {}
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                name, _sep, value = line.partition(":")
+                if name in ("VmRSS", "VmHWM"):
+                    figures[name] = round(int(value.split()[0]) / 1024, 1)
+    except OSError:
+        pass
+    return figures
 
 
 def run(tmp: Path, voters: int, uri: str | None) -> dict:
@@ -73,9 +87,13 @@ def run(tmp: Path, voters: int, uri: str | None) -> dict:
             with unit_of_work():
                 notify_ids(owners, "ballot.opened", question="基准测试", ballot=1)
             figures["notify_and_queue_s"] = round(time.perf_counter() - start, 2)
+            before = _memory_mb()
             start = time.perf_counter()
             result = outbox.send_all(limit=500)
             elapsed = time.perf_counter() - start
+            after = _memory_mb()
+            figures["sender_rss_mb"] = {"before_send": before.get("VmRSS"), "after_send": after.get("VmRSS"),
+                                        "peak": after.get("VmHWM")}
             figures["sent"] = result.sent
             figures["send_s"] = round(elapsed, 2)
             figures["sent_per_s"] = round(result.sent / elapsed)

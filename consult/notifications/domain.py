@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 
 from ..domains import Domain, Due
-from . import models, outbox, push, reminders
+from . import digest, models, outbox, push, reminders
 from .views import bp
 
 # The outbox's tables live beside the code that uses them: named here, so that they are
@@ -14,7 +14,10 @@ DOMAIN = Domain(
     messages={
         "ballot.reminder": _l("Voting on “%(question)s” closes within %(hours)d hours and you have not voted yet"),
         "meeting.reminder": _l("The meeting “%(title)s” begins within %(hours)d hours"),
+        "digest": _l("Your daily digest: %(count)d messages"),
     },
     # Reminders before deadlines; each person and deadline once (flagged rows).
-    due=(Due("reminders", lambda: True, reminders.run),),
+    due=(Due("reminders", lambda: True, reminders.run),
+         # The daily digest of those who chose it, once its time has come.
+         Due("digest", lambda: True, digest.run)),
 )

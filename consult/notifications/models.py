@@ -32,9 +32,14 @@ class Notification(db.Model):
 
     @property
     def text(self) -> str:
-        params = dict(self.params)
-        if "event" in params:
-            from ..proposals.lifecycle import event_label
+        return text_of(self.kind, self.params)
 
-            params["event"] = event_label(params["event"])
-        return str(MESSAGES.get(self.kind, self.kind)) % params if self.kind in MESSAGES else self.kind
+
+def text_of(kind: str, params: dict) -> str:
+    """A message in the current language, from its kind and parameters."""
+    params = dict(params or {})
+    if "event" in params:
+        from ..proposals.lifecycle import event_label
+
+        params["event"] = event_label(params["event"])
+    return str(MESSAGES.get(kind, kind)) % params if kind in MESSAGES else kind

@@ -5,9 +5,9 @@ works them off at least once.
 A delivery is queued → sending → sent, or back to failed (tried again after an
 exponentially growing pause) and finally gave_up. The sender claims a batch in one short
 transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several processes share the work;
-on SQLite the single writer), marks it ``sending`` for a lease, and then records each
-answer in its own transaction as soon as the provider gave it: what a provider
-acknowledged is never sent again. A sender killed after claiming leaves rows ``sending``;
+on SQLite the single writer), marks it ``sending`` for a lease, and then records the answers as the providers give
+them, those of each 50 ms in one transaction: what a provider acknowledged is never sent
+again. A sender killed after claiming leaves rows ``sending``;
 when their lease ends another round takes them up. Only a crash between the provider's
 answer and its recording can send a message twice; the delivery's dedupe key goes with
 it (the e-mail's Message-ID, Alibaba's OutId, Tencent's SessionContext) so that the copy
@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Optional
 
 from flask import current_app, has_app_context
 from flask_babel import force_locale
+from sqlalchemy import false as sa_false
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, and_, func, insert, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -37,12 +38,17 @@ from .channels import PermanentError, TemporaryError
 
 log = logging.getLogger(__name__)
 
-STATUSES = ("queued", "sending", "sent", "failed", "gave_up")
+# "held": waiting for the person's daily digest; "bundled": carried by a digest (then sent
+# or given up with it).
+# The sender records the answers that arrived within this many seconds in one transaction.
+RECORD_WINDOW = 0.05
+STATUSES = ("queued", "sending", "sent", "failed", "gave_up", "held", "bundled")
 # Groups of kinds people choose channels for (the first part of a kind: "ballot.opened").
 GROUPS = ("ballot", "meeting", "proposal", "motion", "minutes")
 # Without a choice of their own: e-mail for everything, SMS (once a number is verified)
 # for ballots and meetings, where a quorum depends on reaching people.
-DEFAULT_CHANNELS = {"email": set(GROUPS), "sms": {"ballot", "meeting"}, "push": set(GROUPS)}
+DEFAULT_CHANNELS = {"email": set(GROUPS), "sms": {"ballot", "meeting"}, "wechat": set(GROUPS),
+                    "push": set(GROUPS)}
 
 
 class Delivery(db.Model):
@@ -69,6 +75,8 @@ class Delivery(db.Model):
     provider_message_id: Mapped[Optional[str]] = mapped_column(String(100))
     last_error: Mapped[Optional[str]] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A digest: the ids of the other deliveries whose messages it carries (sent with it).
+    bundle: Mapped[Optional[list]] = mapped_column(db.JSON)
 
     def __repr__(self) -> str:
         return f"<Delivery {self.id} {self.channel} {self.status}>"
@@ -86,6 +94,11 @@ class DeliverySetting(db.Model):
     quiet_end: Mapped[Optional[str]] = mapped_column(String(5))
     sms_number: Mapped[Optional[str]] = mapped_column(String(20))
     sms_verified_at: Mapped[Optional[datetime]]
+    # The person's openid for the site's WeChat official account (web OAuth), once linked.
+    wechat_openid: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
+    wechat_linked_at: Mapped[Optional[datetime]]
+    # One message a day with everything not urgent, in place of single ones.
+    digest: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     code_hash: Mapped[Optional[str]] = mapped_column(String(64))
     code_number: Mapped[Optional[str]] = mapped_column(String(20))
     code_expires_at: Mapped[Optional[datetime]]
@@ -111,43 +124,70 @@ def enqueue(notifications: list[tuple[int, int]], kind: str) -> int:
     if not notifications or not has_app_context():
         return 0
     from ..accounts.models import User
+    from .bulk import among
     from .push import PushSubscription
 
     config = current_app.config
-    on = [name for name in channel_registry.CHANNELS if channel_registry.enabled(name, config)]
-    if "sms" in on and not (config.get("SMS_TEMPLATES") or {}).get(kind):
-        on.remove("sms")
-    if not on:
+    enabled = [name for name in channel_registry.CHANNELS if channel_registry.enabled(name, config)]
+
+    def templated(name: str, of_kind: str) -> bool:
+        templates = channel_registry.TEMPLATED.get(name)
+        return templates is None or bool((config.get(templates) or {}).get(of_kind))
+
+    on = [name for name in enabled if templated(name, kind)]
+    # Those who chose the daily digest: what is not urgent waits ("held") for it, on the
+    # channels that can carry a digest.
+    urgent = kind in config["URGENT_KINDS"]
+    on_digest = [] if urgent else [name for name in enabled if templated(name, "digest")]
+    if not on and not on_digest:
         return 0
     user_ids = list({user_id for _id, user_id in notifications})
     people = {}
+    connection = db.session.connection()   # plain rows: no ORM loading for 10,000 people
     for chunk in _chunks(user_ids, 5000):
-        for row in db.session.execute(
-                select(User.id, User.email, User.active, DeliverySetting,
+        for row in connection.execute(
+                select(User.id, User.email, User.active, DeliverySetting.user_id.label("chose"),
+                       DeliverySetting.channels, DeliverySetting.sms_number, DeliverySetting.sms_verified_at,
+                       DeliverySetting.wechat_openid, DeliverySetting.digest,
                        select(PushSubscription.id).where(PushSubscription.user_id == User.id).exists()
                        .label("browsers"))
-                .outerjoin(DeliverySetting, DeliverySetting.user_id == User.id).where(User.id.in_(chunk))):
+                .outerjoin(DeliverySetting, DeliverySetting.user_id == User.id).where(among(User.id, chunk))):
             people[row.id] = row
     now = utcnow()
+    digest_at = next_digest(now)
     rows = []
     for notification_id, user_id in notifications:
         person = people.get(user_id)
         if person is None or not person.active:
             continue
-        setting = person.DeliverySetting
+        setting = person if person.chose is not None else None   # the row has .channels
         addresses = {"email": person.email,
-                     "sms": setting.sms_number if setting is not None and setting.sms_verified_at else None,
+                     "sms": person.sms_number if person.sms_verified_at else None,
+                     "wechat": person.wechat_openid,
                      "push": "browsers" if person.browsers else None}
-        for name in on:
+        held = bool(person.digest) and not urgent
+        for name in (on_digest if held else on):
             if addresses[name] and wanted(setting, name, kind):
                 rows.append({"notification_id": notification_id, "user_id": user_id, "channel": name,
                              "address": addresses[name], "dedupe_key": dedupe_key(notification_id, name),
-                             "status": "queued", "attempts": 0, "next_attempt_at": now, "created_at": now})
+                             "status": "held" if held else "queued", "attempts": 0,
+                             "next_attempt_at": digest_at if held else now, "created_at": now})
     if rows:
-        db.session.execute(insert(Delivery), rows)
+        # Core, not the ORM's bulk insert: no mapped state per row (bulk.py).
+        from .bulk import insert_rows
+
+        insert_rows(Delivery.__table__, rows)
         if config.get("OUTBOX_SEND_AFTER_COMMIT", True):
             on_commit(_start_sender, key="outbox")
     return len(rows)
+
+
+def next_digest(now: datetime) -> datetime:
+    """The next moment of the daily digest (DIGEST_TIME, local), as naive UTC."""
+    moment = _clock(current_app.config["DIGEST_TIME"])
+    local = to_local(now)
+    day = local.date() if local.time() < moment else local.date() + timedelta(days=1)
+    return from_local(datetime.combine(day, moment))
 
 
 def _chunks(items: list, size: int):
@@ -186,7 +226,17 @@ class Outgoing:
     locale: str
     text: str = ""
     link: str = ""
-    setting: Optional[DeliverySetting] = field(default=None, repr=False)
+    setting: Optional[Quiet] = field(default=None, repr=False)   # their own quiet hours
+    # A digest: the deliveries it carries, and the list of their messages (body).
+    bundle: list = field(default_factory=list)
+    body: str = ""
+
+
+@dataclass(frozen=True)
+class Quiet:
+    """A person's own quiet hours, as the sender reads them."""
+    quiet_start: Optional[str]
+    quiet_end: Optional[str]
 
 
 @dataclass
@@ -213,7 +263,9 @@ def claim(limit: int) -> list[int]:
             .order_by(Delivery.next_attempt_at, Delivery.id).limit(limit)
             .with_for_update(skip_locked=True)))
         if ids:
-            db.session.execute(update(Delivery).where(Delivery.id.in_(ids)).values(
+            from .bulk import among
+
+            db.session.execute(update(Delivery).where(among(Delivery.id, ids)).values(
                 status="sending", lease_until=now + lease, attempts=Delivery.attempts + 1))
     return ids
 
@@ -226,7 +278,8 @@ def send_due(limit: int = 200) -> Round:
     they arrive, all those that arrived meanwhile in one transaction, so that an
     acknowledged send waits at most one commit to be recorded."""
     from ..accounts.models import User
-    from .models import Notification
+    from .bulk import among
+    from .models import Notification, text_of
 
     result = Round()
     ids = claim(limit)
@@ -235,27 +288,39 @@ def send_due(limit: int = 200) -> Round:
     config = current_app.config
     default_locale = config["BABEL_DEFAULT_LOCALE"]
     site = config["SITE_URL"].rstrip("/")
+    # Columns, not entities: nothing of the batch stays in the session's identity map.
     rows = db.session.execute(
-        select(Delivery, Notification.kind, Notification.params, User.locale, DeliverySetting)
+        select(Delivery.id, Delivery.attempts, Delivery.user_id, Delivery.channel, Delivery.address,
+               Delivery.dedupe_key, Delivery.bundle, Notification.kind, Notification.params, User.locale,
+               DeliverySetting.quiet_start, DeliverySetting.quiet_end)
         .join(Notification, Notification.id == Delivery.notification_id)
         .join(User, User.id == Delivery.user_id)
         .outerjoin(DeliverySetting, DeliverySetting.user_id == Delivery.user_id)
-        .where(Delivery.id.in_(ids)).order_by(Delivery.id)).all()
+        .where(among(Delivery.id, ids)).order_by(Delivery.id)).all()
     messages = []
-    for delivery, kind, params, locale, setting in rows:
-        message = Outgoing(delivery.id, delivery.attempts, delivery.user_id, delivery.channel, delivery.address,
-                           delivery.dedupe_key, kind, dict(params or {}), locale or default_locale, setting=setting)
-        message.link = _link(site, message.params)
-        with force_locale(message.locale):
-            message.text = Notification(kind=kind, params=message.params).text
+    texts: dict[tuple, str] = {}   # a ballot's thousands of messages share a few texts
+    for row in rows:
+        params = dict(row.params or {})
+        locale = row.locale or default_locale
+        quiet = Quiet(row.quiet_start, row.quiet_end) if row.quiet_start else None
+        message = Outgoing(row.id, row.attempts, row.user_id, row.channel, row.address, row.dedupe_key, row.kind,
+                           params, locale, setting=quiet)
+        message.link = _link(site, params)
+        key = (locale, row.kind, repr(sorted(params.items())))
+        if key not in texts:
+            with force_locale(locale):
+                texts[key] = text_of(row.kind, params)
+        message.text = texts[key]
+        message.bundle = list(row.bundle or [])
         messages.append(message)
-    limits = SmsLimits(messages)
+    _fill_digests([m for m in messages if m.bundle])
+    limits = Holds(messages)
     db.session.commit()   # end the read: answers are recorded in their own transactions
     ready, answers = [], []
     for message in messages:
         if not channel_registry.enabled(message.channel, config):
             answers.append((message, TemporaryError(f"the {message.channel} channel is off")))
-        elif message.channel == "sms" and (hold := limits.hold(message)) is not None:
+        elif (hold := limits.hold(message)) is not None:
             answers.append((message, hold))
         else:
             ready.append(message)
@@ -283,35 +348,79 @@ def send_due(limit: int = 200) -> Round:
     with ThreadPoolExecutor(workers) as pool:
         pending = {pool.submit(send_one, message): message for message in ready}
         while pending:
-            done, _waiting = wait(pending, return_when=FIRST_COMPLETED)
+            # the answers of up to RECORD_WINDOW seconds in one transaction (a commit per
+            # answer would cost more than the sends); at least one
+            done, _waiting = wait(pending, timeout=RECORD_WINDOW, return_when=ALL_COMPLETED)
+            if not done:
+                done, _waiting = wait(pending, return_when=FIRST_COMPLETED)
             _record_answers([(pending.pop(future), future.result()) for future in done], result)
     return result
 
 
+def _fill_digests(digests: list[Outgoing]) -> None:
+    """A digest's body: one line per message it carries, in the reader's language."""
+    if not digests:
+        return
+    from .models import Notification, text_of
+
+    carried = {}
+    wanted_ids = [i for message in digests for i in message.bundle]
+    for chunk in _chunks(wanted_ids, 5000):
+        for delivery_id, kind, params in db.session.execute(
+                select(Delivery.id, Notification.kind, Notification.params)
+                .join(Notification, Notification.id == Delivery.notification_id).where(Delivery.id.in_(chunk))):
+            carried[delivery_id] = (kind, dict(params or {}))
+    for message in digests:
+        with force_locale(message.locale):
+            message.body = "\n".join("· " + text_of(kind, params)
+                                      for kind, params in (carried[i] for i in message.bundle if i in carried))
+
+
 def _record_answers(answers: list, result: Round) -> None:
     """Write the answers of several deliveries in one transaction: a provider's id (sent),
-    an error (retry or give up), or a hold (back in the queue until then)."""
+    an error (retry or give up), or a hold (back in the queue until then). One statement
+    per kind of answer, executed for all its rows at once; a row changes only while it is
+    still this sender's (``sending``, the same attempt)."""
+    from .bulk import update_rows
+    from .models import Notification
+
     config = current_app.config
     now = utcnow()
+    groups: dict[tuple, list[dict]] = {}
+    emailed, carried = [], {"sent": [], "gave_up": []}
+    for message, answer in answers:
+        if isinstance(answer, tuple):     # held back: (until, why); the attempt is not counted
+            outcome, values = "deferred", {"status": "queued", "next_attempt_at": answer[0],
+                                           "last_error": answer[1], "attempts": message.attempts - 1}
+        elif isinstance(answer, Exception):
+            outcome, values = _failure(message, answer, config, now)
+        else:
+            outcome, values = "sent", {"status": "sent", "sent_at": now, "last_error": None,
+                                       "provider_message_id": answer[:100]}
+            if message.channel == "email":
+                emailed.append(message.id)
+        if message.bundle and outcome in carried:
+            carried[outcome].append((message, values.get("provider_message_id")))
+        groups.setdefault(tuple(sorted(values)), []).append(
+            {"id": message.id, "sent_attempts": message.attempts, **values})
+        setattr(result, outcome, getattr(result, outcome) + 1)
+    table = Delivery.__table__
     with unit_of_work():
-        for message, answer in answers:
-            if isinstance(answer, tuple):     # held back: (until, why); the attempt is not counted
-                outcome, values = "deferred", {"status": "queued", "next_attempt_at": answer[0],
-                                               "last_error": answer[1], "attempts": message.attempts - 1}
-            elif isinstance(answer, Exception):
-                outcome, values = _failure(message, answer, config, now)
-            else:
-                outcome, values = "sent", {"status": "sent", "sent_at": now, "last_error": None,
-                                           "provider_message_id": answer[:100]}
-            changed = db.session.execute(update(Delivery).where(
-                Delivery.id == message.id, Delivery.status == "sending", Delivery.attempts == message.attempts)
-                .values(lease_until=None, **values)).rowcount
-            if changed and outcome == "sent" and message.channel == "email":
-                from .models import Notification
-
-                db.session.execute(update(Notification).where(Notification.id == _notification_of(message.id))
-                                   .values(emailed_at=now))
-            setattr(result, outcome, getattr(result, outcome) + 1)
+        connection = db.session.connection()
+        for rows in groups.values():
+            update_rows(table, rows, {"id": table.c.id, "sent_attempts": table.c.attempts},
+                        (table.c.status == "sending",), lease_until=None)
+        for chunk in _chunks(emailed, 5000):
+            connection.execute(update(Notification.__table__).where(
+                Notification.__table__.c.id.in_(select(table.c.notification_id).where(
+                    table.c.id.in_(chunk), table.c.status == "sent")),
+                Notification.__table__.c.emailed_at.is_(None)).values(emailed_at=now))
+        for outcome, messages in carried.items():
+            # what a digest carried went (or was given up) with it
+            for message, provider_id in messages:
+                connection.execute(update(table).where(table.c.id.in_(message.bundle), table.c.status == "bundled")
+                                   .values(status=outcome, sent_at=now if outcome == "sent" else None,
+                                           provider_message_id=provider_id))
 
 
 def _failure(message: Outgoing, error: Exception, config, now: datetime) -> tuple[str, dict]:
@@ -346,10 +455,6 @@ def _link(site: str, params: dict) -> str:
     return f"{site}/inbox"
 
 
-def _notification_of(delivery_id: int):
-    return select(Delivery.notification_id).where(Delivery.id == delivery_id).scalar_subquery()
-
-
 # ---------------------------------------------------------------- SMS rules
 
 def _clock(text: str) -> time:
@@ -358,7 +463,7 @@ def _clock(text: str) -> time:
 
 
 def quiet_hours(setting: Optional[DeliverySetting]) -> tuple[time, time]:
-    default_start, default_end = current_app.config["SMS_QUIET_HOURS"].split("-")
+    default_start, default_end = current_app.config["QUIET_HOURS"].split("-")
     start = setting.quiet_start if setting is not None and setting.quiet_start else default_start
     end = setting.quiet_end if setting is not None and setting.quiet_end else default_end
     return _clock(start), _clock(end)
@@ -379,9 +484,11 @@ def quiet_until(setting: Optional[DeliverySetting], now: datetime) -> Optional[d
     return from_local(datetime.combine(day, end))
 
 
-class SmsLimits:
-    """Quiet hours and the daily limits for one round: today's counts read once for the
-    people in the batch and for the installation, then kept up to date as the round goes."""
+class Holds:
+    """What keeps a delivery waiting in one round: quiet hours on the channels that
+    interrupt (SMS, WeChat, push), and the daily SMS limits — today's counts read once for
+    the people in the batch and for the installation, then kept up to date as the round
+    goes."""
 
     def __init__(self, messages: list[Outgoing]):
         self.config = current_app.config
@@ -401,13 +508,15 @@ class SmsLimits:
         self.total = db.session.scalar(select(func.count()).select_from(Delivery).where(*sent_today)) or 0
 
     def hold(self, message: Outgoing) -> Optional[tuple[datetime, str]]:
-        """Why an SMS must wait, and until when: quiet hours (urgent kinds excepted), the
-        daily limit per person and per installation (counted in the site's day). A message
-        that may go is counted at once."""
-        if message.kind not in self.config["SMS_URGENT_KINDS"]:
+        """Why a delivery must wait, and until when: quiet hours on a channel that
+        interrupts (urgent kinds excepted); for SMS the daily limit per person and per
+        installation (counted in the site's day). An SMS that may go is counted at once."""
+        if message.channel in channel_registry.INTERRUPTING and message.kind not in self.config["URGENT_KINDS"]:
             until = quiet_until(message.setting, self.now)
             if until is not None:
                 return until, "quiet hours"
+        if message.channel != "sms":
+            return None
         morning = quiet_until(message.setting, self.tomorrow) or self.tomorrow
         if self.per_person.get(message.user_id, 0) >= self.config["SMS_DAILY_LIMIT_PER_PERSON"]:
             return morning, "daily limit per person"

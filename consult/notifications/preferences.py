@@ -11,8 +11,9 @@ from datetime import timedelta
 from typing import Optional
 
 from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from ..clock import utcnow
 from ..database import on_commit
@@ -20,7 +21,7 @@ from ..errors import InvalidInput, NotAllowed, TooManyAttempts
 from ..extensions import db
 from . import channels as channel_registry
 from .channels import CHANNELS
-from .outbox import DEFAULT_CHANNELS, GROUPS, DeliverySetting
+from .outbox import DEFAULT_CHANNELS, GROUPS, Delivery, DeliverySetting
 
 CODE_MINUTES = 10
 CODE_ATTEMPTS = 5
@@ -36,7 +37,8 @@ GROUP_LABELS = {
     "motion": _l("Motions"),
     "minutes": _l("Minutes"),
 }
-CHANNEL_LABELS = {"email": _l("E-mail"), "sms": _l("SMS"), "push": _l("Browser notifications")}
+CHANNEL_LABELS = {"email": _l("E-mail"), "sms": _l("SMS"), "wechat": _l("WeChat"),
+                  "push": _l("Browser notifications")}
 
 
 def setting_of(user) -> Optional[DeliverySetting]:
@@ -60,8 +62,10 @@ def chosen(user) -> dict[str, set[str]]:
     return {name: set(setting.channels.get(name) or []) for name in CHANNELS}
 
 
-def choose(user, channels: dict[str, list[str]], quiet_start: str, quiet_end: str, *, actor) -> None:
-    """Save the channels per group of messages and the quiet hours ("HH:MM", both or neither)."""
+def choose(user, channels: dict[str, list[str]], quiet_start: str, quiet_end: str, *, actor,
+           digest: bool = False) -> None:
+    """Save the channels per group of messages, the quiet hours ("HH:MM", both or neither)
+    and whether what is not urgent comes once a day in a digest."""
     setting = _own(user, actor)
     clean = {}
     for name in CHANNELS:
@@ -72,6 +76,11 @@ def choose(user, channels: dict[str, list[str]], quiet_start: str, quiet_end: st
         raise InvalidInput(_l("Give both ends of the quiet hours as hours and minutes, e.g. 22:00 and 08:00."))
     setting.channels = clean
     setting.quiet_start, setting.quiet_end = quiet_start or None, quiet_end or None
+    was, setting.digest = setting.digest, bool(digest)
+    if was and not setting.digest:
+        # what waited for the digest goes now
+        db.session.execute(update(Delivery).where(Delivery.user_id == user.id, Delivery.status == "held")
+                           .values(status="queued", next_attempt_at=utcnow()))
     db.session.flush()
 
 
@@ -139,6 +148,27 @@ def remove_number(user, *, actor) -> None:
     db.session.flush()
 
 
+def link_wechat(user, openid: str, *, actor) -> None:
+    """Keep the openid WeChat gave for ``user`` (from the official account's web OAuth):
+    the official account's messages go there from now on."""
+    setting = _own(user, actor)
+    openid = (openid or "").strip()
+    if not openid or len(openid) > 64:
+        raise InvalidInput(_l("WeChat did not say who you are: try again."))
+    taken = db.session.scalar(select(func.count()).select_from(DeliverySetting).where(
+        DeliverySetting.wechat_openid == openid, DeliverySetting.user_id != user.id))
+    if taken:
+        raise InvalidInput(_l("This WeChat already receives another account's messages."))
+    setting.wechat_openid, setting.wechat_linked_at = openid, utcnow()
+    db.session.flush()
+
+
+def unlink_wechat(user, *, actor) -> None:
+    setting = _own(user, actor)
+    setting.wechat_openid = setting.wechat_linked_at = None
+    db.session.flush()
+
+
 def overview(user) -> dict:
     """For the account page: each channel, whether the site has it, and where it goes."""
     config = current_app.config
@@ -147,6 +177,8 @@ def overview(user) -> dict:
         "email": {"on": channel_registry.enabled("email", config), "address": user.email},
         "sms": {"on": channel_registry.enabled("sms", config),
                 "address": setting.sms_number if setting is not None and setting.sms_verified_at else None},
+        "wechat": {"on": channel_registry.enabled("wechat", config),
+                   "address": _("linked") if setting is not None and setting.wechat_openid else None},
         "push": {"on": channel_registry.enabled("push", config),
                  "address": _browsers(user.id)},
     }

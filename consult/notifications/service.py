@@ -10,6 +10,7 @@ from ..clock import utcnow
 from ..extensions import db
 from ..places.models import Place
 from . import outbox
+from .bulk import insert_rows
 from .models import MESSAGES, Notification
 
 
@@ -24,8 +25,12 @@ def notify_ids(user_ids: Iterable[int], kind: str, *, skip=None, **params) -> in
     skipped = getattr(skip, "id", None)
     rows = [{"user_id": uid, "kind": kind, "params": params} for uid in dict.fromkeys(user_ids) if uid != skipped]
     if rows:
-        written = db.session.execute(insert(Notification).returning(
-            Notification.id, Notification.user_id, sort_by_parameter_order=True), rows).all()
+        table = Notification.__table__
+        now = utcnow()
+        for row in rows:
+            row["created_at"] = now
+        # each row returns its own person, so their order does not matter (bulk.py)
+        written = insert_rows(table, rows, returning=(table.c.id, table.c.user_id))
         outbox.enqueue([(row.id, row.user_id) for row in written], kind)
     return len(rows)
 

@@ -28,16 +28,20 @@ from flask import current_app, flash, request  # noqa: E402
 from flask_babel import gettext as _  # noqa: E402
 from flask_babel import lazy_gettext as _l  # noqa: E402
 from flask_wtf import FlaskForm  # noqa: E402
-from wtforms import StringField  # noqa: E402
+from wtforms import BooleanField, StringField  # noqa: E402
 from wtforms.validators import DataRequired, Length, Optional  # noqa: E402
 
-from . import outbox, preferences  # noqa: E402
+from . import outbox, preferences, wechat_link  # noqa: E402
+from .channels import enabled as channel_enabled  # noqa: E402
 
 
 class ChoicesForm(FlaskForm):
     quiet_start = StringField(_l("Quiet from"), validators=[Optional(), Length(max=5)],
-                              description=_l("No SMS in these hours (e.g. 22:00 to 08:00), except urgent ones."))
+                              description=_l("No SMS, WeChat messages or browser notifications in these hours "
+                                                          "(e.g. 22:00 to 08:00), except urgent ones."))
     quiet_end = StringField(_l("Quiet until"), validators=[Optional(), Length(max=5)])
+    digest = BooleanField(_l("One message a day with everything instead of single messages"),
+                          description=_l("Urgent messages (a meeting cancelled or moved) still come at once."))
 
 
 class NumberForm(FlaskForm):
@@ -52,15 +56,20 @@ class CodeForm(FlaskForm):
 def _page(choices=None, number=None, code=None, status=200):
     setting = preferences.setting_of(current_user)
     quiet = outbox.quiet_hours(setting)
+    wechat_qr = None
+    if channel_enabled("wechat", current_app.config):
+        link = wechat_link.qr_url(current_user)
+        wechat_qr = {"url": link, "image": wechat_link.qr_image(link)}
     choices = choices or ChoicesForm(data={"quiet_start": setting.quiet_start if setting else "",
-                                           "quiet_end": setting.quiet_end if setting else ""})
+                                           "quiet_end": setting.quiet_end if setting else "",
+                                           "digest": bool(setting and setting.digest)})
     return render_template(
         "notifications/preferences.html", choices=choices, number_form=number or NumberForm(),
         code_form=code or CodeForm(), chosen=preferences.chosen(current_user), groups=outbox.GROUPS,
         group_labels=preferences.GROUP_LABELS, channel_labels=preferences.CHANNEL_LABELS,
         overview=preferences.overview(current_user), setting=setting,
-        default_quiet=current_app.config["SMS_QUIET_HOURS"], quiet=quiet,
-        confirm=ConfirmForm()), status
+        default_quiet=current_app.config["QUIET_HOURS"], quiet=quiet,
+        wechat_qr=wechat_qr, confirm=ConfirmForm()), status
 
 
 @bp.route("/account/messages", methods=["GET", "POST"])
@@ -73,7 +82,8 @@ def choices():
             name, _sep, group = value.partition(":")
             picked.setdefault(name, []).append(group)
         if form.validate_on_submit() and perform(preferences.choose, current_user, picked, form.quiet_start.data,
-                                                 form.quiet_end.data, actor=current_user).ok:
+                                                 form.quiet_end.data, actor=current_user,
+                                                 digest=form.digest.data).ok:
             flash(_("Saved."), "success")
             return redirect(url_for("notifications.choices"))
         return _page(choices=form, status=422)
@@ -113,6 +123,38 @@ def confirm_code():
 def remove_number():
     ConfirmForm().validate_on_submit() or abort(400)
     perform(preferences.remove_number, current_user, actor=current_user)
+    return redirect(url_for("notifications.choices"))
+
+
+@bp.get("/account/messages/wechat")
+@login_required
+def wechat_start():
+    """To WeChat's authorisation page, from WeChat's own browser on a phone."""
+    if not channel_enabled("wechat", current_app.config):
+        abort(404)
+    return redirect(wechat_link.start_url(current_user))
+
+
+@bp.get("/account/messages/wechat/back")
+def wechat_back():
+    """WeChat sends the person back here with a code (and the state it was given)."""
+    outcome = perform(wechat_link.finish, request.args.get("state", ""), request.args.get("code", ""),
+                      current_user)
+    if outcome.ok and outcome.value[1]:
+        return render_template("notifications/wechat_linked.html")
+    if outcome.ok:
+        flash(_("Your WeChat is linked: the official account's messages reach you there."), "success")
+    if current_user.is_authenticated:
+        return redirect(url_for("notifications.choices"))
+    return render_template("notifications/wechat_linked.html", failed=True), 400
+
+
+@bp.post("/account/messages/wechat/remove")
+@login_required
+def wechat_unlink():
+    ConfirmForm().validate_on_submit() or abort(400)
+    perform(preferences.unlink_wechat, current_user, actor=current_user)
+    flash(_("Your WeChat is no longer linked."), "success")
     return redirect(url_for("notifications.choices"))
 
 

@@ -95,6 +95,9 @@ class ProviderServer:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"   # connections kept alive, as the providers do
+            disable_nagle_algorithm = True  # headers and body written apart must not wait for an ACK
+
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 status, answer = outer.handle(self, body)
@@ -295,3 +298,128 @@ class PushService(ProviderServer):
         self.payloads.append(payload)
         self.acknowledged.append(payload.get("tag"))
         return 201, {}
+
+
+# ---------------------------------------------------------------- WeChat official account
+
+class WeChatServer:
+    """The official account's API as documented: ``POST /cgi-bin/stable_token`` (appid and
+    secret checked), ``POST /cgi-bin/message/template/send?access_token=`` and
+    ``GET /sns/oauth2/access_token`` (a code given out by ``authorize``). ``answers`` for
+    the next sends: "ok", "invalid_token" (40001), "expired" (42001), "rate" (45009),
+    "unfollowed" (43004), "busy" (-1). ``revoke()`` ends the current token."""
+
+    def __init__(self, app_id: str = "wx0123456789abcdef", secret: str = "wechat-secret"):
+        self.app_id, self.secret = app_id, secret
+        self.answers: list[str] = []
+        self.tokens_issued: list[str] = []
+        self.valid_tokens: set[str] = set()
+        self.codes: dict[str, str] = {}       # OAuth code → openid
+        self.sent: list[dict] = []            # template messages accepted
+        self.requests = 0
+        self.seen_client_ids: set[tuple] = set()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
+
+            def _answer(self, data: dict, status: int = 200):
+                body = json.dumps(data).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; encoding=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with outer.lock:
+                    self._answer(outer.post(urlsplit(self.path), json.loads(body or b"{}")))
+
+            def do_GET(self):
+                with outer.lock:
+                    self._answer(outer.get(urlsplit(self.path)))
+
+            def log_message(self, *args):
+                pass
+
+        self.lock = threading.Lock()
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def configure(self, app, **more):
+        app.config.update(WECHAT_APP_ID=self.app_id, WECHAT_APP_SECRET=self.secret, WECHAT_API_BASE=self.base,
+                          WECHAT_OAUTH_BASE=self.base, **more)
+
+    def authorize(self, openid: str) -> str:
+        """What WeChat does when a person agrees: a code for their openid."""
+        code = uuid.uuid4().hex
+        self.codes[code] = openid
+        return code
+
+    def revoke(self) -> None:
+        self.valid_tokens.clear()
+
+    def post(self, url, data: dict) -> dict:
+        query = dict(parse_qsl(url.query))
+        if url.path == "/cgi-bin/stable_token":
+            if data.get("grant_type") != "client_credential" or data.get("appid") != self.app_id:
+                return {"errcode": 40013, "errmsg": "invalid appid"}
+            if data.get("secret") != self.secret:
+                return {"errcode": 40125, "errmsg": "invalid appsecret"}
+            if not self.valid_tokens or data.get("force_refresh"):
+                token = "TOKEN-" + uuid.uuid4().hex
+                self.tokens_issued.append(token)
+                self.valid_tokens = {token}
+            return {"access_token": next(iter(self.valid_tokens)), "expires_in": 7200}
+        if url.path == "/cgi-bin/message/template/send":
+            self.requests += 1
+            if query.get("access_token") not in self.valid_tokens:
+                return {"errcode": 40001, "errmsg": "invalid credential, access_token is invalid or not latest"}
+            answer = self.answers.pop(0) if self.answers else "ok"
+            if answer == "invalid_token":
+                self.revoke()
+                return {"errcode": 40001, "errmsg": "invalid credential"}
+            if answer == "expired":
+                self.revoke()
+                return {"errcode": 42001, "errmsg": "access_token expired"}
+            if answer == "rate":
+                return {"errcode": 45009, "errmsg": "reach max api daily quota limit"}
+            if answer == "busy":
+                return {"errcode": -1, "errmsg": "system error"}
+            if answer == "unfollowed":
+                return {"errcode": 43004, "errmsg": "require subscribe"}
+            for name in ("touser", "template_id", "data"):
+                if not data.get(name):
+                    return {"errcode": 47001, "errmsg": f"data format error: {name}"}
+            if not data["touser"].startswith("o"):
+                return {"errcode": 40003, "errmsg": "invalid openid"}
+            key = (data["touser"], data.get("client_msg_id"))
+            if data.get("client_msg_id") and key in self.seen_client_ids:
+                return {"errcode": 0, "errmsg": "ok", "msgid": 0}   # WeChat sends it once
+            self.seen_client_ids.add(key)
+            self.sent.append(data)
+            return {"errcode": 0, "errmsg": "ok", "msgid": 1000 + len(self.sent)}
+        return {"errcode": 40066, "errmsg": "invalid url"}
+
+    def get(self, url) -> dict:
+        query = dict(parse_qsl(url.query))
+        if url.path == "/sns/oauth2/access_token":
+            if query.get("appid") != self.app_id or query.get("secret") != self.secret \
+                    or query.get("grant_type") != "authorization_code":
+                return {"errcode": 40013, "errmsg": "invalid appid"}
+            openid = self.codes.pop(query.get("code", ""), None)
+            if openid is None:
+                return {"errcode": 40029, "errmsg": "invalid code"}
+            return {"access_token": "WEB-" + uuid.uuid4().hex, "expires_in": 7200, "refresh_token": "R",
+                    "openid": openid, "scope": "snsapi_base"}
+        return {"errcode": 40066, "errmsg": "invalid url"}
+
+    def __enter__(self):
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()

@@ -47,6 +47,10 @@ def enabled(name: str, config) -> bool:
         return provider_name(config) is not None
     if name == "push":
         return bool(config.get("VAPID_PRIVATE_KEY") and config.get("VAPID_PUBLIC_KEY"))
+    if name == "wechat":
+        from .wechat import enabled as wechat_enabled
+
+        return wechat_enabled(config)
     return False
 
 
@@ -63,8 +67,16 @@ def channel(name: str, config) -> Channel:
         from .webpush import WebPushChannel
 
         return WebPushChannel(config)
+    if name == "wechat":
+        from .wechat import WeChatChannel
+
+        return WeChatChannel(config)
     raise KeyError(name)
 
 
 # Every channel the outbox knows, in the order the account page shows them.
-CHANNELS = ("email", "sms", "push")
+CHANNELS = ("email", "sms", "wechat", "push")
+# Channels that interrupt (a phone rings or lights up): they keep quiet hours.
+INTERRUPTING = ("sms", "wechat", "push")
+# Channels that send only the kinds with a provider-approved template.
+TEMPLATED = {"sms": "SMS_TEMPLATES", "wechat": "WECHAT_TEMPLATES"}

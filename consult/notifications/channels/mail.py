@@ -26,7 +26,8 @@ class MailChannel:
         email["To"] = message.address
         email["Subject"] = _("Consult") + " · " + message.text
         email["Message-ID"] = message_id
-        email.set_content(message.text + (f"\n\n{message.link}" if message.link else ""))
+        body = message.text + (f"\n\n{message.body}" if getattr(message, "body", "") else "")
+        email.set_content(body + (f"\n\n{message.link}" if message.link else ""))
         security = config["SMTP_SECURITY"]
         factory = smtplib.SMTP_SSL if security == "ssl" else smtplib.SMTP
         try:

@@ -32,7 +32,7 @@ class AliyunSms:
             region_id=config["SMS_ALIYUN_REGION"],
             signature_algorithm="v2",
         ))
-        self.runtime = RuntimeOptions(autoretry=False, connect_timeout=5000, read_timeout=10000)
+        self.runtime = RuntimeOptions(autoretry=False, connect_timeout=5000, read_timeout=10000, keep_alive=True)
 
     def send(self, message) -> str:
         template = template_for(self.config, message.kind)

@@ -17,6 +17,8 @@ def parameters(message) -> dict[str, str]:
     if message.kind == "verify":
         return {"code": message.params["code"]}
     title = next((str(message.params[key]) for key in ("title", "question") if message.params.get(key)), "")
+    if message.kind == "digest":
+        title = message.text
     if len(title) > TITLE_LENGTH:
         title = title[:TITLE_LENGTH - 1] + "…"
     return {"title": title, "link": message.link}

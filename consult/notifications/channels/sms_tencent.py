@@ -23,8 +23,9 @@ class TencentSms:
 
     def __init__(self, config):
         self.config = config
+        # keepAlive: one connection per sending thread, reused for every message it sends
         http = HttpProfile(protocol=config["SMS_TENCENT_PROTOCOL"], endpoint=config["SMS_TENCENT_ENDPOINT"],
-                           reqTimeout=10)
+                           reqTimeout=10, keepAlive=True)
         self.client = sms_client.SmsClient(
             credential.Credential(config["SMS_TENCENT_SECRET_ID"], config["SMS_TENCENT_SECRET_KEY"]),
             config["SMS_TENCENT_REGION"], ClientProfile(signMethod="TC3-HMAC-SHA256", httpProfile=http))

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 
+import requests
+
 from pywebpush import WebPushException, webpush
 from sqlalchemy import delete
 
@@ -23,6 +25,8 @@ class WebPushChannel:
         key = config["VAPID_PRIVATE_KEY"].strip()
         # PEM as `vapid --gen` writes it, or the base64url DER / raw key on one line
         self.vapid = Vapid.from_pem(key.encode()) if key.startswith("-----") else Vapid.from_string(key)
+        # one session per sending thread: connections to each push service are kept alive
+        self.session = requests.Session()
 
     def send(self, message) -> str:
         from ...extensions import db
@@ -41,7 +45,7 @@ class WebPushChannel:
                                                                             "auth": browser.auth}},
                                    payload, vapid_private_key=self.vapid,
                                    vapid_claims={"sub": self.config["VAPID_SUBJECT"]}, ttl=24 * 3600,
-                                   timeout=10)
+                                   timeout=10, requests_session=self.session)
                 accepted.append(response.headers.get("Location") or browser.endpoint)
             except WebPushException as error:
                 status = getattr(error.response, "status_code", None)
