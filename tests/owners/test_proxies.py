@@ -157,3 +157,53 @@ def test_a_paper_ballot_signed_by_the_proxy_takes_the_one_vote(app, tree, modera
     with pytest.raises(Conflict):
         with unit_of_work():
             owners.cast_by_proxy(ballot, owner.id, actor=son, choice="no")
+
+
+def test_owner_and_proxy_casting_at_once_make_one_vote(app, tree, moderator, building, ballot, make_user):
+    """The owner and their proxy press the button at the same moment, several times: one
+    vote is counted, on either engine."""
+    import threading
+
+    from sqlalchemy import func, select
+
+    from consult.accounts.models import User
+    from consult.extensions import db
+    from consult.owners.models import ProxyVote
+    from consult.voting.models import Ballot, Participation
+
+    son = make_user("王小明")
+    owner = building.owners[0]
+    authorise(tree, owner, son.phone, ballot)
+    open_(ballot, moderator)
+    jobs = [("owner", owner.id), ("proxy", son.id)] * 3
+    barrier = threading.Barrier(len(jobs), timeout=30)
+    errors, done = [], []
+
+    def run(role, user_id):
+        with app.app_context():
+            try:
+                user, target = db.session.get(User, user_id), db.session.get(Ballot, ballot.id)
+                barrier.wait()
+                with unit_of_work():
+                    if role == "owner":
+                        voting.cast(target, actor=user, choice=Choice.no)
+                    else:
+                        owners.cast_by_proxy(target, owner.id, actor=user, choice="yes")
+                done.append(role)
+            except Conflict:
+                pass
+            except Exception as error:  # noqa: BLE001 — any other error fails the test
+                errors.append(repr(error))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=job) for job in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    db.session.commit()
+    assert errors == [] and len(done) == 1
+    assert db.session.scalar(select(func.count()).select_from(Participation)) == 1
+    assert db.session.scalar(select(func.count()).select_from(ProxyVote)) == (1 if done == ["proxy"] else 0)
+    assert voting.tally(ballot).cast.headcount == 1
