@@ -236,6 +236,18 @@ class Config:
     # are archived; objections must be answered first.
     MINUTES_PUBLICITY_DAYS = int(os.environ.get("MINUTES_PUBLICITY_DAYS", "7"))
 
+    # Owners' decisions (Civil Code art. 278). OWNERS_PROCEDURE: an owners' ballot opens
+    # only on a register checked in public for OWNERS_REGISTER_CHECK_DAYS and frozen, and
+    # OWNERS_NOTICE_DAYS after its notice (公告). OWNERS_CERTIFICATE_BINDING: an owner votes
+    # online only once staff approved their property certificate number (不动产权证号);
+    # without it, their unit is voted on paper. PROXY_MAX_OWNERS: the owners one proxy may
+    # hold at a time.
+    OWNERS_PROCEDURE = _bool("OWNERS_PROCEDURE", True)
+    OWNERS_REGISTER_CHECK_DAYS = int(os.environ.get("OWNERS_REGISTER_CHECK_DAYS", "7"))
+    OWNERS_NOTICE_DAYS = int(os.environ.get("OWNERS_NOTICE_DAYS", "15"))
+    OWNERS_CERTIFICATE_BINDING = _bool("OWNERS_CERTIFICATE_BINDING", False)
+    PROXY_MAX_OWNERS = int(os.environ.get("PROXY_MAX_OWNERS", "3"))
+
     # Logs on standard error: "json" (one JSON line per record and per request) or "plain"
     # (Flask's default).
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
@@ -270,3 +282,6 @@ class TestConfig(Config):
     PASSWORD_HASH_COST = "test"
     FIGURES_CACHE_SECONDS = 0
     MOTION_FOLLOW_UP_ON_ACCESS_SECONDS = 0
+    # The tests of the other domains open owners' ballots at once; tests/owners follow the
+    # whole procedure (OWNERS_PROCEDURE on).
+    OWNERS_PROCEDURE = False

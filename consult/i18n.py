@@ -78,6 +78,8 @@ SYSTEM_WORDS = {
     "option_votes": lambda p: ngettext("“%(option)s”: %(num)d vote", "“%(option)s”: %(num)d votes", p["n"],
                                        option=p["option"]),
     "tied": lambda p: _("Tied for the last place: %(options)s", options=listed(p["options"])),
+    "none_adopted": lambda p: _("“%(option)s” has at least as many votes as any option: none is adopted.",
+                                option=p["option"]),
     "reopen_by_author": lambda p: _("The resident who raised the matter is not satisfied."),
     "reopen_unsatisfied": lambda p: _("%(n)d of %(total)d households are not satisfied.", n=p["n"],
                                       total=p["total"]),

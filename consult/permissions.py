@@ -330,6 +330,40 @@ def can_enter_paper(user, ballot, voter=None) -> bool:
     return False
 
 
+# --- owners' decisions --------------------------------------------------------------------
+
+def is_owner_in(user, place: Place) -> bool:
+    """An owner (业主) of a unit in ``place`` or below it."""
+    from .places.models import Relation
+
+    return _signed_in(user) and any(m.relation is Relation.owner and m.household.place.is_within(place)
+                                    for m in user.memberships)
+
+
+def can_view_register(user, ballot) -> bool:
+    """The register an owners' ballot counts: its owners and those who serve the place."""
+    return can_run_ballot(user, ballot) or is_owner_in(user, ballot.place) or can_enter_paper(user, ballot)
+
+
+def can_settle_objections(user, ballot) -> bool:
+    """An objection to the register is settled by an administrator of the ballot's place."""
+    return has_role(user, ballot.place, Role.administrator)
+
+
+def can_post_notice(user, ballot) -> bool:
+    """Post the printed notice and record it: those who enter paper ballots there."""
+    return can_enter_paper(user, ballot)
+
+
+def can_record_proxy(user, place: Place) -> bool:
+    """Record an owner's signed authorisation: moderators and grid workers of the place."""
+    return has_role(user, place, *MODERATORS, Role.grid_worker)
+
+
+def can_review_certificate(user, household: Household) -> bool:
+    return moderates(user, household.place)
+
+
 # --- meetings ------------------------------------------------------------------------------
 
 def can_schedule_meeting(user, place: Place) -> bool:

@@ -1,4 +1,5 @@
-"""Household import from CSV or XLSX: building, entrance, room, area, owner name, phone.
+"""Household import from CSV or XLSX: building, entrance, room, area, owner name, phone and,
+optionally, the property certificate number (不动产权证号).
 
 Every row is checked before anything is written; one bad row rejects the whole file with
 a report. Households are matched by address (building, entrance, room below the chosen
@@ -30,6 +31,7 @@ HEADERS = {
     "area": ("面积", "专有面积", "建筑面积", "area"),
     "owner_name": ("业主姓名", "业主", "姓名", "owner_name", "owner"),
     "phone": ("手机号", "电话", "手机", "联系电话", "phone"),
+    "certificate": ("不动产权证号", "产权证号", "房产证号", "certificate"),
 }
 REQUIRED = ("building", "room", "area")
 MAX_ROWS = 20000
@@ -53,6 +55,7 @@ class ImportRow:
     area: Decimal
     owner_name: str
     phone: Optional[str]
+    certificate: Optional[str] = None
 
 
 @dataclass
@@ -148,6 +151,9 @@ def parse_rows(table: list[list[str]]) -> list[ImportRow]:
         problems = []
         building, entrance, room = cell(row, "building"), cell(row, "entrance"), cell(row, "room")
         name, phone = cell(row, "owner_name"), cell(row, "phone")
+        certificate = cell(row, "certificate")
+        if len(certificate) > 40:
+            problems.append(str(_l("A property certificate number has at most 40 characters.")))
         area = None
         try:
             building = places.clean_name(building)
@@ -187,7 +193,7 @@ def parse_rows(table: list[list[str]]) -> list[ImportRow]:
         if problems:
             errors.extend((line, p) for p in problems)
         else:
-            rows.append(ImportRow(line, building, entrance, room, area, name, phone or None))
+            rows.append(ImportRow(line, building, entrance, room, area, name, phone or None, certificate or None))
     if errors:
         raise ImportRejected(errors)
     return rows
@@ -252,6 +258,8 @@ def import_households(place: Place, filename: str, data: bytes, *, actor) -> Imp
             report.households_updated += 1
         else:
             report.households_unchanged += 1
+        if row.certificate and household.certificate_number != row.certificate:
+            household.certificate_number = row.certificate
         if row.phone:
             owner = known.get(row.phone)
             if owner is None:

@@ -172,6 +172,9 @@ class Household(db.Model):
     room: Mapped[str] = mapped_column(String(20))
     # Exclusive floor area in m², exact: it weighs owner votes (Civil Code art. 278).
     area: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    # The property certificate number (不动产权证号) from the imported register, against
+    # which an owner's claim to the unit is checked.
+    certificate_number: Mapped[Optional[str]] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     place: Mapped[Place] = relationship(back_populates="households")

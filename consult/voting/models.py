@@ -70,6 +70,9 @@ class BallotState(enum.Enum):
                 BallotState.closed: _l("Voting closed")}[self]
 
 
+NONE_OF_THESE = "none"   # the key of the option "none of these" among the choices
+
+
 class Choice(enum.Enum):
     """The marks of a for/against/abstain ballot (stored by value, like option numbers)."""
 
@@ -85,10 +88,11 @@ class Choice(enum.Enum):
 class Channel(enum.Enum):
     online = "online"
     paper = "paper"     # a signed paper ballot entered by a grid worker or moderator (代投)
+    proxy = "proxy"     # cast by an owner's proxy (书面委托), online or on a signed paper
 
     @property
     def label(self):
-        return {Channel.online: _l("Online"), Channel.paper: _l("Paper ballot")}[self]
+        return {Channel.online: _l("Online"), Channel.paper: _l("Paper ballot"), Channel.proxy: _l("By proxy")}[self]
 
 
 class Ballot(db.Model):
@@ -130,7 +134,7 @@ class Ballot(db.Model):
         """Option key → label, in order: ``yes/no/abstain`` or ``"1"``, ``"2"`` …"""
         if self.kind is BallotKind.yes_no:
             return {c.value: str(c.label) for c in Choice}
-        return {str(o.position): o.label for o in self.options}
+        return {NONE_OF_THESE if o.none_of_these else str(o.position): o.label for o in self.options}
 
     def choice_words(self) -> dict[str, Any]:
         """Option key → label as a record keeps it for readers of any language: the marks
@@ -155,6 +159,8 @@ class BallotOption(db.Model):
     ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id"), index=True)
     position: Mapped[int]
     label: Mapped[str] = mapped_column(String(100))
+    # "None of these": a vote against every option, counted under the key ``none``.
+    none_of_these: Mapped[bool] = mapped_column(default=False)
 
 
 class BallotVoter(db.Model):

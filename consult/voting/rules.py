@@ -8,7 +8,9 @@ special matters (raising the maintenance fund; rebuilding or altering the buildi
 changing the use of common parts or running a business on them).
 
 For/against/abstain ballots are counted under the keys ``yes``, ``no`` and ``abstain``;
-choice ballots under their option numbers ``"1"``, ``"2"`` … (``abstain`` is a blank vote).
+choice ballots under their option numbers ``"1"``, ``"2"`` … (``abstain`` is a blank vote;
+``none``, "none of these", a vote cast against every option: it counts in the participation
+and in the share every option needs, and is never adopted).
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from ..i18n import sentences, system_words
 
 ZERO_AREA = Decimal("0")
 YES, NO, ABSTAIN = "yes", "no", "abstain"
+NONE = "none"   # "none of these": a vote against every option; never adopted itself
 
 
 @dataclass(frozen=True)
@@ -209,11 +212,14 @@ class Plurality(CountingRule):
 
     def decide(self, tally, *, options=None, seats=1):
         options = options or {}
-        voted = [key for key in options if tally.of(key).headcount > 0]
+        voted = [key for key in options if tally.of(key).headcount > 0 and key != NONE]
         winners, tied = _top(voted, lambda key: tally.of(key).headcount, seats)
         notes = [words("option_votes", option=options[key], n=tally.of(key).headcount) for key in options]
         if tied:
             notes.append(words("tied", options=[options[k] for k in tied]))
+        if NONE in options and winners and tally.of(NONE).headcount >= max(tally.of(k).headcount for k in winners):
+            winners = []
+            notes.append(words("none_adopted", option=options[NONE]))
         return Outcome(bool(winners), [], winners, notes)
 
 
@@ -237,7 +243,7 @@ class CivilCode278Choice(CountingRule):
             by_owners = Check(words("owners_for_option", option=label),
                               share(tally.of(key).headcount, tally.cast.headcount), Fraction(1, 2), False)
             checks += [by_area, by_owners]
-            if by_area.met and by_owners.met:
+            if by_area.met and by_owners.met and key != NONE:
                 qualified.append(key)
         participated = all(c.met for c in checks[:2])
         winners, tied = _top(qualified, lambda key: (tally.of(key).area, tally.of(key).headcount), seats)

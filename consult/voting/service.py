@@ -34,12 +34,13 @@ from .models import (
     Channel,
     Choice,
     Electorate,
+    NONE_OF_THESE,
     Participation,
     Secrecy,
 )
 from .lifecycle import TRANSITIONS
 from .rules import ABSTAIN, RULES, Count, Tally
-from .signals import ballot_closed, ballot_drafted
+from .signals import ballot_closed, ballot_drafted, ballot_opening
 
 QUESTION_MAX = 200
 OPTION_MAX = 100
@@ -150,7 +151,8 @@ def open_ballot(ballot: Ballot, *, actor, attendees: Iterable[User] = ()) -> Bal
         permissions.require(permissions.can_run_ballot(actor, ballot))
     step = TRANSITIONS.require(ballot.state, "open", _l("Only a draft ballot can be opened."))
     db.session.flush()
-    voters = _snapshot(ballot, attendees)
+    given = [rows for _receiver, rows in ballot_opening.send(ballot) if rows is not None]
+    voters = given[0] if given else _snapshot(ballot, attendees)
     if not voters:
         raise InvalidInput(_l("Nobody could vote in this ballot."))
     db.session.execute(insert(BallotVoter), voters)
@@ -192,6 +194,8 @@ def marks_of(ballot: Ballot, choice: Marks) -> str:
         return ABSTAIN
     if any(k not in valid for k in keys) or (ABSTAIN in keys):
         raise InvalidInput(_l("This is not one of the ballot's options."))
+    if NONE_OF_THESE in keys and len(keys) > 1:
+        raise InvalidInput(_l("“None of these” cannot be marked with another option."))
     if len(keys) > ballot.max_choices:
         raise InvalidInput(_l("Choose at most %(n)d options.", n=ballot.max_choices))
     return ",".join(keys)
@@ -243,7 +247,7 @@ def _record(ballot: Ballot, voter: BallotVoter, *, actor, marks: str, client_key
                 weight = voter.area if RULES[ballot.rule].by_area else Decimal("0")
                 db.session.add(BallotBoxEntry(ballot_id=ballot.id, choice=marks, area=weight, receipt=receipt))
     except IntegrityError:
-        if channel is Channel.paper:
+        if channel in (Channel.paper, Channel.proxy):
             raise Conflict(_l("This vote has already been cast, online or on paper."))
         if ballot.electorate is Electorate.households:
             raise Conflict(_l("Your household has already voted."))
@@ -285,6 +289,19 @@ def cast(ballot: Ballot, *, actor, choice: Marks, client_key: Optional[str] = No
     # The audit log says that a vote was cast, never what.
     audit.record("ballot.cast", ballot, actor=actor, place=ballot.place)
     return receipt
+
+
+def cast_as(ballot: Ballot, voter: BallotVoter, *, actor, choice: Marks, channel: Channel,
+            evidence: Optional[str] = None, witness: Optional[str] = None) -> str:
+    """Cast ``voter``'s one vote by someone the calling domain has checked may cast it (an
+    owner's proxy); the same constraint as every other vote keeps it to one."""
+    ballot = _lock_open(ballot)
+    if voter.ballot_id != ballot.id:
+        raise InvalidInput(_l("This voter is not in the electorate of this ballot."))
+    receipt = _record(ballot, voter, actor=actor, marks=marks_of(ballot, choice), channel=channel,
+                      evidence=evidence, witness=witness)
+    audit.record("ballot.cast", ballot, actor=actor, place=ballot.place, channel=channel.value)
+    return receipt or ""
 
 
 def enter_paper(ballot: Ballot, voter: BallotVoter, *, actor, choice: Marks, photo: bytes, witness: str,
