@@ -248,6 +248,11 @@ class Config:
     OWNERS_CERTIFICATE_BINDING = _bool("OWNERS_CERTIFICATE_BINDING", False)
     PROXY_MAX_OWNERS = int(os.environ.get("PROXY_MAX_OWNERS", "3"))
 
+    # Owners' decisions: a ballot short of participation may be extended once, by at most
+    # this many days; owners may object to the preliminary result for this many days.
+    OWNERS_EXTENSION_MAX_DAYS = int(os.environ.get("OWNERS_EXTENSION_MAX_DAYS", "15"))
+    OWNERS_OBJECTION_DAYS = int(os.environ.get("OWNERS_OBJECTION_DAYS", "7"))
+
     # Logs on standard error: "json" (one JSON line per record and per request) or "plain"
     # (Flask's default).
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")

@@ -53,6 +53,9 @@ class Domain:
     # Notification kind → message, translated when shown.
     messages: Mapping[str, Any] = field(default_factory=dict)
     due: tuple[Due, ...] = ()
+    # What the domain adds to an owners' decision's evidence pack: ``(ballot) -> (files,
+    # requirements)``, ``voting.evidence.EvidenceFile`` and ``Requirement`` lists.
+    evidence: Optional[Callable[[Any], tuple]] = None
 
 
 @cache
@@ -82,6 +85,10 @@ def load_socket_handlers() -> None:
     for domain in declared():
         if domain.socket is not None:
             domain.socket()
+
+
+def evidence_sources() -> list[Callable[[Any], tuple]]:
+    return [domain.evidence for domain in declared() if domain.evidence is not None]
 
 
 def due_work() -> list[Due]:

@@ -80,6 +80,15 @@ SYSTEM_WORDS = {
     "tied": lambda p: _("Tied for the last place: %(options)s", options=listed(p["options"])),
     "none_adopted": lambda p: _("“%(option)s” has at least as many votes as any option: none is adopted.",
                                 option=p["option"]),
+    "non_voters_not_counted": lambda p: _("Owners who did not vote are not counted with the majority"),
+    "non_voters_to_none": lambda p: _(
+        "As the owners' rules of procedure provide (%(reference)s), owners who did not vote are counted with the "
+        "majority; no option leads by both area and headcount, so they are added to none", reference=p["reference"]),
+    "non_voters_to_option": lambda p: _(
+        "As the owners' rules of procedure provide (%(reference)s), the %(n)d owners who did not vote "
+        "(%(area)s m²) are counted with “%(option)s”", reference=p["reference"], n=p["n"], area=p["area"],
+        option=system_words(p["option"]) if isinstance(p["option"], dict) else p["option"]),
+    "corrected_entries": lambda p: _("%(n)d entries corrected after objections", n=p["n"]),
     "reopen_by_author": lambda p: _("The resident who raised the matter is not satisfied."),
     "reopen_unsatisfied": lambda p: _("%(n)d of %(total)d households are not satisfied.", n=p["n"],
                                       total=p["total"]),

@@ -4,7 +4,7 @@ from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAre
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..fields import Form, LocalDateTimeField
-from .models import BallotKind, Electorate, Secrecy
+from .models import BallotKind, Electorate, NonVoters, Secrecy, VoteChanges
 from .rules import RULES
 
 
@@ -29,6 +29,40 @@ class BallotForm(Form):
     opens_at = LocalDateTimeField(_l("Opens by itself at (optional)"), validators=[Optional()])
     closes_at = LocalDateTimeField(_l("Closes by itself at (optional)"), validators=[Optional()],
                                    description=_l("For a ballot over a period, e.g. seven days, without a meeting."))
+    changes = SelectField(_l("Changing a vote"), choices=[(c.value, c.label) for c in VoteChanges],
+                          default=VoteChanges.never.value)
+    non_voters = SelectField(_l("Owners who do not vote"), choices=[(n.value, n.label) for n in NonVoters],
+                             default=NonVoters.not_counted.value,
+                             description=_l("Owners' decisions only. The default is the law's; the other only where "
+                                            "the owners' rules of procedure say so."))
+    non_voters_reference = StringField(_l("Article of the owners' rules of procedure"),
+                                       validators=[Optional(), Length(max=200)],
+                                       description=_l("Required when owners who do not vote are counted with the "
+                                                      "majority, e.g. 《业主大会议事规则》第十二条."))
+
+
+class ExtendForm(Form):
+    days = IntegerField(_l("Extend by (days)"), validators=[DataRequired(), NumberRange(min=1, max=365)])
+    reason = TextAreaField(_l("Why (told to the owners)"), validators=[DataRequired(), Length(max=500)],
+                           render_kw={"rows": 2})
+
+
+class ObjectionForm(Form):
+    voter = HiddenField(validators=[DataRequired()])
+    reason = TextAreaField(_l("What is wrong with this entry"), validators=[DataRequired(), Length(max=500)],
+                           render_kw={"rows": 2})
+
+
+class AnswerForm(Form):
+    decision = SelectField(_l("Answer"), choices=[("rejected", _l("Reject")), ("upheld", _l("Uphold"))],
+                           default="rejected")
+    answer = TextAreaField(_l("Reason (on the record)"), validators=[DataRequired(), Length(max=500)],
+                           render_kw={"rows": 2})
+    correction = SelectField(_l("Correction of the entry (upheld, named ballots)"),
+                             choices=[("", _l("None")), ("choice", _l("Count it as the vote below")),
+                                      ("void", _l("Do not count its vote")), ("area", _l("Correct its area"))], default="")
+    choice = SelectField(_l("Vote"), choices=[], validate_choice=False)
+    area = StringField(_l("Corrected area (m²)"), validators=[Optional(), Length(max=12)])
 
 
 class OpenForm(Form):

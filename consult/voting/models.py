@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Optional
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Enum, ForeignKey, Numeric, PrimaryKeyConstraint, String, UniqueConstraint
+from sqlalchemy import JSON, Enum, ForeignKey, Index, Numeric, PrimaryKeyConstraint, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import utcnow
@@ -95,8 +95,47 @@ class Channel(enum.Enum):
         return {Channel.online: _l("Online"), Channel.paper: _l("Paper ballot"), Channel.proxy: _l("By proxy")}[self]
 
 
+class VoteChanges(enum.Enum):
+    """Whether a voter may change a vote once cast, chosen when the ballot is drafted."""
+
+    never = "never"
+    once = "once"   # once, before the close
+
+    @property
+    def label(self):
+        return {VoteChanges.never: _l("A vote cannot be changed once cast"),
+                VoteChanges.once: _l("A voter may change their vote once, before the close")}[self]
+
+
+class NonVoters(enum.Enum):
+    """How the owners who did not vote are counted. The default: they are not counted; the
+    alternative only where the owners' rules of procedure (议事规则) provide it."""
+
+    not_counted = "not_counted"
+    with_majority = "with_majority"
+
+    @property
+    def label(self):
+        return {NonVoters.not_counted: _l("Owners who do not vote are not counted with the majority"),
+                NonVoters.with_majority: _l("Owners who do not vote are counted with the majority, as the "
+                                            "owners' rules of procedure provide")}[self]
+
+
+class ResultStage(enum.Enum):
+    """An owners' ballot's result: preliminary at the close, open to objections, then final."""
+
+    preliminary = "preliminary"
+    final = "final"
+
+    @property
+    def label(self):
+        return {ResultStage.preliminary: _l("Preliminary result, open to objections"),
+                ResultStage.final: _l("Final result")}[self]
+
+
 class Ballot(db.Model):
     __tablename__ = "ballots"
+    __table_args__ = (Index("ix_ballots_stage_objections_until", "stage", "objections_until"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     place_id: Mapped[int] = mapped_column(ForeignKey("places.id"), index=True)
@@ -120,6 +159,24 @@ class Ballot(db.Model):
     closed_at: Mapped[Optional[datetime]]
     # Frozen at closing: totals, checks, the explanation in each language, the breakdown.
     result: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+    # Chosen when drafted: may a vote be changed, and how non-voters are counted (with the
+    # article of the owners' rules of procedure that provides it).
+    changes: Mapped[VoteChanges] = mapped_column(Enum(VoteChanges, native_enum=False, length=10),
+                                                 default=VoteChanges.never)
+    non_voters: Mapped[NonVoters] = mapped_column(Enum(NonVoters, native_enum=False, length=20),
+                                                  default=NonVoters.not_counted)
+    non_voters_reference: Mapped[Optional[str]] = mapped_column(String(200))
+    # Extended once, short of participation: when, from which closing time, and why.
+    extended_at: Mapped[Optional[datetime]]
+    first_closes_at: Mapped[Optional[datetime]]
+    extension_reason: Mapped[Optional[str]] = mapped_column(String(500))
+    # Owners' ballots: the result is preliminary at the close (``result``) and open to
+    # objections until ``objections_until``; the final result, recounted with the
+    # corrections, decides the matter.
+    stage: Mapped[Optional[ResultStage]] = mapped_column(Enum(ResultStage, native_enum=False, length=12))
+    objections_until: Mapped[Optional[datetime]]
+    final_result: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+    finalized_at: Mapped[Optional[datetime]]
 
     place: Mapped[Place] = relationship()
     proposal: Mapped[Optional["Proposal"]] = relationship()
@@ -143,11 +200,11 @@ class Ballot(db.Model):
             return {c.value: {"key": f"choice_{c.value}"} for c in Choice}
         return self.choices()
 
-    def explanation(self) -> str:
-        """The frozen explanation of the result, in the reader's language."""
+    def explanation(self, result: Optional[dict] = None) -> str:
+        """The frozen explanation of ``result`` (by default the ballot's), in the reader's language."""
         from .rules import explain
 
-        result = self.result or {}
+        result = result or self.result or {}
         return explain(result.get("said", result.get("explanation")))
 
 
@@ -206,6 +263,8 @@ class Participation(db.Model):
     evidence: Mapped[Optional[str]] = mapped_column(String(32))
     witness: Mapped[Optional[str]] = mapped_column(String(60))
     at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the voter changed the vote (at most once, where the ballot allows it).
+    changed_at: Mapped[Optional[datetime]]
 
     voter: Mapped[BallotVoter] = relationship()
     cast_by: Mapped["User"] = relationship()
@@ -233,3 +292,43 @@ class BallotBoxEntry(db.Model):
     # Only the weight the rule counts: the area for an art. 278 rule, else 0 — an exact
     # area would single out the owner of an unusual flat.
     area: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+
+
+class ObjectionState(enum.Enum):
+    open = "open"
+    upheld = "upheld"
+    rejected = "rejected"
+
+    @property
+    def label(self):
+        return {ObjectionState.open: _l("Awaiting an answer"), ObjectionState.upheld: _l("Upheld"),
+                ObjectionState.rejected: _l("Rejected")}[self]
+
+
+class BallotObjection(db.Model):
+    """An owner's objection to one entry of a preliminary result, and the answer on the
+    record. An upheld objection to a named ballot may correct the entry (``correction``:
+    ``{"choice": "no"}``, ``{"void": true}`` or ``{"area": "80.00"}``); the final result
+    is recounted with every correction."""
+
+    __tablename__ = "ballot_objections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id"), index=True)
+    voter_id: Mapped[int] = mapped_column(ForeignKey("ballot_voters.id"))
+    raised_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(String(500))
+    raised_at: Mapped[datetime] = mapped_column(default=utcnow)
+    state: Mapped[ObjectionState] = mapped_column(Enum(ObjectionState, native_enum=False, length=10),
+                                                  default=ObjectionState.open)
+    answer: Mapped[Optional[str]] = mapped_column(String(500))
+    answered_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    answered_at: Mapped[Optional[datetime]]
+    correction: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+
+    voter: Mapped[BallotVoter] = relationship()
+    raised_by: Mapped["User"] = relationship(foreign_keys=[raised_by_id])
+    answered_by: Mapped[Optional["User"]] = relationship(foreign_keys=[answered_by_id])
+
+    def __repr__(self) -> str:
+        return f"<BallotObjection {self.id} {self.state.value}>"

@@ -154,6 +154,32 @@ class TwoThirds(CountingRule):
         return Outcome(check.met, [check])
 
 
+def participation_checks(tally: Tally) -> list[Check]:
+    """The participation thresholds of art. 278 (2/3 of the area and of the owners)."""
+    return _participation(tally)
+
+
+def counted_with_majority(tally: Tally) -> tuple[Tally, str | None]:
+    """Where the owners' rules of procedure say so, the owners who did not vote are
+    counted with the majority of those who did: they take part, and their headcount and
+    area go to the option that leads by area *and* by headcount (a blank vote leads
+    nothing). When no option leads on both, nothing is added. Returns the tally and the
+    key the non-voters went to (or None)."""
+    absent = Count(tally.eligible.headcount - tally.cast.headcount, tally.eligible.area - tally.cast.area)
+    options = [key for key in tally.marks if key != ABSTAIN]
+    if absent.headcount <= 0 or not options:
+        return tally, None
+    by_area = sorted(options, key=lambda k: tally.of(k).area, reverse=True)
+    by_head = sorted(options, key=lambda k: tally.of(k).headcount, reverse=True)
+    leader = by_area[0]
+    if by_head[0] != leader or (len(options) > 1 and (tally.of(by_area[1]).area == tally.of(leader).area or
+                                                      tally.of(by_head[1]).headcount == tally.of(leader).headcount)):
+        return tally, None
+    marks = dict(tally.marks)
+    marks[leader] = Count(tally.of(leader).headcount + absent.headcount, tally.of(leader).area + absent.area)
+    return Tally(tally.eligible, Count(tally.eligible.headcount, tally.eligible.area), marks), leader
+
+
 def _participation(tally: Tally) -> list[Check]:
     return [
         Check(words("participating_area"), share(tally.cast.area, tally.eligible.area), Fraction(2, 3), True),

@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 import secrets
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Iterable, Optional, Union
 
 from flask import current_app
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
@@ -35,9 +34,14 @@ from .models import (
     Choice,
     Electorate,
     NONE_OF_THESE,
+    NonVoters,
     Participation,
+    ResultStage,
     Secrecy,
+    VoteChanges,
 )
+
+from . import counting
 from .lifecycle import TRANSITIONS
 from .rules import ABSTAIN, RULES, Count, Tally
 from .signals import ballot_closed, ballot_drafted, ballot_opening
@@ -55,9 +59,11 @@ Marks = Union[Choice, str, Iterable[str]]
 def draft_ballot(place: Place, *, actor, question: str, electorate: Electorate, secrecy: Secrecy,
                  rule: str, kind: BallotKind = BallotKind.yes_no, options: Iterable[str] = (),
                  max_choices: int = 1, proposal=None, opens_at: Optional[datetime] = None,
-                 closes_at: Optional[datetime] = None) -> Ballot:
+                 closes_at: Optional[datetime] = None, changes: VoteChanges = VoteChanges.never,
+                 non_voters: NonVoters = NonVoters.not_counted, non_voters_reference: Optional[str] = None) -> Ballot:
     """A moderator drafts a ballot: its question, its options, who votes, how it is counted
-    and, for a ballot over a period, when it opens and closes by itself (UTC)."""
+    and, for a ballot over a period, when it opens and closes by itself (UTC); whether a
+    vote may be changed once, and how the owners who do not vote are counted."""
     permissions.require(permissions.can_draft_ballot(actor, place))
     question = (question or "").strip()
     if not question or len(question) > QUESTION_MAX:
@@ -92,9 +98,19 @@ def draft_ballot(place: Place, *, actor, question: str, electorate: Electorate, 
             raise InvalidInput(_l("The ballot must be held in the matter's place."))
         if proposal.state not in DELIBERABLE:
             raise InvalidInput(_l("Only a matter that was accepted for discussion can be put to the vote."))
+    reference = (non_voters_reference or "").strip() or None
+    if non_voters is NonVoters.with_majority:
+        if electorate is not Electorate.owners:
+            raise InvalidInput(_l("Only owners' decisions count the owners who did not vote."))
+        if reference is None or len(reference) > 200:
+            raise InvalidInput(_l("Name the article of the owners' rules of procedure that counts the owners who "
+                                  "do not vote with the majority (at most 200 characters)."))
+    else:
+        reference = None
     ballot = Ballot(place=place, question=question, kind=kind, max_choices=max_choices, electorate=electorate,
                     secrecy=secrecy, rule=rule, proposal=proposal, created_by_id=actor.id,
-                    opens_at=opens_at, closes_at=closes_at,
+                    opens_at=opens_at, closes_at=closes_at, changes=changes, non_voters=non_voters,
+                    non_voters_reference=reference,
                     options=[BallotOption(position=n, label=label) for n, label in enumerate(labels, 1)])
     db.session.add(ballot)
     audit.record("ballot.draft", ballot, actor=actor, place=place, rule=rule, kind=kind.value)
@@ -261,11 +277,13 @@ def _record(ballot: Ballot, voter: BallotVoter, *, actor, marks: str, client_key
 
 
 def cast(ballot: Ballot, *, actor, choice: Marks, client_key: Optional[str] = None,
-         household: Optional[Household] = None) -> str:
+         household: Optional[Household] = None, receipt: Optional[str] = None) -> str:
     """Cast one vote online; returns the receipt. The database allows one participation per
     voter, so a second member of a household, a racing co-owner or a retry all find the
     vote already counted. A retry with the same ``client_key`` gets its receipt back
-    (a secret vote's receipt is shown once and kept nowhere but in the box)."""
+    (a secret vote's receipt is shown once and kept nowhere but in the box). Where the
+    ballot allows it, a vote already cast is changed once (``_change``): a secret vote by
+    its ``receipt``."""
     ballot = _lock_open(ballot)
     if client_key:
         earlier = db.session.scalar(select(Participation).where(Participation.ballot_id == ballot.id,
@@ -276,6 +294,10 @@ def cast(ballot: Ballot, *, actor, choice: Marks, client_key: Optional[str] = No
     if voter is None:
         raise NotAllowed(_l("You are not in the electorate of this ballot."))
     marks = marks_of(ballot, choice)
+    if ballot.changes is VoteChanges.once:
+        earlier = participation_of(ballot, voter)
+        if earlier is not None:
+            return _change(ballot, earlier, actor=actor, marks=marks, receipt=receipt, client_key=client_key)
     try:
         receipt = _record(ballot, voter, actor=actor, marks=marks, client_key=client_key)
     except Conflict:
@@ -302,6 +324,51 @@ def cast_as(ballot: Ballot, voter: BallotVoter, *, actor, choice: Marks, channel
                       evidence=evidence, witness=witness)
     audit.record("ballot.cast", ballot, actor=actor, place=ballot.place, channel=channel.value)
     return receipt or ""
+
+
+def _change(ballot: Ballot, participation: Participation, *, actor, marks: str, receipt: Optional[str],
+            client_key: Optional[str]) -> str:
+    """Change a vote once, before the close. A named vote is changed on its participation.
+    A secret vote is found in the box only by the receipt its voter was shown: its entry is
+    replaced by one under a fresh receipt, with the same weight, and nothing written links
+    the voter to either (the participation records only that and when the vote changed).
+    The old entry is overwritten where it lay (SQLite's secure_delete); on PostgreSQL the
+    count rewrites the whole box in receipt order, as for every secret ballot."""
+    if participation.channel is not Channel.online:
+        raise Conflict(_l("A vote entered from a signed paper ballot cannot be changed online."))
+    if participation.cast_by_id != actor.id:
+        raise Conflict(_l("Only the person who cast the vote can change it."))
+    named = ballot.secrecy is Secrecy.named
+    changed = db.session.execute(
+        update(Participation).where(Participation.id == participation.id, Participation.changed_at.is_(None))
+        .values(changed_at=utcnow(), client_key=client_key, choice=marks if named else None))
+    if changed.rowcount != 1:
+        raise Conflict(_l("You have already changed your vote once."))
+    db.session.refresh(participation)
+    audit.record("ballot.change", ballot, actor=actor, place=ballot.place)
+    if named:
+        return participation.receipt or ""
+    weight = participation.voter.area if RULES[ballot.rule].by_area else Decimal("0")
+    old = (receipt or "").strip().lower()[:32]
+    entry = db.session.scalar(select(BallotBoxEntry).where(
+        BallotBoxEntry.ballot_id == ballot.id, BallotBoxEntry.receipt == old, BallotBoxEntry.area == weight))
+    if entry is None:
+        raise InvalidInput(_l("No vote of yours has this receipt: give the receipt you were shown when you voted."))
+    fresh = secrets.token_hex(16)
+    sqlite = db.session.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        secure = db.session.execute(text("PRAGMA secure_delete")).scalar()
+        db.session.execute(text("PRAGMA secure_delete = 1"))
+    try:
+        db.session.execute(text("DELETE FROM ballot_box WHERE ballot_id = :ballot AND receipt = :receipt"),
+                           {"ballot": ballot.id, "receipt": old})
+        db.session.expunge(entry)
+        db.session.execute(insert(BallotBoxEntry).values(ballot_id=ballot.id, receipt=fresh, choice=marks,
+                                                         area=weight))
+    finally:
+        if sqlite:
+            db.session.execute(text(f"PRAGMA secure_delete = {'FAST' if secure == 2 else int(secure)}"))
+    return fresh
 
 
 def enter_paper(ballot: Ballot, voter: BallotVoter, *, actor, choice: Marks, photo: bytes, witness: str,
@@ -383,18 +450,8 @@ def _by_building(ballot: Ballot) -> list[dict]:
     return out
 
 
-def _count(count: Count) -> dict:
-    return {"headcount": count.headcount, "area": str(count.area)}
-
-
-def _counts(counted: Tally) -> dict:
-    return {"eligible": _count(counted.eligible), "cast": _count(counted.cast),
-            "marks": {key: _count(c) for key, c in counted.marks.items()}}
-
-
-def decide(ballot: Ballot, counted: Tally):
-    return RULES[ballot.rule].decide(counted, options=ballot.choices() if ballot.kind is not BallotKind.yes_no
-                                     else None, seats=ballot.max_choices)
+_counts = counting.counts
+decide = counting.decide
 
 
 def closes_early(ballot: Ballot) -> bool:
@@ -445,30 +502,32 @@ def close_ballot(ballot: Ballot, *, actor, reason: Optional[str] = None) -> Ball
     db.session.refresh(ballot)
     if ballot.secrecy is Secrecy.secret:
         _rewrite_box(ballot)
-    counted = tally(ballot)
-    outcome = decide(ballot, counted)
-    explanation = {}
-    for locale in current_app.config["LANGUAGES"]:
-        with force_locale(locale):
-            explanation[locale] = outcome.explanation()
-    ballot.result = {
-        "passed": outcome.passed,
-        "winners": outcome.winners,
-        "explanation": explanation,
-        "said": outcome.said(),
-        "options": ballot.choices(),
-        **_counts(counted),
-        "checks": [{"value": str(c.value), "bound": str(c.bound), "inclusive": c.inclusive, "met": c.met}
-                   for c in outcome.checks],
-        "buildings": _by_building(ballot) if ballot.secrecy is Secrecy.named else [],
-        "early_reason": reason,
-    }
-    audit.record("ballot.close", ballot, actor=actor, place=ballot.place, passed=outcome.passed, reason=reason)
-    ballot_closed.send(ballot, passed=outcome.passed,
-                       summary=explanation.get(current_app.config["BABEL_DEFAULT_LOCALE"], ""))
+    named = ballot.secrecy is Secrecy.named
+    ballot.result = counting.result(ballot, tally(ballot), buildings=_by_building(ballot) if named else [],
+                                    reason=reason)
+    passed = ballot.result["passed"]
+    audit.record("ballot.close", ballot, actor=actor, place=ballot.place, passed=passed, reason=reason)
+    if counting.staged(ballot):
+        # An owners' decision: the result is preliminary, open to objections; only the
+        # final result decides the matter (``results.finalize``).
+        _publish_preliminary(ballot, actor=actor)
+        return ballot
+    ballot_closed.send(ballot, passed=passed,
+                       summary=ballot.result["explanation"].get(current_app.config["BABEL_DEFAULT_LOCALE"], ""))
     notifications.notify_ids(_people_of(ballot), "ballot.closed", skip=actor, ballot=ballot.id,
                          question=ballot.question)
     return ballot
+
+
+def _publish_preliminary(ballot: Ballot, *, actor) -> None:
+    """At the close of an owners' ballot: the result is preliminary, published with the
+    per-unit record, and open to objections for ``OWNERS_OBJECTION_DAYS``."""
+    days = current_app.config["OWNERS_OBJECTION_DAYS"]
+    ballot.stage = ResultStage.preliminary
+    ballot.objections_until = ballot.closed_at + timedelta(days=days)
+    audit.record("ballot.preliminary", ballot, actor=actor, place=ballot.place, days=days)
+    notifications.notify_ids(_people_of(ballot), "ballot.preliminary", skip=actor, ballot=ballot.id,
+                             question=ballot.question)
 
 
 def advance(ballot: Ballot, now: Optional[datetime] = None) -> bool:

@@ -32,9 +32,21 @@ from ..pdf import render_pdf
 from ..places.models import Household, Place
 from ..proposals.models import Proposal
 from ..web import confirm_first, load, perform, readable_place, run_due
+from . import results
 from . import service as voting
-from .forms import BallotForm, OpenForm, PaperForm
-from .models import Ballot, BallotKind, BallotState, BallotVoter, Channel, Electorate, Secrecy
+from .forms import BallotForm, ExtendForm, OpenForm, PaperForm
+from .models import (
+    Ballot,
+    BallotKind,
+    BallotState,
+    BallotVoter,
+    Channel,
+    Electorate,
+    NonVoters,
+    ResultStage,
+    Secrecy,
+    VoteChanges,
+)
 from .rules import RULES
 
 bp = Blueprint("voting", __name__)
@@ -51,6 +63,8 @@ def load_ballot(ballot_id: int) -> Ballot:
         run_due(voting.advance, ballot)
         if not permissions.can_view_ballot(current_user, ballot):
             abort(404)
+    if results.is_due(ballot):
+        run_due(results.advance, ballot)
     return ballot
 
 
@@ -90,7 +104,8 @@ def new(place_id: int):
             max_choices=form.max_choices.data or 1, electorate=Electorate(form.electorate.data),
             secrecy=Secrecy(form.secrecy.data), rule=form.rule.data, proposal=proposal,
             opens_at=form.opens_at.data,
-            closes_at=form.closes_at.data)
+            closes_at=form.closes_at.data, changes=VoteChanges(form.changes.data),
+            non_voters=NonVoters(form.non_voters.data), non_voters_reference=form.non_voters_reference.data)
         if outcome.ok:
             flash(_("The ballot is drafted. Check it, then open it."), "success")
             return _back(outcome.value)
@@ -124,7 +139,19 @@ def _detail_page(ballot: Ballot, receipt: str = "") -> str:
         counted=counted, turnout=turnout, eligible=eligible, rule=RULES[ballot.rule], client_key=secrets.token_hex(16),
         paper=permissions.can_enter_paper(current_user, ballot), confirm=ConfirmForm(), open_form=OpenForm(),
         receipt=receipt, locale=str(get_locale()), Channel=Channel,
-        BallotState=BallotState, BallotKind=BallotKind, Electorate=Electorate, Secrecy=Secrecy)
+        BallotState=BallotState, BallotKind=BallotKind, Electorate=Electorate, Secrecy=Secrecy,
+        progress=results.participation(ballot) if ballot.state is BallotState.open else [],
+        shown_result=results.shown_result(ballot), staged=results.staged(ballot), ResultStage=ResultStage,
+        may_change=_may_change(ballot, mine), extend_form=ExtendForm(),
+        may_extend=run and ballot.state is BallotState.open and ballot.extended_at is None
+        and ballot.closes_at is not None and results.staged(ballot) and results.short_of_participation(ballot),
+        objections_open=results.objections_open(ballot))
+
+
+def _may_change(ballot: Ballot, mine) -> bool:
+    """Whether the page offers the viewer to change their vote, once, before the close."""
+    return (mine is not None and ballot.state is BallotState.open and ballot.changes is VoteChanges.once
+            and mine.changed_at is None and mine.channel is Channel.online and mine.cast_by_id == current_user.id)
 
 
 def _not_kept(body: str):
@@ -186,10 +213,12 @@ def cast(ballot_id: int):
     if request.form.get("household", "").isdigit():
         household = db.session.get(Household, int(request.form["household"]))
     outcome = perform(voting.cast, ballot, actor=current_user, choice=request.form.getlist("choice"),
-                      client_key=(request.form.get("client_key") or "")[:64] or None, household=household)
+                      client_key=(request.form.get("client_key") or "")[:64] or None, household=household,
+                      receipt=(request.form.get("receipt") or "")[:64] or None)
     if not outcome.ok:
         return _back(ballot)
-    flash(_("Your vote is counted. Thank you."), "success")
+    flash(_("Your vote is changed.") if request.form.get("change") else _("Your vote is counted. Thank you."),
+          "success")
     if ballot.secrecy is Secrecy.secret and outcome.value:
         # Shown once, in this response, and kept nowhere but in the ballot box: the voter's
         # way to find their vote. A retry of the same cast finds it counted, without it.
