@@ -85,10 +85,12 @@ class Choice(enum.Enum):
 class Channel(enum.Enum):
     online = "online"
     paper = "paper"     # a signed paper ballot entered by a grid worker or moderator (代投)
+    assisted = "assisted"   # cast on a helper's phone, confirmed by the voter's code or signature
 
     @property
     def label(self):
-        return {Channel.online: _l("Online"), Channel.paper: _l("Paper ballot")}[self]
+        return {Channel.online: _l("Online"), Channel.paper: _l("Paper ballot"),
+                Channel.assisted: _l("Assisted vote")}[self]
 
 
 class Ballot(db.Model):

@@ -243,7 +243,7 @@ def _record(ballot: Ballot, voter: BallotVoter, *, actor, marks: str, client_key
                 weight = voter.area if RULES[ballot.rule].by_area else Decimal("0")
                 db.session.add(BallotBoxEntry(ballot_id=ballot.id, choice=marks, area=weight, receipt=receipt))
     except IntegrityError:
-        if channel is Channel.paper:
+        if channel is not Channel.online:
             raise Conflict(_l("This vote has already been cast, online or on paper."))
         if ballot.electorate is Electorate.households:
             raise Conflict(_l("Your household has already voted."))
@@ -312,6 +312,21 @@ def enter_paper(ballot: Ballot, voter: BallotVoter, *, actor, choice: Marks, pho
     notifications.notify_ids(_people_of(ballot, voter), "ballot.paper_entered", skip=actor, ballot=ballot.id,
                          question=ballot.question)
     return participation
+
+
+def cast_for(ballot: Ballot, voter: BallotVoter, *, actor, choice: Marks, channel: Channel,
+             witness: Optional[str] = None, evidence: Optional[str] = None) -> str:
+    """A vote cast for a voter on a helper's device (``Channel.assisted``), once the caller
+    has checked the voter's own confirmation. It takes the voter's one vote like any other;
+    returns the receipt."""
+    permissions.require(permissions.can_enter_paper(actor, ballot, voter))
+    ballot = _lock_open(ballot)
+    if voter.ballot_id != ballot.id:
+        raise InvalidInput(_l("This voter is not in the electorate of this ballot."))
+    receipt = _record(ballot, voter, actor=actor, marks=marks_of(ballot, choice), channel=channel,
+                      witness=witness, evidence=evidence)
+    audit.record(f"ballot.{channel.value}", ballot, actor=actor, place=ballot.place, voter=voter.voter_key)
+    return receipt
 
 
 # --- counting and closing ----------------------------------------------------------------
