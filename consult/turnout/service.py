@@ -74,6 +74,19 @@ class Figures:
     def area_share(self) -> Fraction:
         return Fraction(self.cast_area) / Fraction(self.eligible_area) if self.eligible_area else Fraction(0)
 
+    @property
+    def percent(self) -> str:
+        return f"{float(self.share) * 100:.1f}"
+
+    @property
+    def area_percent(self) -> str:
+        return f"{float(self.area_share) * 100:.1f}"
+
+    @property
+    def two_thirds(self) -> bool:
+        """Both shares reach two thirds (art. 278's participation)."""
+        return self.share >= TWO_THIRDS and self.area_share >= TWO_THIRDS
+
     def add(self, other: "Figures") -> None:
         self.eligible += other.eligible
         self.eligible_area += other.eligible_area
@@ -126,7 +139,8 @@ def _counted(query, key):
     return query.add_columns(func.count(BallotVoter.id), func.coalesce(func.sum(BallotVoter.area), 0),
                              func.count(Participation.id),
                              func.coalesce(func.sum(case((voted, BallotVoter.area), else_=0)), 0)) \
-        .outerjoin(Participation, Participation.voter_id == BallotVoter.id).group_by(key)
+        .outerjoin(Participation, (Participation.ballot_id == BallotVoter.ballot_id)
+                   & (Participation.voter_id == BallotVoter.id)).group_by(key)
 
 
 def names_below(ballot: Ballot, place_ids) -> dict[int, str]:
@@ -223,7 +237,8 @@ def doors(ballot: Ballot, building: Place, *, actor) -> list[Door]:
     _require_canvass(actor, ballot, building)
     building_of_ballot(ballot, building)
     rows = db.session.execute(select(BallotVoter, Participation)
-                              .outerjoin(Participation, Participation.voter_id == BallotVoter.id)
+                              .outerjoin(Participation, (Participation.ballot_id == BallotVoter.ballot_id)
+                                         & (Participation.voter_id == BallotVoter.id))
                               .where(BallotVoter.ballot_id == ballot.id, BallotVoter.building_id == building.id)).all()
     voters = [v for v, _p in rows]
     homes = _homes_in(ballot, building, voters)
@@ -285,7 +300,8 @@ def record_visit(ballot: Ballot, voter: BallotVoter, *, actor, outcome: DoorOutc
 def _non_voters_accounts(ballot: Ballot, building: Place) -> list[int]:
     """The accounts that may cast the votes not yet cast in a building."""
     waiting = select(BallotVoter.user_id, BallotVoter.household_id).outerjoin(
-        Participation, Participation.voter_id == BallotVoter.id).where(
+        Participation, (Participation.ballot_id == BallotVoter.ballot_id)
+        & (Participation.voter_id == BallotVoter.id)).where(
         BallotVoter.ballot_id == ballot.id, BallotVoter.building_id == building.id, Participation.id.is_(None))
     ids, households = [], []
     for uid, hid in db.session.execute(waiting):

@@ -107,6 +107,12 @@ def _building(ballot: Ballot, building_id: int) -> Place:
     return building
 
 
+def figure_words() -> dict:
+    """The words of the participation figures, translated once for a page of many rows."""
+    return {"voted": _("Voted: %(cast)d of %(eligible)d"), "area": _("area %(pct)s%%"),
+            "reached": _("Two thirds reached"), "below": _("Below two thirds"), "not_voted": _("%(n)d not voted")}
+
+
 @bp.get("/ballots/<int:ballot_id>/turnout")
 @login_required
 def desk(ballot_id: int):
@@ -114,7 +120,7 @@ def desk(ballot_id: int):
     found = turnout.desk(ballot, actor=current_user)
     return render_template("turnout/desk.html", ballot=ballot, desk=found, BallotState=BallotState,
                            reminded=turnout.reminded_today(ballot, [b.place_id for b in found.buildings]),
-                           confirm=ConfirmForm())
+                           confirm=ConfirmForm(), w=figure_words())
 
 
 def _door_link(ballot: Ballot, voter: BallotVoter) -> str:
@@ -137,7 +143,7 @@ def doors(ballot_id: int, building_id: int):
                            entrances=turnout.building_figures(ballot, building, found),
                            reminded=building.id in turnout.reminded_today(ballot, [building.id]),
                            outcomes=list(DoorOutcome), form=VisitForm(), confirm=ConfirmForm(),
-                           BallotState=BallotState, Secrecy=Secrecy)
+                           BallotState=BallotState, Secrecy=Secrecy, w=figure_words())
 
 
 @bp.get("/ballots/<int:ballot_id>/turnout/buildings/<int:building_id>/doors.pdf")
