@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import utcnow
 from ..extensions import db
+from ..voting.models import BallotVoter
 
 if TYPE_CHECKING:
     from ..accounts.models import User
@@ -84,3 +85,8 @@ class AssistCode(db.Model):
     expires_at: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(default=0)
     used_at: Mapped[Optional[datetime]]
+
+
+# The desk counts a ballot's voters per building and lists one building's: an index on
+# the electorate's snapshot, declared here where it is needed.
+Index("ix_ballot_voters_ballot_building", BallotVoter.ballot_id, BallotVoter.building_id)

@@ -13,6 +13,8 @@ def qr_svg(text: str, scale: int = 4) -> str:
     return segno.make(text, error="m", micro=False).svg_data_uri(scale=scale, border=2)
 
 
-def qr_png(text: str, scale: int = 2) -> str:
-    """The QR code of ``text`` as a small PNG data URI: quicker for a PDF of thousands."""
-    return segno.make(text, error="m", micro=False).png_data_uri(scale=scale, border=2)
+def qr_png(text: str, scale: int = 2, *, quick: bool = False) -> str:
+    """The QR code of ``text`` as a small PNG data URI: quicker for a PDF of thousands.
+    ``quick`` takes the first mask pattern instead of scoring all eight (any mask reads;
+    the best one only evens out light and dark a little), a third of the time."""
+    return segno.make(text, error="m", micro=False, mask=0 if quick else None).png_data_uri(scale=scale, border=2)

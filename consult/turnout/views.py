@@ -22,7 +22,7 @@ from ..voting import service as voting
 from ..voting.models import Ballot, BallotKind, BallotState, BallotVoter, Secrecy
 from ..voting.rules import RULES
 from ..voting.views import load_ballot
-from ..web import load, perform
+from ..web import load, perform, person_name
 from . import service as turnout
 from .forms import AssistForm, VisitForm
 from .models import DoorOutcome
@@ -157,8 +157,13 @@ def doors_pdf(ballot_id: int, building_id: int):
 
 
 def _sheet_rows(ballot: Ballot, building: Place):
+    """Each voter of the building with their QR code, their address and names as printed."""
     found = turnout.doors(ballot, building, actor=current_user)
-    return [(door, escape(qr_png(_door_link(ballot, door.voter)))) for door in found]
+    for door in found:
+        door.address = "、".join((f"{h.place.name} " if h.place_id != building.id else "") + h.room
+                                for h in door.homes)
+        door.names = "、".join(person_name(p, building) for p in door.people)
+    return [(door, escape(qr_png(_door_link(ballot, door.voter), quick=True))) for door in found]
 
 
 @bp.get("/ballots/<int:ballot_id>/turnout/buildings/<int:building_id>/sheet.pdf")
@@ -169,7 +174,12 @@ def sheet_pdf(ballot_id: int, building_id: int):
     ballot = _watched(ballot_id)
     building = _building(ballot, building_id)
     return _print("turnout/sheet_pdf.html", f"ballot-{ballot.id}-building-{building.id}-sheet.pdf", ballot=ballot,
-                  sheets=[(building, _sheet_rows(ballot, building))], place=ballot.place)
+                  sheets=[(building, _sheet_rows(ballot, building))], place=ballot.place, marks=_marks(ballot))
+
+
+def _marks(ballot: Ballot) -> str:
+    """The boxes to tick on a sheet: "□ 赞成　□ 反对　□ 弃权"."""
+    return "　".join(f"□ {label}" for label in ballot.choices().values())
 
 
 @bp.get("/ballots/<int:ballot_id>/turnout/sheets.pdf")
@@ -183,7 +193,7 @@ def sheets_pdf(ballot_id: int):
     sheets = [(buildings[b.place_id], _sheet_rows(ballot, buildings[b.place_id]))
               for b in found.buildings if b.place_id in buildings]
     return _print("turnout/sheet_pdf.html", f"ballot-{ballot.id}-sheets.pdf", ballot=ballot, sheets=sheets,
-                  place=ballot.place)
+                  place=ballot.place, marks=_marks(ballot))
 
 
 @bp.post("/ballots/<int:ballot_id>/turnout/voters/<int:voter_id>/visit")

@@ -17,6 +17,7 @@ depends_on = None
 
 
 def upgrade():
+    op.create_index('ix_ballot_voters_ballot_building', 'ballot_voters', ['ballot_id', 'building_id'], unique=False)
     op.create_table('turnout_visits',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('ballot_id', sa.Integer(), nullable=False),
@@ -67,6 +68,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index('ix_ballot_voters_ballot_building', table_name='ballot_voters')
     op.drop_index('ix_turnout_assist_codes_ballot_voter', table_name='turnout_assist_codes')
     op.drop_table('turnout_assist_codes')
     op.drop_table('turnout_reminders')
