@@ -201,6 +201,10 @@ if __name__ == "__main__":
         result = {}
         if "desk" in which:
             (Path(folder) / "desk").mkdir()
+            if os.environ.get("BENCH_TURNOUT_DATABASE_URL"):
+                from bench.voting import reset_postgres
+
+                reset_postgres(os.environ["BENCH_TURNOUT_DATABASE_URL"])
             result["desk"] = bench_desk(Path(folder) / "desk", os.environ.get("BENCH_TURNOUT_DATABASE_URL"),
                                         owners=int(os.environ.get("BENCH_TURNOUT_OWNERS", 100_000)))
         if "sheets" in which:
