@@ -145,3 +145,22 @@ def test_a_household_ballot_shows_entrances(tree, community):
     doors = turnout.doors(ballot, tree.b1, actor=community.grid)
     figures = turnout.building_figures(ballot, tree.b1, doors)
     assert [(f.name, f.eligible, f.cast) for f in figures] == [("1单元", 2, 0), ("2单元", 1, 1)]
+
+
+@pytest.mark.parametrize("who, building, desk, canvass", [
+    ("moderator", "b1", True, True),
+    ("grid", "b1", True, True),          # grid worker of building 1
+    ("grid", "b2", True, False),
+    ("leader2", "b2", True, True),       # building leader of building 2
+    ("leader2", "b1", True, False),
+    ("zhang", "b1", False, False),       # a resident of building 1
+    ("expert", "b1", False, False),      # an expert of the subdistrict
+    ("outsider", "b1", False, False),
+])
+def test_who_sees_the_desk_and_works_a_buildings_doors(tree, community, who, building, desk, canvass):
+    from consult import permissions
+
+    ballot = owners_ballot(tree, community)
+    person = getattr(community, who)
+    assert permissions.can_watch_turnout(person, ballot) is desk
+    assert permissions.can_canvass(person, ballot, getattr(tree, building)) is canvass
