@@ -18,6 +18,7 @@ from pathlib import Path
 
 from bench.live_room import table as live_room_table
 from bench.pdf import table as pdf_table
+from bench.turnout import table as turnout_table
 from config import TestConfig
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -266,6 +267,9 @@ def main() -> int:
 
         (Path(tmp) / "search").mkdir()
         results["search"] = {"sqlite": bench_search(Path(tmp) / "search")}
+        from bench.turnout import bench_turnout
+
+        results["turnout"] = bench_turnout(Path(tmp) / "turnout")
         pg = os.environ.get("CONSULT_BENCH_DATABASE_URL")
         if pg:
             results["voting"]["postgresql"] = bench_voting(Path(tmp) / "voting-pg", pg)
@@ -305,7 +309,7 @@ def main() -> int:
          f"{results['archive']['sign_ms_median']} ms"),
         ("… one minutes PDF / the archive page of a year", f"{results['archive']['one_pdf_s']} s",
          f"{results['archive']['archive_page_ms_median']} ms"),
-    ] + pdf_table(results["pdf"]) + [
+    ] + pdf_table(results["pdf"]) + turnout_table(results["turnout"]) + [
         ("peak resident memory of the run", f"{results['peak_rss_mb']} MB", ""),
     ] + live_room_table(results["live_room"]) + [
         (f"search of 100k documents, {what} ({engine})", f"{v[key]['median_ms']} ms", f"p95 {v[key]['p95_ms']} ms")

@@ -364,6 +364,22 @@ def can_review_certificate(user, household: Household) -> bool:
     return moderates(user, household.place)
 
 
+def can_watch_turnout(user, ballot) -> bool:
+    """The turnout desk, which names who has not voted yet: those who enter paper ballots
+    (moderators; grid workers and building leaders for their buildings). Never residents:
+    they read the overall participation on the ballot's page."""
+    return can_enter_paper(user, ballot)
+
+
+def can_canvass(user, ballot, building: Optional[Place]) -> bool:
+    """A building's door-knocking list, its visits, its reminders and assisted votes: the
+    moderators of the ballot's place, and the grid workers and building leaders of the
+    building."""
+    if not _signed_in(user) or building is None:
+        return False
+    return moderates(user, ballot.place) or has_role(user, building, Role.grid_worker, Role.building_leader)
+
+
 # --- meetings ------------------------------------------------------------------------------
 
 def can_schedule_meeting(user, place: Place) -> bool:

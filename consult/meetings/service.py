@@ -263,16 +263,17 @@ def meetings_in(place: Place, *, limit: int = 100) -> list[Meeting]:
 
 # --- the room: attendance --------------------------------------------------------------------
 
-def sign_in(meeting: Meeting, *, actor) -> Optional[Attendance]:
-    """签到 by entering the room; entering again changes nothing."""
+def sign_in(meeting: Meeting, *, actor, in_person: bool = False) -> Optional[Attendance]:
+    """签到 by entering the room (or, ``in_person``, by scanning the code shown in the hall);
+    signing in again changes nothing."""
     permissions.require(can_enter(actor, meeting), _l("You are not invited to this meeting."))
     TRANSITIONS.require(meeting.state, "sign_in", _l("The meeting is over."))
     if db.session.scalar(select(Attendance.id).where(Attendance.meeting_id == meeting.id,
                                                      Attendance.user_id == actor.id)) is not None:
         return None
-    attendance = Attendance(meeting_id=meeting.id, user_id=actor.id, in_person=False, at=utcnow())
+    attendance = Attendance(meeting_id=meeting.id, user_id=actor.id, in_person=in_person, at=utcnow())
     db.session.add(attendance)
-    _attended(meeting, actor, actor, in_person=False)
+    _attended(meeting, actor, actor, in_person=in_person)
     return attendance
 
 

@@ -653,7 +653,7 @@ def cast_by_proxy(ballot: Ballot, owner_id: int, *, actor, choice) -> str:
     proxy, a paper ballot — takes it: the database holds one vote per voter."""
     authorisation = _authorisation_for(ballot, owner_id, actor)
     voter = _owner_voter(ballot, owner_id)
-    receipt = voting.cast_as(ballot, voter, actor=actor, choice=choice, channel=Channel.proxy)
+    receipt = voting.cast_for(ballot, voter, actor=actor, choice=choice, channel=Channel.proxy)
     if authorisation.proxy_id is None:
         authorisation.proxy_id = actor.id   # the number has an account now
     db.session.add(ProxyVote(proxy_id=authorisation.id, ballot_id=ballot.id, voter_id=voter.id))
@@ -676,7 +676,7 @@ def enter_proxy_paper(ballot: Ballot, owner_id: int, proxy_user: User, *, actor,
     if not photo:
         raise InvalidInput(_l("Add a photo of the signed paper ballot."))
     jpeg, _w, _h = encode_photo(photo, config=config)
-    receipt = voting.cast_as(ballot, voter, actor=actor, choice=choice, channel=Channel.proxy,
+    receipt = voting.cast_for(ballot, voter, actor=actor, choice=choice, channel=Channel.proxy,
                              evidence=save_photo(jpeg, config=config), witness=witness)
     db.session.add(ProxyVote(proxy_id=authorisation.id, ballot_id=ballot.id, voter_id=voter.id))
     return receipt

@@ -89,10 +89,12 @@ class Channel(enum.Enum):
     online = "online"
     paper = "paper"     # a signed paper ballot entered by a grid worker or moderator (代投)
     proxy = "proxy"     # cast by an owner's proxy (书面委托), online or on a signed paper
+    assisted = "assisted"   # cast on a helper's phone, confirmed by the voter's code or signature
 
     @property
     def label(self):
-        return {Channel.online: _l("Online"), Channel.paper: _l("Paper ballot"), Channel.proxy: _l("By proxy")}[self]
+        return {Channel.online: _l("Online"), Channel.paper: _l("Paper ballot"), Channel.proxy: _l("By proxy"),
+                Channel.assisted: _l("Assisted vote")}[self]
 
 
 class VoteChanges(enum.Enum):

@@ -263,7 +263,7 @@ def _record(ballot: Ballot, voter: BallotVoter, *, actor, marks: str, client_key
                 weight = voter.area if RULES[ballot.rule].by_area else Decimal("0")
                 db.session.add(BallotBoxEntry(ballot_id=ballot.id, choice=marks, area=weight, receipt=receipt))
     except IntegrityError:
-        if channel in (Channel.paper, Channel.proxy):
+        if channel is not Channel.online:
             raise Conflict(_l("This vote has already been cast, online or on paper."))
         if ballot.electorate is Electorate.households:
             raise Conflict(_l("Your household has already voted."))
@@ -311,19 +311,6 @@ def cast(ballot: Ballot, *, actor, choice: Marks, client_key: Optional[str] = No
     # The audit log says that a vote was cast, never what.
     audit.record("ballot.cast", ballot, actor=actor, place=ballot.place)
     return receipt
-
-
-def cast_as(ballot: Ballot, voter: BallotVoter, *, actor, choice: Marks, channel: Channel,
-            evidence: Optional[str] = None, witness: Optional[str] = None) -> str:
-    """Cast ``voter``'s one vote by someone the calling domain has checked may cast it (an
-    owner's proxy); the same constraint as every other vote keeps it to one."""
-    ballot = _lock_open(ballot)
-    if voter.ballot_id != ballot.id:
-        raise InvalidInput(_l("This voter is not in the electorate of this ballot."))
-    receipt = _record(ballot, voter, actor=actor, marks=marks_of(ballot, choice), channel=channel,
-                      evidence=evidence, witness=witness)
-    audit.record("ballot.cast", ballot, actor=actor, place=ballot.place, channel=channel.value)
-    return receipt or ""
 
 
 def _change(ballot: Ballot, participation: Participation, *, actor, marks: str, receipt: Optional[str],
@@ -396,6 +383,21 @@ def enter_paper(ballot: Ballot, voter: BallotVoter, *, actor, choice: Marks, pho
     notifications.notify_ids(_people_of(ballot, voter), "ballot.paper_entered", skip=actor, ballot=ballot.id,
                          question=ballot.question)
     return participation
+
+
+def cast_for(ballot: Ballot, voter: BallotVoter, *, actor, choice: Marks, channel: Channel,
+             witness: Optional[str] = None, evidence: Optional[str] = None) -> str:
+    """``voter``'s one vote cast by someone else — an owner's proxy (``Channel.proxy``), a
+    helper on whose phone the owner votes (``Channel.assisted``) — once the calling domain
+    has checked that they may (the authorisation; the owner's own code or signature). The
+    constraint on every vote keeps it to one; returns the receipt."""
+    ballot = _lock_open(ballot)
+    if voter.ballot_id != ballot.id:
+        raise InvalidInput(_l("This voter is not in the electorate of this ballot."))
+    receipt = _record(ballot, voter, actor=actor, marks=marks_of(ballot, choice), channel=channel,
+                      witness=witness, evidence=evidence)
+    audit.record(f"ballot.{channel.value}", ballot, actor=actor, place=ballot.place, voter=voter.voter_key)
+    return receipt or ""
 
 
 # --- counting and closing ----------------------------------------------------------------
