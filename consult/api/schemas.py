@@ -6,13 +6,22 @@ Everything a person typed is given as the pages show it: names through
 ``privacy.reveal_text`` reveals it to this viewer (``shown_text``)."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import EXCLUDE, fields, validate
+from marshmallow import Schema as BaseSchema
 
 from ..privacy import mask_personal_numbers, reveal_text, shown_name
 
 LIMIT = fields.Integer(load_default=20, validate=validate.Range(1, 100),
                        metadata={"description": "Items per page (1–100)."})
 CURSOR = fields.String(load_default=None, metadata={"description": "The `next_cursor` of the previous page."})
+
+
+class Schema(BaseSchema):
+    """Fields a request has that the schema does not know are left out, so that a client
+    written for a later version still works; what is known is validated."""
+
+    class Meta:
+        unknown = EXCLUDE
 
 
 def shown_text(text, place, author, viewer) -> str:

@@ -410,7 +410,8 @@ def _follow_up() -> None:
 @bp.doc(security=BEARER)
 @needs("read")
 def motions_list(args, place_id: int):
-    from ..motions.models import PENDING, Motion, MotionState
+    from ..motions.models import Motion, MotionState
+    from ..motions.service import PENDING
 
     place = readable_place(place_id)
     _follow_up()
@@ -420,7 +421,7 @@ def motions_list(args, place_id: int):
     if state is not None:
         query = query.where(Motion.state == state)
     if args["open_only"]:
-        query = query.where(Motion.state.in_([m for m in MotionState if m in PENDING]))
+        query = query.where(Motion.state.in_(PENDING))
     filters = {"place": place.id, "state": args["state"], "open_only": args["open_only"]}
     rows, cursor = paginate(query, [(Motion.id, True)], cursor=args["cursor"], limit=args["limit"], filters=filters)
     return page_of([_motion_out(m) for m in rows], cursor)
