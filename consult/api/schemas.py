@@ -126,6 +126,11 @@ class CosignOut(Schema):
 
 # --- ballots ------------------------------------------------------------------------------------
 
+class OptionOut(Schema):
+    key = fields.String(metadata={"description": "What to send in `choice`."})
+    label = fields.String()
+
+
 class BallotOut(Schema):
     id = fields.Integer()
     place = fields.Nested(PlaceRef)
@@ -133,7 +138,7 @@ class BallotOut(Schema):
     meeting_id = fields.Integer(allow_none=True)
     question = fields.String()
     kind = fields.String()
-    options = fields.List(fields.String())
+    options = fields.List(fields.Nested(OptionOut))
     max_choices = fields.Integer()
     electorate = fields.String()
     secrecy = fields.String()
@@ -154,7 +159,8 @@ class BallotPage(Schema):
 
 class CastIn(Schema):
     choice = fields.List(fields.String(), required=True, validate=validate.Length(min=1),
-                         metadata={"description": "yes / no / abstain, or the options chosen."})
+                         metadata={"description": "The keys of the options chosen (`yes`, `no`, `abstain`, or "
+                                                           "`1`, `2` …)."})
     client_key = fields.String(load_default=None, validate=validate.Length(max=64),
                                metadata={"description": "The same key on a retry returns the same answer; "
                                                         "defaults to the Idempotency-Key."})

@@ -284,7 +284,8 @@ def _ballot_out(ballot) -> dict:
     return {
         "id": ballot.id, "place": _place_ref(ballot.place), "proposal_id": ballot.proposal_id,
         "meeting_id": ballot.meeting_id, "question": s.shown_text(ballot.question, None, None, None),
-        "kind": ballot.kind.value, "options": [o.label for o in ballot.options] if hasattr(ballot, "options") else [],
+        "kind": ballot.kind.value,
+        "options": [{"key": k, "label": s.shown_text(v, None, None, None)} for k, v in ballot.choices().items()],
         "max_choices": ballot.max_choices, "electorate": ballot.electorate.value, "secrecy": ballot.secrecy.value,
         "rule": ballot.rule, "state": ballot.state.value, "opens_at": ballot.opens_at, "closes_at": ballot.closes_at,
         "opened_at": ballot.opened_at, "closed_at": ballot.closed_at,
@@ -341,12 +342,11 @@ def cast(data, ballot_id: int):
     from ..database import unit_of_work
     from ..places.models import Household
     from ..voting import service as voting
-    from ..voting.models import BallotKind
     from ..audit import service as audit
 
     target = _load_ballot(ballot_id)
     household = db.session.get(Household, data["household_id"]) if data["household_id"] else None
-    choice = data["choice"] if target.kind is BallotKind.options else data["choice"][0]
+    choice = data["choice"]
     client_key = data["client_key"] or request.headers.get("Idempotency-Key", "").strip()[:64] or None
     # The vote's own key is its idempotency: the service finds a retried cast, and the
     # answer (a receipt) is never stored beside it.
