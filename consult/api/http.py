@@ -18,6 +18,7 @@ from flask_smorest import Api, Blueprint
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
+import marshmallow as ma
 
 from .. import web
 from ..audit import service as audit
@@ -33,9 +34,24 @@ PROBLEM = "application/problem+json"
 bp = Blueprint("api", __name__, description="Consult JSON API v1")
 
 
+class ProblemSchema(ma.Schema):
+    type = ma.fields.String()
+    title = ma.fields.String()
+    status = ma.fields.Integer()
+    code = ma.fields.String(metadata={"description": "The app's stable code: not_allowed, not_found, invalid_input, "
+                                                     "conflict, invalid_transition, validation_failed, "
+                                                     "unauthenticated, invalid_token, insufficient_scope, "
+                                                     "rate_limited, idempotency_key_reused …"})
+    detail = ma.fields.String()
+    errors = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()),
+                            metadata={"description": "Messages per field (validation_failed, invalid_input)."})
+
+
 class OpenApi(Api):
     """flask-smorest's spec and schemas, without its error handler: errors here are
     problems (below), and pages keep theirs."""
+
+    ERROR_SCHEMA = ProblemSchema
 
     def _register_error_handlers(self):
         pass
@@ -278,6 +294,12 @@ def act(action: str, subject, operation: Callable, *args, place=None, **kwargs):
     return value
 
 
+def replayed(value) -> bool:
+    """Whether ``act`` answered with the kept answer of an earlier request (a concurrent
+    retry with the same key) instead of doing the action."""
+    return isinstance(value, Response)
+
+
 @bp.after_request
 def keep_answer(response: Response):
     """The answer to an idempotent POST, kept for its key once the action committed."""
@@ -382,6 +404,35 @@ def page_of(items: list, next_cursor: Optional[str]) -> dict:
     return {"items": items, "next_cursor": next_cursor}
 
 
+def _document_problems(spec) -> None:
+    """Every operation may answer a problem; reads answer ETag and 304, POSTs take an
+    Idempotency-Key."""
+    if "Problem" not in spec.components.schemas:
+        spec.components.schema("Problem", schema=ProblemSchema)
+    problem_ref = {"description": "A problem (RFC 9457)",
+                   "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+    for path, operations in spec._paths.items():
+        if not path.startswith(PREFIX):
+            continue
+        for method, operation in operations.items():
+            if method not in ("get", "post"):
+                continue
+            responses = operation.setdefault("responses", {})
+            responses["default"] = problem_ref
+            for status in [code for code in responses if code[:1] == "4" and code[1:].isdigit()]:
+                responses[status] = problem_ref
+            for status in ("4XX", "5XX"):
+                responses.setdefault(status, problem_ref)
+            if method == "get" and "api" not in operation.get("tags", []) and operation.get("security"):
+                responses.setdefault("304", {"description": "Not modified since the ETag sent in If-None-Match"})
+                operation.setdefault("parameters", []).append(
+                    {"name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"}})
+            if method == "post" and operation.get("security"):
+                operation.setdefault("parameters", []).append(
+                    {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string"},
+                     "description": "The same key with the same request gets the same answer, with another 422."})
+
+
 # --- the application ---------------------------------------------------------------------
 
 def init_app(state) -> None:
@@ -400,5 +451,6 @@ def init_app(state) -> None:
             s: s for s in service.SCOPES}}}})
     app.extensions["flask-smorest"]["blp_name_to_api"][bp.name] = openapi
     bp.register_views_in_doc(openapi, app, openapi.spec, name=bp.name, parameters=None)
+    _document_problems(openapi.spec)
     limiter.init_app(app)
     web.ERROR_RENDERERS[PREFIX + "/"] = render_problem

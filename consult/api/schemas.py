@@ -296,22 +296,30 @@ class ReadOut(Schema):
     unread = fields.Integer()
 
 
-class SearchArgs(Schema):
+class SearchArgs(PageArgs):
     q = fields.String(required=True, validate=validate.Length(1, 200))
-    place = fields.Integer(load_default=None)
-    kind = fields.List(fields.String(), load_default=list)
+    place = fields.Integer(load_default=None, metadata={"description": "Default: the viewer's own scope."})
+    kind = fields.List(fields.String(), load_default=list,
+                       metadata={"description": "proposal, ballot, statement, motion, minutes (default: all)."})
+    tier = fields.String(load_default=None)
+    start = fields.Date(load_default=None)
+    end = fields.Date(load_default=None)
 
 
 class HitOut(Schema):
     kind = fields.String()
-    id = fields.Integer()
+    id = fields.Integer(metadata={"description": "The record's id (a proposal's, a motion's …)."})
     title = fields.String()
     snippet = fields.String()
+    caption = fields.String()
+    at = fields.DateTime()
     place = fields.Nested(PlaceRef, allow_none=True)
 
 
 class SearchOut(Schema):
     items = fields.List(fields.Nested(HitOut))
+    total = fields.Integer()
+    next_cursor = fields.String(allow_none=True)
 
 
 class FiguresArgs(Schema):

@@ -8,12 +8,12 @@ from sqlalchemy import select
 
 from .. import permissions
 from ..clock import end_of_local_day
-from ..errors import InvalidInput, NotFound
+from ..errors import InvalidInput, NotAllowed, NotFound
 from ..extensions import db
 from ..places.models import Place
 from . import schemas as s
 from . import service
-from .http import PREFIX, act, bp, load, needs, page_of, paginate, public, readable_place, token, viewer
+from .http import PREFIX, act, bp, load, needs, page_of, paginate, public, readable_place, replayed, token, viewer
 
 BEARER = [{"bearer": []}, {"client_credentials": []}]
 
@@ -74,9 +74,16 @@ def oauth_token():
     client_id, secret = form.get("client_id"), form.get("client_secret")
     if request.authorization and request.authorization.type == "basic":
         client_id, secret = request.authorization.username, request.authorization.password
-    with unit_of_work():
-        issued, value = service.issue_client_token(client_id, secret)
-        scope = " ".join(issued.client.scopes)
+    try:
+        with unit_of_work():
+            issued, value = service.issue_client_token(client_id, secret)
+            scope = " ".join(issued.client.scopes)
+    except NotAllowed as refused:
+        from .http import problem
+
+        # RFC 6749 §5.2: a client that failed to authenticate is answered 401 invalid_client.
+        return problem(401, "invalid_client", refused.message, error="invalid_client",
+                       headers={"WWW-Authenticate": 'Basic realm="consult"'})
     return {"access_token": value, "token_type": "Bearer", "expires_in": service.CLIENT_TOKEN_SECONDS,
             "scope": scope}, 200, {"Cache-Control": "no-store"}
 
@@ -207,8 +214,8 @@ def proposal_raise(data, place_id: int):
         raise InvalidInput(_("Choose one of the categories."), field="category_id")
     raised = act("proposal.raise", None, proposals.raise_proposal, place, actor=viewer(), title=data["title"],
                  body=data["body"], category=category, config=current_app.config)
-    if not hasattr(raised, "id"):
-        return raised   # an idempotent replay
+    if replayed(raised):
+        return raised
     return _proposal_out(raised), 201, {"Location": url_for("api.proposal", proposal_id=raised.id)}
 
 
@@ -222,7 +229,7 @@ def proposal_cosign(proposal_id: int):
 
     target = _load_proposal(proposal_id)
     done = act("proposal.cosign", target, proposals.cosign, target, actor=viewer())
-    if isinstance(done, current_app.response_class):
+    if replayed(done):
         return done
     return {"proposal_id": target.id, "cosign_count": target.cosign_count}
 
@@ -268,7 +275,7 @@ def comment(data, proposal_id: int):
             raise InvalidInput(_("There is no such comment on this matter."), field="parent_id")
     written = act("proposal.comment", target, proposals.comment, target, actor=viewer(), body=data["body"],
                   parent=parent)
-    if isinstance(written, current_app.response_class):
+    if replayed(written):
         return written
     return _comment_out(written, target), 201
 
@@ -440,7 +447,7 @@ def motion(motion_id: int):
 def _motion_action(action: str, motion_id: int, operation):
     target = _load_motion(motion_id)
     done = act(f"motion.{action}", target, operation, target)
-    if isinstance(done, current_app.response_class):
+    if replayed(done):
         return done
     db.session.refresh(target)
     return _motion_out(target)
@@ -575,7 +582,7 @@ def meeting_respond(data, meeting_id: int):
 
     target = _load_meeting(meeting_id)
     done = act("meeting.respond", target, meetings.respond, target, actor=viewer(), accept=data["accept"])
-    if isinstance(done, current_app.response_class):
+    if replayed(done):
         return done
     return {"meeting_id": target.id, "accepted": data["accept"]}
 
@@ -631,9 +638,40 @@ def notifications_read():
     from ..notifications import service as inbox
 
     done = act("notifications.read", viewer(), inbox.mark_all_read, viewer(), place=None)
-    if isinstance(done, current_app.response_class):
+    if replayed(done):
         return done
     return {"unread": inbox.unread_count(viewer())}
+
+
+# --- search ------------------------------------------------------------------------------------
+
+@bp.route(f"{PREFIX}/search", tags=["search"])
+@bp.arguments(s.SearchArgs, location="query")
+@bp.response(200, s.SearchOut)
+@bp.doc(security=BEARER)
+@needs("read")
+def search(args):
+    """What this viewer may read in a place (default: their own scope) and below it that
+    matches ``q``, best first: the search page's results. Two-character Chinese words
+    (电梯, 漏水) are found."""
+    from ..search import service as searching
+
+    if args["place"] is not None:
+        place = readable_place(args["place"])
+    else:
+        place = searching.scope_for(viewer())
+        if place is None or not _reachable(place):
+            raise NotFound(_("Say which place to search in."), field="place")
+    page = int(args["cursor"]) if (args["cursor"] or "").isdigit() else 1
+    results = searching.search(place, args["q"], viewer=viewer(), kinds=args["kind"], tier=args["tier"] or None,
+                               start=args["start"], end=args["end"], page=page, per_page=args["limit"])
+    items = [{"kind": hit.kind.name, "id": hit.doc_id,
+              "title": s.shown_text(hit.title.striptags(), None, None, None),
+              "snippet": s.shown_text(hit.snippet.striptags(), None, None, None),
+              "caption": s.shown_text(hit.caption, None, None, None), "at": hit.at,
+              "place": _place_ref(db.session.get(Place, hit.row.place_id))} for hit in results.hits]
+    return {"items": items, "total": results.total,
+            "next_cursor": str(page + 1) if page < results.pages else None}
 
 
 # --- figures -----------------------------------------------------------------------------------

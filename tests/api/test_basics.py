@@ -35,6 +35,9 @@ def test_the_openapi_document_is_3_1_and_describes_every_route(app, client):
     assert raise_["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/ProposalIn")
     assert "title" in spec["components"]["schemas"]["ProposalIn"]["required"]
     assert spec["components"]["securitySchemes"]["client_credentials"]["type"] == "oauth2"
+    problem = raise_["responses"]["422"]["content"]["application/problem+json"]["schema"]["$ref"]
+    assert problem.endswith("/Problem") and "code" in spec["components"]["schemas"]["Problem"]["properties"]
+    assert any(p["name"] == "Idempotency-Key" for p in raise_["parameters"])
 
 
 def test_the_docs_page_is_served_from_here_without_scripts(client):
@@ -192,7 +195,9 @@ def test_a_read_only_app_client_may_not_write_and_reaches_only_its_places(
     assert refused.status_code == 403 and refused.get_json()["code"] == "insufficient_scope"
     wrong = client.post("/api/v1/oauth/token", data={"grant_type": "client_credentials",
                                                      "client_id": registered.client_id, "client_secret": "nope"})
-    assert wrong.status_code == 403 and wrong.get_json()["code"] == "not_allowed"
+    assert wrong.status_code == 401 and wrong.get_json()["error"] == "invalid_client"
+    unsupported = client.post("/api/v1/oauth/token", data={"grant_type": "password"})
+    assert unsupported.status_code == 400 and unsupported.get_json()["error"] == "unsupported_grant_type"
     with unit_of_work():
         service.revoke_client(registered, actor=admin)
     assert app_client.get(f"/api/v1/places/{tree.b1.id}").status_code == 401

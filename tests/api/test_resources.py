@@ -132,3 +132,46 @@ def test_the_figures_of_a_place(api, tree, make_household, make_user, make_token
     assert figures["total"]["received"] == 1 and figures["place"]["id"] == tree.fc.id
     refused = api(make_token(resident)).get(f"/api/v1/places/{tree.fc.id}/figures?start=2026-02-01&end=2026-01-01")
     assert refused.status_code == 422 and refused.get_json()["errors"]["start"]
+
+
+def test_search_finds_a_two_character_word_the_viewer_may_read(api, tree, make_household, make_user, make_token):
+    from consult.proposals import service as proposals
+    from consult.proposals.models import Category
+
+    resident = make_user("王秀英", household=make_household(tree.e1))
+    with unit_of_work():
+        proposals.raise_proposal(tree.b1, actor=resident, title="电梯坏了三天", body="请打13912345678",
+                                 category=db.session.scalars(select(Category)).first())
+    found = api(make_token(resident)).get("/api/v1/search?q=电梯").get_json()
+    assert [hit["kind"] for hit in found["items"]] == ["proposal"] and "电梯" in found["items"][0]["title"]
+    assert "<mark" not in found["items"][0]["title"]
+    outsider = make_user("外社区居民", household=make_household(tree.jb, "801"))
+    assert api(make_token(outsider)).get("/api/v1/search?q=电梯").get_json()["items"] == []
+    assert api(make_token(outsider)).get(f"/api/v1/search?q=电梯&place={tree.fc.id}").status_code == 404
+
+
+def test_published_minutes_are_read_with_their_hash(api, tree, make_household, make_user, make_token):
+    from consult.minutes import service as minutes_service
+    from consult.minutes.models import Minutes
+
+    moderator = make_user("李书记", username="moderator", role=Role.moderator, place=tree.fc)
+    resident = make_user("王秀英", household=make_household(tree.e1))
+    with unit_of_work():
+        meeting = meetings.schedule(tree.b1, actor=moderator, title="议事会", kind=MeetingKind.circle,
+                                    form=MeetingForm.online, starts_at=clock.utcnow(), location="",
+                                    quorum=Quorum.none, invite_residents=True, free_items=["漏水"])
+    for step in ("start", "end"):
+        with unit_of_work():
+            meetings.change_state(meeting, step, actor=moderator)
+    minutes = db.session.scalar(select(Minutes))
+    client = api(make_token(resident))
+    assert client.get(f"/api/v1/minutes/{minutes.id}").status_code == 404     # a draft: not yet theirs to read
+    with unit_of_work():
+        minutes_service.submit(minutes, actor=moderator)
+    with unit_of_work():
+        minutes_service.sign(minutes, actor=moderator)
+    db.session.refresh(minutes)
+    read = client.get(f"/api/v1/minutes/{minutes.id}")
+    assert read.status_code == 200, read.get_json()
+    version = read.get_json()["versions"][0]
+    assert version["sha256"] == minutes.current.sha256 and version["verified"] is True
