@@ -186,8 +186,10 @@ def authenticate():
     if secret is None:
         return problem(401, "unauthenticated", _l("Send a token: Authorization: Bearer <token>."),
                        headers={"WWW-Authenticate": 'Bearer realm="consult"'})
-    with unit_of_work():
-        found = service.authenticate(secret, address=request.remote_addr)
+    found = service.authenticate(secret)
+    if found is not None and service.use_to_note(found, request.remote_addr):
+        with unit_of_work():
+            service.note_use(found, request.remote_addr)
     if found is None:
         return problem(401, "invalid_token", _l("This token is unknown, expired or revoked."),
                        headers={"WWW-Authenticate": 'Bearer realm="consult", error="invalid_token"'})
@@ -376,7 +378,7 @@ def paginate(query, order: list, *, cursor: Optional[str], limit: int, filters: 
     opaque: the sort values of the last row, bound to the filters it was made with.
     ``keep`` drops rows the viewer may not read (the page is then shorter)."""
     limit = max(1, min(int(limit or DEFAULT_LIMIT), MAX_LIMIT))
-    signature = hashlib.sha256(json.dumps(filters, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    signature = _signature(filters)
     if cursor:
         payload = _decode(cursor)
         if payload.get("f") != signature or len(payload["k"]) != len(order):
@@ -398,6 +400,27 @@ def paginate(query, order: list, *, cursor: Optional[str], limit: int, filters: 
         last = rows[-1]
         next_cursor = _encode({"k": [_value(getattr(last, c.key)) for c, _ in order], "f": signature})
     return [r for r in rows if keep(r)], next_cursor
+
+
+def offset_cursor(offset: int, filters: dict) -> str:
+    """The cursor of a list that a service gives whole and in its own order (my ballots,
+    search results): the position of the next item, bound to the filters."""
+    return _encode({"k": [offset], "f": _signature(filters)})
+
+
+def read_offset(cursor: Optional[str], filters: dict) -> int:
+    if not cursor:
+        return 0
+    payload = _decode(cursor)
+    if payload.get("f") != _signature(filters) or len(payload["k"]) != 1 or not isinstance(payload["k"][0], int):
+        from ..errors import InvalidInput
+
+        raise InvalidInput(_l("This cursor belongs to another list; start again without it."), field="cursor")
+    return max(payload["k"][0], 0)
+
+
+def _signature(filters: dict) -> str:
+    return hashlib.sha256(json.dumps(filters, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def page_of(items: list, next_cursor: Optional[str]) -> dict:

@@ -139,19 +139,27 @@ def issue_client_token(client_id: str, secret: str) -> tuple[ApiToken, str]:
                   expires_at=utcnow() + timedelta(seconds=CLIENT_TOKEN_SECONDS))
 
 
-def authenticate(secret: str, *, address: Optional[str] = None) -> Optional[ApiToken]:
-    """The live token ``secret`` names, its use noted (at most once a minute); None for a
-    token that is unknown, expired, revoked, or whose person may no longer sign in."""
+def authenticate(secret: str) -> Optional[ApiToken]:
+    """The live token ``secret`` names; None for a token that is unknown, expired, revoked,
+    or whose person may no longer sign in. Reads only (``note_use`` writes)."""
     if not secret or len(secret) > 200:
         return None
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(secret)))
-    now = utcnow()
-    if token is None or not token.live(now) or not token.user.active or token.user.deleted_at is not None:
+    if token is None or not token.live(utcnow()) or not token.user.active or token.user.deleted_at is not None:
         return None
-    if token.last_used_at is None or now - token.last_used_at >= USED_EVERY or token.last_used_address != address:
-        token.last_used_at = now
-        token.last_used_address = (address or "")[:50] or None
     return token
+
+
+def use_to_note(token: ApiToken, address: Optional[str]) -> bool:
+    """Whether this use is worth writing down: a minute after the last, or from elsewhere."""
+    address = (address or "")[:50] or None
+    return token.last_used_at is None or utcnow() - token.last_used_at >= USED_EVERY \
+        or token.last_used_address != address
+
+
+def note_use(token: ApiToken, address: Optional[str]) -> None:
+    token.last_used_at = utcnow()
+    token.last_used_address = (address or "")[:50] or None
 
 
 def scopes_of(token: ApiToken) -> frozenset[str]:

@@ -13,7 +13,8 @@ from ..extensions import db
 from ..places.models import Place
 from . import schemas as s
 from . import service
-from .http import PREFIX, act, bp, load, needs, page_of, paginate, public, readable_place, replayed, token, viewer
+from .http import (PREFIX, act, bp, load, needs, offset_cursor, page_of, paginate, public, read_offset, readable_place,
+                   replayed, token, viewer)
 
 BEARER = [{"bearer": []}, {"client_credentials": []}]
 
@@ -323,10 +324,10 @@ def ballots_mine(args):
     from ..voting import service as voting
 
     rows = [b for b in voting.ballots_for(viewer(), limit=100) if _reachable(b.place)]
-    start = int(args["cursor"]) if (args["cursor"] or "").isdigit() else 0
-    chunk = rows[start:start + args["limit"]]
-    more = start + args["limit"] < len(rows)
-    return page_of([_ballot_out(b) for b in chunk], str(start + args["limit"]) if more else None)
+    filters = {"mine": viewer().id}
+    start = read_offset(args["cursor"], filters)
+    end = start + args["limit"]
+    return page_of([_ballot_out(b) for b in rows[start:end]], offset_cursor(end, filters) if end < len(rows) else None)
 
 
 @bp.route(f"{PREFIX}/ballots/<int:ballot_id>", tags=["ballots"])
@@ -662,7 +663,8 @@ def search(args):
         place = searching.scope_for(viewer())
         if place is None or not _reachable(place):
             raise NotFound(_("Say which place to search in."), field="place")
-    page = int(args["cursor"]) if (args["cursor"] or "").isdigit() else 1
+    filters = {k: v for k, v in args.items() if k != "cursor"} | {"place": place.id}
+    page = read_offset(args["cursor"], filters) or 1
     results = searching.search(place, args["q"], viewer=viewer(), kinds=args["kind"], tier=args["tier"] or None,
                                start=args["start"], end=args["end"], page=page, per_page=args["limit"])
     items = [{"kind": hit.kind.name, "id": hit.doc_id,
@@ -671,7 +673,7 @@ def search(args):
               "caption": s.shown_text(hit.caption, None, None, None), "at": hit.at,
               "place": _place_ref(db.session.get(Place, hit.row.place_id))} for hit in results.hits]
     return {"items": items, "total": results.total,
-            "next_cursor": str(page + 1) if page < results.pages else None}
+            "next_cursor": offset_cursor(page + 1, filters) if page < results.pages else None}
 
 
 # --- figures -----------------------------------------------------------------------------------

@@ -63,9 +63,10 @@ def test_a_token_acts_as_its_person_and_its_use_is_noted(api, make_user, make_to
     response = api(secret).get("/api/v1/me")
     assert response.status_code == 200
     assert response.get_json()["id"] == person.id and "proposals" in response.get_json()["scopes"]
+    assert "Set-Cookie" not in response.headers     # a token is no sign-in: no session
     stored = db.session.scalar(select(ApiToken))
     assert stored.token_hash == service.digest(secret) and secret not in repr(stored.__dict__)
-    assert stored.last_used_at is not None
+    assert stored.last_used_at is not None and stored.last_used_address == "127.0.0.1"
 
 
 def test_an_expired_or_revoked_token_is_refused(api, make_user, make_token):

@@ -175,3 +175,14 @@ def test_published_minutes_are_read_with_their_hash(api, tree, make_household, m
     assert read.status_code == 200, read.get_json()
     version = read.get_json()["versions"][0]
     assert version["sha256"] == minutes.current.sha256 and version["verified"] is True
+
+
+def test_my_ballots_are_walked_with_a_cursor(api, tree, make_household, make_user, make_token):
+    moderator = make_user("李书记", username="moderator", role=Role.moderator, place=tree.fc)
+    voter = make_user("王秀英", household=make_household(tree.e1))
+    ballots = [_ballot(tree.b1, moderator) for _ in range(3)]
+    client = api(make_token(voter))
+    first = client.get("/api/v1/ballots?limit=2").get_json()
+    second = client.get(f"/api/v1/ballots?limit=2&cursor={first['next_cursor']}").get_json()
+    assert [b["id"] for b in first["items"] + second["items"]] == sorted((b.id for b in ballots), reverse=True)
+    assert second["next_cursor"] is None and not first["next_cursor"].isdigit()
