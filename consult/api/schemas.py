@@ -98,6 +98,21 @@ class ProposalIn(Schema):
     title = fields.String(required=True, validate=validate.Length(1, 100))
     body = fields.String(required=True, validate=validate.Length(1, 5000))
     category_id = fields.Integer(required=True)
+    call_id = fields.Integer(load_default=None, metadata={"description": "An open call of the place (提案征集)."})
+
+
+class CallOut(Schema):
+    id = fields.Integer()
+    place = fields.Nested(PlaceRef)
+    title = fields.String()
+    description = fields.String()
+    closes_at = fields.DateTime()
+    open = fields.Boolean()
+
+
+class CallPage(Schema):
+    items = fields.List(fields.Nested(CallOut))
+    next_cursor = fields.String(allow_none=True)
 
 
 class CommentIn(Schema):
@@ -203,6 +218,15 @@ class MotionOut(Schema):
     closed_at = fields.DateTime(allow_none=True)
     evaluation_closes_at = fields.DateTime(allow_none=True)
     actions = fields.List(fields.String(), metadata={"description": "What this viewer may do now."})
+
+
+class RatingsOut(Schema):
+    motion_id = fields.Integer()
+    round = fields.Integer()
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+    total = fields.Integer()
+    satisfied_share = fields.Float(allow_none=True)
+    mine = fields.String(allow_none=True, metadata={"description": "This viewer's household's rating this round."})
 
 
 class MotionPage(Schema):

@@ -191,6 +191,22 @@ def proposals_list(args, place_id: int):
     return page_of([_proposal_out(p) for p in rows], cursor)
 
 
+@bp.route(f"{PREFIX}/places/<int:place_id>/calls", tags=["proposals"])
+@bp.response(200, s.CallPage)
+@bp.doc(security=BEARER)
+@needs("read")
+def calls(place_id: int):
+    """The calls for proposals (提案征集) of a place and the places above it, as its page
+    lists them."""
+    from ..proposals import service as proposals
+
+    place = readable_place(place_id)
+    items = [{"id": c.id, "place": _place_ref(c.place), "title": s.shown_text(c.title, None, None, None),
+              "description": s.shown_text(c.description, None, None, None), "closes_at": c.closes_at,
+              "open": c.is_open} for c in proposals.calls_for(place)]
+    return page_of(items, None)
+
+
 @bp.route(f"{PREFIX}/proposals/<int:proposal_id>", tags=["proposals"])
 @bp.response(200, s.ProposalOut)
 @bp.doc(security=BEARER)
@@ -213,8 +229,13 @@ def proposal_raise(data, place_id: int):
     category = db.session.get(Category, data["category_id"])
     if category is None or not category.active:
         raise InvalidInput(_("Choose one of the categories."), field="category_id")
+    call = None
+    if data["call_id"] is not None:
+        call = next((c for c in proposals.calls_for(place, open_only=True) if c.id == data["call_id"]), None)
+        if call is None:
+            raise InvalidInput(_("This call is not open here."), field="call_id")
     raised = act("proposal.raise", None, proposals.raise_proposal, place, actor=viewer(), title=data["title"],
-                 body=data["body"], category=category, config=current_app.config)
+                 body=data["body"], category=category, call=call, config=current_app.config)
     if replayed(raised):
         return raised
     return _proposal_out(raised), 201, {"Location": url_for("api.proposal", proposal_id=raised.id)}
@@ -443,6 +464,23 @@ def motion(motion_id: int):
     target = _load_motion(motion_id)
     _follow_up()
     return _motion_out(target)
+
+
+@bp.route(f"{PREFIX}/motions/<int:motion_id>/ratings", tags=["motions"])
+@bp.response(200, s.RatingsOut)
+@bp.doc(security=BEARER)
+@needs("read")
+def motion_ratings(motion_id: int):
+    """How the residents concerned rated the result this round (评事), and this viewer's
+    household's rating."""
+    from ..motions import service as motions
+
+    target = _load_motion(motion_id)
+    summary = motions.ratings_summary(target)
+    mine = motions.my_rating(viewer(), target)
+    return {"motion_id": target.id, "round": target.evaluation_round,
+            "counts": {score.value: n for score, n in summary["counts"].items()}, "total": summary["total"],
+            "satisfied_share": summary["satisfied_share"], "mine": mine.score.value if mine else None}
 
 
 def _motion_action(action: str, motion_id: int, operation):

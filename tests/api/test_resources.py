@@ -186,3 +186,26 @@ def test_my_ballots_are_walked_with_a_cursor(api, tree, make_household, make_use
     second = client.get(f"/api/v1/ballots?limit=2&cursor={first['next_cursor']}").get_json()
     assert [b["id"] for b in first["items"] + second["items"]] == sorted((b.id for b in ballots), reverse=True)
     assert second["next_cursor"] is None and not first["next_cursor"].isdigit()
+
+
+def test_calls_for_proposals_are_listed_and_answered(api, tree, make_household, make_user, make_token):
+    from datetime import timedelta
+
+    from consult.proposals import service as proposals
+    from consult.proposals.models import Category, Proposal
+
+    moderator = make_user("李书记", username="moderator", role=Role.moderator, place=tree.fc)
+    resident = make_user("王秀英", household=make_household(tree.e1))
+    with unit_of_work():
+        call = proposals.open_call(tree.fc, actor=moderator, title="社区微更新征集", description="",
+                                   closes_at=clock.utcnow() + timedelta(days=7))
+    client = api(make_token(resident))
+    listed = client.get(f"/api/v1/places/{tree.b1.id}/calls").get_json()["items"]
+    assert [(c["id"], c["open"]) for c in listed] == [(call.id, True)]
+    category = db.session.scalars(select(Category)).first()
+    raised = client.post(f"/api/v1/places/{tree.b1.id}/proposals",
+                         json={"title": "加装休息座椅", "body": "……", "category_id": category.id, "call_id": call.id})
+    assert raised.status_code == 201 and db.session.get(Proposal, raised.get_json()["id"]).call_id == call.id
+    wrong = client.post(f"/api/v1/places/{tree.b1.id}/proposals",
+                        json={"title": "x", "body": "y", "category_id": category.id, "call_id": call.id + 99})
+    assert wrong.status_code == 422 and "call_id" in wrong.get_json()["errors"]
