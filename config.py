@@ -266,6 +266,13 @@ class Config:
     # Household import: the largest file accepted.
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", str(40 * 1024 * 1024)))
 
+    # The JSON API (/api/v1): requests per token and per address (Flask-Limiter's
+    # notation, "600/minute"); counted in RATELIMIT_STORAGE_URI, e.g. redis://127.0.0.1:6379/2
+    # when several processes serve the site (default: in each process's memory).
+    API_RATE_LIMIT_PER_TOKEN = os.environ.get("API_RATE_LIMIT_PER_TOKEN", "600/minute")
+    API_RATE_LIMIT_PER_ADDRESS = os.environ.get("API_RATE_LIMIT_PER_ADDRESS", "1200/minute")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+
     PASSWORD_HASH_COST = "default"
 
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session

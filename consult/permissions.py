@@ -515,3 +515,22 @@ def can_take_motion_action(user, motion, action: str) -> bool:
     if RESIDENT in step.who:
         return rating_household(user, motion) is not None
     return False
+
+
+# --- the JSON API ----------------------------------------------------------------------
+
+def can_register_api_client(user, place: Place) -> bool:
+    """An application acting in ``place``: its administrators register it."""
+    return has_role(user, place, Role.administrator)
+
+
+def can_revoke_api_token(user, token) -> bool:
+    """A personal token: its person. An app client's: the client's administrators."""
+    if not _signed_in(user):
+        return False
+    if token.client is None:
+        return token.user_id == user.id
+    from .extensions import db
+
+    places = [db.session.get(Place, i) for i in token.client.place_ids]
+    return any(p is not None and can_register_api_client(user, p) for p in places)

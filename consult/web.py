@@ -115,7 +115,14 @@ ERROR_TITLES = {
 }
 
 
+# Transports that answer errors in their own format, by path prefix (the JSON API's problems).
+ERROR_RENDERERS: dict[str, Callable] = {}
+
+
 def render_error(status: int, message=None, code: str | None = None):
+    for prefix, renderer in ERROR_RENDERERS.items():
+        if request.path.startswith(prefix):
+            return renderer(status, message, code)
     if wants_json():
         body = {"error": {"code": code or f"http_{status}",
                           "message": str(message or ERROR_TITLES.get(status, ""))}}

@@ -1,7 +1,7 @@
 """owners' ballots: vote changes, the non-voters rule, one extension, staged results and objections
 
 Revision ID: 0019_results
-Revises: 0016_outbox
+Revises: 0018_owners
 Create Date: 2026-12-02 11:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0019_results'
-down_revision = '0016_outbox'
+down_revision = '0018_owners'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """the WeChat official account linked to a person (openid), the daily digest they may choose, and the messages a digest carries
 
 Revision ID: 0020_wechat
-Revises: 0016_outbox
+Revises: 0019_results
 Create Date: 2026-12-02 11:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0020_wechat'
-down_revision = '0016_outbox'
+down_revision = '0019_results'
 branch_labels = None
 depends_on = None
 

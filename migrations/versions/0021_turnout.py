@@ -1,7 +1,7 @@
 """turnout: door visits for a ballot, building reminders, assisted-vote codes
 
 Revision ID: 0021_turnout
-Revises: 0016_outbox
+Revises: 0020_wechat
 Create Date: 2026-12-02 11:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0021_turnout'
-down_revision = '0016_outbox'
+down_revision = '0020_wechat'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """elders' mode: larger type, four tiles at home, remembered per account
 
 Revision ID: 0022_elders
-Revises: 0016_outbox
+Revises: 0021_turnout
 Create Date: 2026-12-02 11:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0022_elders'
-down_revision = '0016_outbox'
+down_revision = '0021_turnout'
 branch_labels = None
 depends_on = None
 
