@@ -106,7 +106,7 @@ def test_times_across_a_daylight_saving_change(client, auth, tree, moderator, be
     assert meeting.starts_at == stored
     page = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
     assert f'value="{typed}"' in page
-    assert typed[-5:] in page.split('value="')[0]   # the meeting's time as shown above the form
+    assert typed[-5:] in page.split(f'value="{typed}"')[0]   # the meeting's time as shown above the form
 
 
 def test_a_time_the_clocks_skip_is_refused_with_a_reason(client, auth, tree, moderator, berlin):

@@ -8,12 +8,12 @@ from .models import MeetingForm, MeetingKind, Quorum
 
 class MeetingScheduleForm(Form):
     title = StringField(_l("Name of the meeting"), validators=[DataRequired(), Length(max=120)],
-                        description=_l("For example: 3号楼加装电梯协商会"))
+                        description=_l("For example: council on a lift for building 3"))
     kind = SelectField(_l("Kind of meeting"), choices=[(k.value, k.label) for k in MeetingKind])
     form = SelectField(_l("Held"), choices=[(f.value, f.label) for f in MeetingForm])
     starts_at = LocalDateTimeField(_l("Starts at"), validators=[InputRequired()])
     location = StringField(_l("Where"), validators=[Optional(), Length(max=200)],
-                           description=_l("For example: 社区议事厅. Not needed for a meeting held online only."))
+                           description=_l("For example: the community hall. Not needed for a meeting held online only."))
     quorum = SelectField(_l("Quorum"), choices=[(q.value, q.label) for q in Quorum])
     recorder = StringField(_l("Recorder (mobile number or username)"), validators=[Optional(), Length(max=100)])
     invite_residents = BooleanField(_l("Invite every resident of the place"))

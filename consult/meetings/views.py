@@ -68,7 +68,8 @@ def new(place_id: int):
     form = MeetingScheduleForm()
     organisations = _organisations_for(place)
     open_proposals = _open_proposals(place)
-    form.organisations.choices = [(str(o.id), f"{o.name}（{o.kind.label}）") for o in organisations]
+    form.organisations.choices = [(str(o.id), _("%(name)s (%(kind)s)", name=o.name, kind=o.kind.label))
+                                  for o in organisations]
     form.proposals.choices = [(str(p.id), f"#{p.id} {p.title}") for p in open_proposals]
     if request.method == "GET" and request.args.get("proposal"):
         form.proposals.data = [request.args["proposal"]]

@@ -9,7 +9,7 @@ from .models import Raters, Score
 
 class AssignForm(Form):
     title = StringField(_l("What must be done"), validators=[DataRequired(), Length(max=100)],
-                        description=_l("For example: 修复3号楼电梯并说明停运原因"))
+                        description=_l("For example: repair the lift of building 3 and say why it stopped"))
     body = TextAreaField(_l("Details"), validators=[Optional(), Length(max=4000)], render_kw={"rows": 4})
     lead = SelectField(_l("Responsible organisation"), choices=[], validate_choice=False)
     also = SelectMultipleField(_l("Blow the whistle: summon these too (吹哨报到)"), choices=[], validate_choice=False,

@@ -9,7 +9,7 @@ from .models import Tier
 
 class ProposalForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=100)],
-                        description=_l("In one line: what is the matter? For example: 1号楼电梯经常停运"))
+                        description=_l("In one line: what is the matter? For example: the lift of building 1 often stops"))
     body = TextAreaField(_l("What happened, where, since when"), validators=[DataRequired(), Length(max=5000)],
                          render_kw={"rows": 6})
     category_id = SelectField(_l("Category"), choices=[], validate_choice=False)
@@ -52,7 +52,7 @@ class MergeForm(Form):
 
 class CallForm(Form):
     title = StringField(_l("Theme"), validators=[DataRequired(), Length(max=100)],
-                        description=_l("For example: 回家营造——我的家园我建设"))
+                        description=_l("For example: Our home, built by us"))
     description = TextAreaField(_l("What kind of proposals are wanted"), validators=[Optional(), Length(max=5000)],
                                 render_kw={"rows": 3})
     closes_on = DateField(_l("Last day"), validators=[DataRequired()])

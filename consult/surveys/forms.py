@@ -8,7 +8,7 @@ from .models import AnswerScope, QuestionKind
 
 class SurveyForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=100)],
-                        description=_l("For example: 2025年社区服务需求征集"))
+                        description=_l("For example: what services the community needs, 2025"))
     description = TextAreaField(_l("What the survey is for"), validators=[Length(max=2000)], render_kw={"rows": 3})
     scope = RadioField(_l("Who answers"), choices=[(s.value, s.label) for s in AnswerScope],
                        default=AnswerScope.household.value)

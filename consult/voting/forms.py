@@ -10,7 +10,7 @@ from .rules import RULES
 
 class BallotForm(Form):
     question = StringField(_l("Question"), validators=[DataRequired(), Length(max=200)],
-                           description=_l("For example: 是否同意使用维修资金更换3号楼电梯？"))
+                           description=_l("For example: Use the maintenance fund to replace the lift of building 3?"))
     rule = SelectField(_l("What kind of decision (how it is counted)"),
                        choices=[(r.key, r.label) for r in RULES.values()],
                        description=_l("Special matters of art. 278: raising the maintenance fund; rebuilding or "

@@ -28,6 +28,7 @@ from ..accounts import service as accounts
 from ..forms import ConfirmForm
 from ..clock import utcnow
 from ..extensions import db
+from ..i18n import listed
 from ..pdf import render_pdf
 from ..places.models import Household, Place
 from ..proposals.models import Proposal
@@ -255,7 +256,7 @@ def voter_label(voter: BallotVoter, ballot: Ballot) -> str:
     """How a voter is named on the desk and the signed list: the address as read inside the
     ballot's place (not the whole address on every line), and the person."""
     if voter.household is not None:
-        names = "、".join(m.user.name for m in voter.household.members)
+        names = listed(m.user.name for m in voter.household.members)
         return f"{voter.household.address_within(ballot.place)} {names}"
     person = voter.user
     units = [m.household.address_within(ballot.place) for m in person.memberships
@@ -319,7 +320,7 @@ def _signed_rows(ballot: Ballot):
     choices = ballot.choices()
     rows, _total = voting.voters_page(ballot, per_page=10 ** 9)
     for n, (voter, part) in enumerate(rows, 1):
-        vote = "、".join(choices.get(k, _("Blank")) for k in part.choice.split(",")) if part else ""
+        vote = listed(choices.get(k, _("Blank")) for k in part.choice.split(",")) if part else ""
         yield n, voter_label(voter, ballot), voter, part, vote
 
 

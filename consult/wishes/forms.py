@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, Length
 
 class WishForm(FlaskForm):
     title = StringField(_l("My small wish"), validators=[DataRequired(), Length(max=60)],
-                        description=_l("For example: 想请人帮忙换一个灯泡"))
+                        description=_l("For example: someone to help change a light bulb"))
     body = TextAreaField(_l("A few more words"), validators=[Length(max=1000)], render_kw={"rows": 4})
 
 

@@ -188,7 +188,7 @@ def elder(e2e_database):
         with unit_of_work():
             building = places.create_place(community, PlaceKind.building, "7号楼", actor=admin)
             entrance = places.create_place(building, PlaceKind.entrance, "1单元", actor=admin)
-            grandfather = User(name="孙大爷", phone="13912340099", password_hash=hash_password("elder password"))
+            grandfather = User(name="孙大爷", phone="13912340166", password_hash=hash_password("elder password"))
             db.session.add(grandfather)
             places.attach_member(places.add_household(entrance, "101", "70.00", actor=admin), grandfather,
                                  Relation.owner, actor=admin)
@@ -226,7 +226,7 @@ def test_elders_mode_is_large_high_contrast_easy_to_tap_and_votes_end_to_end(bro
     context = browser.new_context(viewport=SIZES["phone"], device_scale_factor=2, is_mobile=True, has_touch=True,
                                   base_url=live_server.url, bypass_csp=True)
     page = context.new_page()
-    sign_in(page, "13912340099", "elder password")
+    sign_in(page, "13912340166", "elder password")
     # The switch is in the header of every page; it stays on the account.
     switch = page.locator(".elders-switch button")
     expect(switch).to_have_attribute("aria-pressed", "false")
@@ -339,7 +339,7 @@ def test_an_elder_votes_in_the_live_room_in_elders_mode(browser, live_server, el
     context = browser.new_context(viewport=SIZES["phone"], device_scale_factor=2, is_mobile=True, has_touch=True,
                                   base_url=live_server.url, bypass_csp=True)
     page = context.new_page()
-    sign_in(page, "13912340099", "elder password")
+    sign_in(page, "13912340166", "elder password")
     if page.locator(".elders-switch button").get_attribute("aria-pressed") == "false":
         page.locator(".elders-switch button").click()
     expect(page.locator("html")).to_have_class("elders")

@@ -133,6 +133,17 @@ def test_english_pages_of_a_ballot_and_its_room_have_no_chinese(app, client, aut
         assert page.status_code == 200, url
         text = _text(page.get_data(as_text=True))
         assert not CJK.search(text), (url, CJK.findall(text)[:20], text[max(CJK.search(text).start() - 80, 0):][:200])
+    # The moderator's forms: their hints give English examples in English.
+    auth.logout()
+    auth.login("chair")
+    for url in (f"/places/{building.id}/meetings/new", f"/places/{building.id}/ballots/new",
+                f"/meetings/{meeting.id}/room"):
+        page = client.get(url)
+        assert page.status_code == 200, url
+        text = _text(page.get_data(as_text=True))
+        assert not CJK.search(text), (url, CJK.findall(text)[:20])
+    auth.logout()
+    auth.login("13900000101")
     room = client.get(f"/meetings/{meeting.id}/room").get_data(as_text=True)
     assert '"yes": "For"' in room and "votes for 66.6%: reaches 2/3" in room
     result = client.get(f"/ballots/{closed.id}").get_data(as_text=True)
