@@ -40,6 +40,13 @@ def test_the_openapi_document_is_3_1_and_describes_every_route(app, client):
     assert any(p["name"] == "Idempotency-Key" for p in raise_["parameters"])
 
 
+def test_the_openapi_document_is_valid_openapi_3_1(client):
+    from openapi_spec_validator import OpenAPIV31SpecValidator
+
+    errors = list(OpenAPIV31SpecValidator(client.get("/api/v1/openapi.json").get_json()).iter_errors())
+    assert [error.message for error in errors] == []
+
+
 def test_the_docs_page_is_served_from_here_without_scripts(client):
     response = client.get("/api/v1/docs")
     page = response.get_data(as_text=True)
