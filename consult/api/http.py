@@ -35,6 +35,12 @@ bp = Blueprint("api", __name__, description="Consult JSON API v1")
 
 
 class ProblemSchema(ma.Schema):
+    """RFC 9457 problem details, with the app's stable code; extension members may follow
+    (``error`` for OAuth 2, ``required_scope``)."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+
     type = ma.fields.String()
     title = ma.fields.String()
     status = ma.fields.Integer()
@@ -43,8 +49,9 @@ class ProblemSchema(ma.Schema):
                                                      "unauthenticated, invalid_token, insufficient_scope, "
                                                      "rate_limited, idempotency_key_reused …"})
     detail = ma.fields.String()
-    errors = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()),
+    errors = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Raw(),
                             metadata={"description": "Messages per field (validation_failed, invalid_input)."})
+    error = ma.fields.String(metadata={"description": "The OAuth 2 error of the token endpoint."})
 
 
 class OpenApi(Api):

@@ -39,6 +39,8 @@ def _reachable(place) -> bool:
 # --- the documents and the token endpoint ---------------------------------------------------------
 
 @bp.route(f"{PREFIX}/openapi.json", tags=["documents"])
+@bp.doc(responses={"200": {"description": "The OpenAPI document",
+                           "content": {"application/json": {"schema": {"type": "object"}}}}})
 @public
 def openapi_document():
     """This API's OpenAPI 3.1 document."""
@@ -48,6 +50,8 @@ def openapi_document():
 
 
 @bp.route(f"{PREFIX}/docs", tags=["documents"])
+@bp.doc(responses={"200": {"description": "The document as a page",
+                           "content": {"text/html": {"schema": {"type": "string"}}}}})
 @public
 def docs():
     """The OpenAPI document as a page to read (no scripts, nothing fetched from elsewhere)."""
