@@ -7,10 +7,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from functools import wraps
+from datetime import datetime
 from typing import Any, Callable, Optional
 
-from flask import Flask, Response, current_app, g, json as flask_json, request, url_for
+import marshmallow as ma
+from flask import Flask, Response, abort, current_app, g, json as flask_json, request
 from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -18,12 +19,11 @@ from flask_smorest import Api, Blueprint
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
-import marshmallow as ma
 
-from .. import web
+from .. import permissions, web
 from ..audit import service as audit
 from ..database import unit_of_work
-from ..errors import DomainError
+from ..errors import DomainError, InvalidInput
 from ..extensions import csrf, db
 from . import service
 from .models import IdempotentRequest
@@ -228,15 +228,12 @@ def load(model, record_id, may: Callable, *, refuse: int = 404, place_of: Callab
     not), and 404 when it lies outside the places an app client reaches."""
     record = web.load(model, record_id, may, refuse=refuse)
     if not service.reaches(g.api_token, place_of(record)):
-        from flask import abort
-
         abort(404)
     return record
 
 
 def readable_place(place_id: int):
     from ..places.models import Place
-    from .. import permissions
 
     return load(Place, place_id, permissions.can_view_place, place_of=lambda place: place)
 
@@ -356,20 +353,14 @@ def _decode(cursor: str) -> dict:
         assert isinstance(payload, dict) and isinstance(payload.get("k"), list)
         return payload
     except Exception:
-        from ..errors import InvalidInput
-
         raise InvalidInput(_l("This cursor is not valid; start again without it."), field="cursor")
 
 
 def _value(value):
-    from datetime import datetime
-
     return value.isoformat() if isinstance(value, datetime) else value
 
 
 def _typed(column, value):
-    from datetime import datetime
-
     try:
         if column.type.python_type is datetime and isinstance(value, str):
             return datetime.fromisoformat(value)
@@ -389,8 +380,6 @@ def paginate(query, order: list, *, cursor: Optional[str], limit: int, filters: 
     if cursor:
         payload = _decode(cursor)
         if payload.get("f") != signature or len(payload["k"]) != len(order):
-            from ..errors import InvalidInput
-
             raise InvalidInput(_l("This cursor belongs to another list; start again without it."), field="cursor")
         values = [_typed(column, v) for (column, _), v in zip(order, payload["k"])]
         alternatives = []
@@ -420,8 +409,6 @@ def read_offset(cursor: Optional[str], filters: dict) -> int:
         return 0
     payload = _decode(cursor)
     if payload.get("f") != _signature(filters) or len(payload["k"]) != 1 or not isinstance(payload["k"][0], int):
-        from ..errors import InvalidInput
-
         raise InvalidInput(_l("This cursor belongs to another list; start again without it."), field="cursor")
     return max(payload["k"][0], 0)
 

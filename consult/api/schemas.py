@@ -13,8 +13,8 @@ from marshmallow import Schema as BaseSchema
 
 from ..privacy import mask_personal_numbers, reveal_text, shown_name
 
-# An id: a positive 64-bit integer (a larger one names no row).
-ID = validate.Range(1, 2 ** 63 - 1)
+# An id: a positive 32-bit integer, as the tables hold them (a larger one names no row).
+ID = validate.Range(1, 2 ** 31 - 1)
 LIMIT = fields.Integer(load_default=20, validate=validate.Range(1, 100),
                        metadata={"description": "Items per page (1–100)."})
 CURSOR = fields.String(load_default=None, metadata={"description": "The `next_cursor` of the previous page."})
@@ -376,13 +376,6 @@ class FiguresOut(Schema):
 
 
 # --- tokens -----------------------------------------------------------------------------
-
-class TokenIn(Schema):
-    grant_type = fields.String(required=True, validate=validate.Equal("client_credentials"))
-    client_id = fields.String(load_default=None)
-    client_secret = fields.String(load_default=None)
-    scope = fields.String(load_default=None)
-
 
 class TokenOut(Schema):
     access_token = fields.String()
