@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Callable, Optional
 
 import marshmallow as ma
@@ -16,12 +16,13 @@ from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_smorest import Api, Blueprint
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from .. import permissions, web
 from ..audit import service as audit
+from ..clock import utcnow
 from ..database import unit_of_work
 from ..errors import DomainError, InvalidInput
 from ..extensions import csrf, db
@@ -29,6 +30,8 @@ from . import service
 from .models import IdempotentRequest
 
 PREFIX = "/api/v1"
+# How long the answer to a POST with an Idempotency-Key is kept for a retry.
+KEEP_ANSWERS = timedelta(days=1)
 PROBLEM = "application/problem+json"
 
 bp = Blueprint("api", __name__, description="Consult JSON API v1")
@@ -288,6 +291,10 @@ def act(action: str, subject, operation: Callable, *args, place=None, **kwargs):
             audit.record(f"api.{action}", target, actor=current.user, place=place, token=current.id,
                          client=current.client.client_id if current.client else None)
             if key is not None:
+                # Answers are kept a day: a retry comes within minutes, not days.
+                db.session.execute(delete(IdempotentRequest).where(
+                    IdempotentRequest.token_id == current.id,
+                    IdempotentRequest.created_at < utcnow() - KEEP_ANSWERS))
                 db.session.add(IdempotentRequest(token_id=current.id, key=key, request_hash=_request_hash(),
                                                  status=0, body=""))
                 g.api_idempotent_key = key

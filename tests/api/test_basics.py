@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from consult import clock
 from consult.accounts.models import Role
 from consult.api import service
-from consult.api.models import ApiToken
+from consult.api.models import ApiToken, IdempotentRequest
 from consult.audit.models import AuditEntry
 from consult.database import unit_of_work
 from consult.extensions import db
@@ -172,6 +172,10 @@ def test_a_post_with_an_idempotency_key_is_done_once(api, tree, make_household, 
     other = client.post(url, json={"body": "另一条"}, headers=key)
     assert other.status_code == 422 and other.get_json()["code"] == "idempotency_key_reused"
     assert db.session.scalar(select(func.count()).select_from(Comment)) == 1
+    # A day later the key is free again: answers are kept for retries, not for ever.
+    with clock.travel_to(clock.utcnow() + timedelta(days=2)):
+        assert client.post(url, json={"body": "第三条"}, headers={"Idempotency-Key": "comment-2"}).status_code == 201
+        assert db.session.scalar(select(func.count()).select_from(IdempotentRequest)) == 1
 
 
 def test_every_write_is_audited_with_its_client(api, tree, make_household, make_user, make_token):
