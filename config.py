@@ -272,6 +272,8 @@ class Config:
     API_RATE_LIMIT_PER_TOKEN = os.environ.get("API_RATE_LIMIT_PER_TOKEN", "600/minute")
     API_RATE_LIMIT_PER_ADDRESS = os.environ.get("API_RATE_LIMIT_PER_ADDRESS", "1200/minute")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Redis out of reach: count in each process's memory meanwhile rather than refuse.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
 
     PASSWORD_HASH_COST = "default"
 

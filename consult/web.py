@@ -138,6 +138,8 @@ def load(model, record_id, may: Callable | None = None, *, refuse: int = 404):
     record)``), ``refuse`` — 404 where a record the viewer may not read is not even said
     to exist, 403 where its existence is no secret (a page to add something to a place
     one reads)."""
+    if isinstance(record_id, int) and not 0 < record_id < 2 ** 31:
+        abort(404)   # no row has such an id (ids are 32-bit), and the database would refuse to look
     record = db.session.get(model, record_id) if record_id is not None else None
     if record is None:
         abort(404)

@@ -7,34 +7,43 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from functools import wraps
+from datetime import datetime, timedelta
 from typing import Any, Callable, Optional
 
-from flask import Flask, Response, current_app, g, json as flask_json, request, url_for
+import marshmallow as ma
+from flask import Flask, Response, abort, current_app, g, json as flask_json, request
 from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_smorest import Api, Blueprint
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
-import marshmallow as ma
 
-from .. import web
+from .. import permissions, web
 from ..audit import service as audit
+from ..clock import utcnow
 from ..database import unit_of_work
-from ..errors import DomainError
+from ..errors import DomainError, InvalidInput
 from ..extensions import csrf, db
 from . import service
 from .models import IdempotentRequest
 
 PREFIX = "/api/v1"
+# How long the answer to a POST with an Idempotency-Key is kept for a retry.
+KEEP_ANSWERS = timedelta(days=1)
 PROBLEM = "application/problem+json"
 
 bp = Blueprint("api", __name__, description="Consult JSON API v1")
 
 
 class ProblemSchema(ma.Schema):
+    """RFC 9457 problem details, with the app's stable code; extension members may follow
+    (``error`` for OAuth 2, ``required_scope``)."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+
     type = ma.fields.String()
     title = ma.fields.String()
     status = ma.fields.Integer()
@@ -43,8 +52,9 @@ class ProblemSchema(ma.Schema):
                                                      "unauthenticated, invalid_token, insufficient_scope, "
                                                      "rate_limited, idempotency_key_reused …"})
     detail = ma.fields.String()
-    errors = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()),
+    errors = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Raw(),
                             metadata={"description": "Messages per field (validation_failed, invalid_input)."})
+    error = ma.fields.String(metadata={"description": "The OAuth 2 error of the token endpoint."})
 
 
 class OpenApi(Api):
@@ -221,15 +231,12 @@ def load(model, record_id, may: Callable, *, refuse: int = 404, place_of: Callab
     not), and 404 when it lies outside the places an app client reaches."""
     record = web.load(model, record_id, may, refuse=refuse)
     if not service.reaches(g.api_token, place_of(record)):
-        from flask import abort
-
         abort(404)
     return record
 
 
 def readable_place(place_id: int):
     from ..places.models import Place
-    from .. import permissions
 
     return load(Place, place_id, permissions.can_view_place, place_of=lambda place: place)
 
@@ -284,6 +291,10 @@ def act(action: str, subject, operation: Callable, *args, place=None, **kwargs):
             audit.record(f"api.{action}", target, actor=current.user, place=place, token=current.id,
                          client=current.client.client_id if current.client else None)
             if key is not None:
+                # Answers are kept a day: a retry comes within minutes, not days.
+                db.session.execute(delete(IdempotentRequest).where(
+                    IdempotentRequest.token_id == current.id,
+                    IdempotentRequest.created_at < utcnow() - KEEP_ANSWERS))
                 db.session.add(IdempotentRequest(token_id=current.id, key=key, request_hash=_request_hash(),
                                                  status=0, body=""))
                 g.api_idempotent_key = key
@@ -349,20 +360,14 @@ def _decode(cursor: str) -> dict:
         assert isinstance(payload, dict) and isinstance(payload.get("k"), list)
         return payload
     except Exception:
-        from ..errors import InvalidInput
-
         raise InvalidInput(_l("This cursor is not valid; start again without it."), field="cursor")
 
 
 def _value(value):
-    from datetime import datetime
-
     return value.isoformat() if isinstance(value, datetime) else value
 
 
 def _typed(column, value):
-    from datetime import datetime
-
     try:
         if column.type.python_type is datetime and isinstance(value, str):
             return datetime.fromisoformat(value)
@@ -382,8 +387,6 @@ def paginate(query, order: list, *, cursor: Optional[str], limit: int, filters: 
     if cursor:
         payload = _decode(cursor)
         if payload.get("f") != signature or len(payload["k"]) != len(order):
-            from ..errors import InvalidInput
-
             raise InvalidInput(_l("This cursor belongs to another list; start again without it."), field="cursor")
         values = [_typed(column, v) for (column, _), v in zip(order, payload["k"])]
         alternatives = []
@@ -413,8 +416,6 @@ def read_offset(cursor: Optional[str], filters: dict) -> int:
         return 0
     payload = _decode(cursor)
     if payload.get("f") != _signature(filters) or len(payload["k"]) != 1 or not isinstance(payload["k"][0], int):
-        from ..errors import InvalidInput
-
         raise InvalidInput(_l("This cursor belongs to another list; start again without it."), field="cursor")
     return max(payload["k"][0], 0)
 

@@ -11,8 +11,10 @@ from flask_login import current_user, login_required
 
 from .. import permissions
 from ..accounts import service as accounts
+from ..accounts.models import Role
 from ..errors import InvalidInput
 from ..forms import ConfirmForm
+from ..places import service as places
 from ..web import load, perform
 from . import service
 from .forms import ClientForm, TokenForm
@@ -73,19 +75,20 @@ def revoke_token(token_id: int):
 
 
 def _administered_places():
-    return [g.place for g in current_user.grants if g.role.value == "administrator" and g.place is not None] or (
-        __import__("consult.places.service", fromlist=["roots"]).roots()
-        if permissions.is_global_administrator(current_user) else [])
+    """The places an administrator may register applications for."""
+    if permissions.is_global_administrator(current_user):
+        return places.roots()
+    return [g.place for g in current_user.grants if g.role is Role.administrator and g.place is not None]
 
 
 @_page("/admin/api-clients", "clients", methods=("GET", "POST"))
 @login_required
 def clients():
-    places = _administered_places()
-    if not places:
+    where = _administered_places()
+    if not where:
         abort(403)
     form = ClientForm()
-    form.places.choices = [(p.id, p.name) for p in places]
+    form.places.choices = [(p.id, p.name) for p in where]
     form.scopes.choices = [(s, f"{s}: {SCOPE_LABELS[s]}") for s in SCOPES]
     status = 200
     if form.validate_on_submit():

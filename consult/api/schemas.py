@@ -6,14 +6,27 @@ Everything a person typed is given as the pages show it: names through
 ``privacy.reveal_text`` reveals it to this viewer (``shown_text``)."""
 from __future__ import annotations
 
+from datetime import timezone
+
 from marshmallow import EXCLUDE, fields, validate
 from marshmallow import Schema as BaseSchema
 
 from ..privacy import mask_personal_numbers, reveal_text, shown_name
 
+# An id: a positive 32-bit integer, as the tables hold them (a larger one names no row).
+ID = validate.Range(1, 2 ** 31 - 1)
 LIMIT = fields.Integer(load_default=20, validate=validate.Range(1, 100),
                        metadata={"description": "Items per page (1–100)."})
 CURSOR = fields.String(load_default=None, metadata={"description": "The `next_cursor` of the previous page."})
+
+
+class Moment(fields.DateTime):
+    """A time, stored as naive UTC, given in RFC 3339 with its offset (…+00:00)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return super()._serialize(value, attr, obj, **kwargs)
 
 
 class Schema(BaseSchema):
@@ -68,8 +81,8 @@ class PlacePage(Schema):
 class ProposalArgs(PageArgs):
     state = fields.String(load_default=None)
     tier = fields.String(load_default=None)
-    category = fields.Integer(load_default=None)
-    call = fields.Integer(load_default=None)
+    category = fields.Integer(load_default=None, validate=ID)
+    call = fields.Integer(load_default=None, validate=ID)
     sort = fields.String(load_default="newest", validate=validate.OneOf(("newest", "cosigned", "oldest_open")))
 
 
@@ -83,8 +96,8 @@ class ProposalOut(Schema):
     category = fields.String()
     author = fields.Nested(Person)
     cosign_count = fields.Integer()
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
+    created_at = Moment()
+    updated_at = Moment()
     can_cosign = fields.Boolean()
     can_comment = fields.Boolean()
 
@@ -97,8 +110,9 @@ class ProposalPage(Schema):
 class ProposalIn(Schema):
     title = fields.String(required=True, validate=validate.Length(1, 100))
     body = fields.String(required=True, validate=validate.Length(1, 5000))
-    category_id = fields.Integer(required=True)
-    call_id = fields.Integer(load_default=None, metadata={"description": "An open call of the place (提案征集)."})
+    category_id = fields.Integer(required=True, validate=ID)
+    call_id = fields.Integer(load_default=None, validate=ID,
+                             metadata={"description": "An open call of the place (提案征集)."})
 
 
 class CallOut(Schema):
@@ -106,7 +120,7 @@ class CallOut(Schema):
     place = fields.Nested(PlaceRef)
     title = fields.String()
     description = fields.String()
-    closes_at = fields.DateTime()
+    closes_at = Moment()
     open = fields.Boolean()
 
 
@@ -117,7 +131,7 @@ class CallPage(Schema):
 
 class CommentIn(Schema):
     body = fields.String(required=True, validate=validate.Length(1, 2000))
-    parent_id = fields.Integer(load_default=None)
+    parent_id = fields.Integer(load_default=None, validate=ID)
 
 
 class CommentOut(Schema):
@@ -126,7 +140,7 @@ class CommentOut(Schema):
     author = fields.Nested(Person)
     body = fields.String(allow_none=True)
     hidden_reason = fields.String(allow_none=True)
-    created_at = fields.DateTime()
+    created_at = Moment()
 
 
 class CommentPage(Schema):
@@ -159,10 +173,10 @@ class BallotOut(Schema):
     secrecy = fields.String()
     rule = fields.String()
     state = fields.String()
-    opens_at = fields.DateTime(allow_none=True)
-    closes_at = fields.DateTime(allow_none=True)
-    opened_at = fields.DateTime(allow_none=True)
-    closed_at = fields.DateTime(allow_none=True)
+    opens_at = Moment(allow_none=True)
+    closes_at = Moment(allow_none=True)
+    opened_at = Moment(allow_none=True)
+    closed_at = Moment(allow_none=True)
     voted = fields.Boolean(metadata={"description": "Whether this viewer's vote (or their household's) is counted."})
     may_vote = fields.Boolean()
 
@@ -179,7 +193,7 @@ class CastIn(Schema):
     client_key = fields.String(load_default=None, validate=validate.Length(max=64),
                                metadata={"description": "The same key on a retry returns the same answer; "
                                                         "defaults to the Idempotency-Key."})
-    household_id = fields.Integer(load_default=None)
+    household_id = fields.Integer(load_default=None, validate=ID)
 
 
 class CastOut(Schema):
@@ -211,12 +225,12 @@ class MotionOut(Schema):
     state = fields.String()
     answer = fields.String(allow_none=True)
     responders = fields.List(fields.String())
-    created_at = fields.DateTime()
-    complete_by = fields.DateTime()
-    acknowledged_at = fields.DateTime(allow_none=True)
-    completed_at = fields.DateTime(allow_none=True)
-    closed_at = fields.DateTime(allow_none=True)
-    evaluation_closes_at = fields.DateTime(allow_none=True)
+    created_at = Moment()
+    complete_by = Moment()
+    acknowledged_at = Moment(allow_none=True)
+    completed_at = Moment(allow_none=True)
+    closed_at = Moment(allow_none=True)
+    evaluation_closes_at = Moment(allow_none=True)
     actions = fields.List(fields.String(), metadata={"description": "What this viewer may do now."})
 
 
@@ -262,7 +276,7 @@ class MeetingOut(Schema):
     kind = fields.String()
     form = fields.String()
     state = fields.String()
-    starts_at = fields.DateTime()
+    starts_at = Moment()
     location = fields.String()
     invited = fields.Boolean()
 
@@ -287,7 +301,7 @@ class MinutesVersionOut(Schema):
     body = fields.String()
     sha256 = fields.String()
     verified = fields.Boolean(metadata={"description": "The hash matches the version's canonical content."})
-    frozen_at = fields.DateTime(allow_none=True)
+    frozen_at = Moment(allow_none=True)
     reason = fields.String(allow_none=True)
 
 
@@ -306,7 +320,7 @@ class NotificationOut(Schema):
     kind = fields.String()
     text = fields.String()
     params = fields.Dict()
-    created_at = fields.DateTime()
+    created_at = Moment()
     read = fields.Boolean()
 
 
@@ -322,7 +336,8 @@ class ReadOut(Schema):
 
 class SearchArgs(PageArgs):
     q = fields.String(required=True, validate=validate.Length(1, 200))
-    place = fields.Integer(load_default=None, metadata={"description": "Default: the viewer's own scope."})
+    place = fields.Integer(load_default=None, validate=ID,
+                           metadata={"description": "Default: the viewer's own scope."})
     kind = fields.List(fields.String(), load_default=list,
                        metadata={"description": "proposal, ballot, statement, motion, minutes (default: all)."})
     tier = fields.String(load_default=None)
@@ -336,7 +351,7 @@ class HitOut(Schema):
     title = fields.String()
     snippet = fields.String()
     caption = fields.String()
-    at = fields.DateTime()
+    at = Moment()
     place = fields.Nested(PlaceRef, allow_none=True)
 
 
@@ -362,13 +377,6 @@ class FiguresOut(Schema):
 
 # --- tokens -----------------------------------------------------------------------------
 
-class TokenIn(Schema):
-    grant_type = fields.String(required=True, validate=validate.Equal("client_credentials"))
-    client_id = fields.String(load_default=None)
-    client_secret = fields.String(load_default=None)
-    scope = fields.String(load_default=None)
-
-
 class TokenOut(Schema):
     access_token = fields.String()
     token_type = fields.String()
@@ -381,4 +389,4 @@ class MeOut(Schema):
     name = fields.String()
     client = fields.String(allow_none=True)
     scopes = fields.List(fields.String())
-    expires_at = fields.DateTime()
+    expires_at = Moment()

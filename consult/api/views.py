@@ -2,19 +2,20 @@
 call the same service, give the answer through a schema. No rule lives here."""
 from __future__ import annotations
 
-from flask import current_app, g, redirect, render_template, request, url_for
+from flask import abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import permissions
 from ..clock import end_of_local_day
+from ..database import unit_of_work
 from ..errors import InvalidInput, NotAllowed, NotFound
 from ..extensions import db
 from ..places.models import Place
 from . import schemas as s
 from . import service
-from .http import (PREFIX, act, bp, load, needs, offset_cursor, page_of, paginate, public, read_offset, readable_place,
-                   replayed, token, viewer)
+from .http import (PREFIX, act, bp, load, needs, offset_cursor, openapi, page_of, paginate, problem, public,
+                   read_offset, readable_place, replayed, token, viewer)
 
 BEARER = [{"bearer": []}, {"client_credentials": []}]
 
@@ -39,37 +40,37 @@ def _reachable(place) -> bool:
 # --- the documents and the token endpoint ---------------------------------------------------------
 
 @bp.route(f"{PREFIX}/openapi.json", tags=["documents"])
+@bp.doc(responses={"200": {"description": "The OpenAPI document",
+                           "content": {"application/json": {"schema": {"type": "object"}}}}})
 @public
 def openapi_document():
     """This API's OpenAPI 3.1 document."""
-    from .http import openapi
-
     return openapi.spec.to_dict()
 
 
 @bp.route(f"{PREFIX}/docs", tags=["documents"])
+@bp.doc(responses={"200": {"description": "The document as a page",
+                           "content": {"text/html": {"schema": {"type": "string"}}}}})
 @public
 def docs():
     """The OpenAPI document as a page to read (no scripts, nothing fetched from elsewhere)."""
-    from .http import openapi
-
     spec = openapi.spec.to_dict()
     return render_template("api/docs.html", spec=spec, paths=sorted(spec["paths"].items()),
                            schemas=sorted(spec.get("components", {}).get("schemas", {}).items()))
 
 
 @bp.route(f"{PREFIX}/oauth/token", methods=["POST"], tags=["authentication"])
+@bp.doc(requestBody={"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
+    "type": "object", "required": ["grant_type"],
+    "properties": {"grant_type": {"type": "string", "enum": ["client_credentials"]},
+                   "client_id": {"type": "string"}, "client_secret": {"type": "string"}}}}}})
 @bp.response(200, s.TokenOut)
 @public
 def oauth_token():
     """OAuth 2 client credentials (RFC 6749 §4.4): the client's id and secret, in HTTP Basic
     or in the form, for a bearer token that lives an hour."""
-    from ..database import unit_of_work
-
     form = request.form
     if form.get("grant_type") != "client_credentials":
-        from .http import problem
-
         return problem(400, "unsupported_grant_type", _("Only the client_credentials grant is supported."),
                        error="unsupported_grant_type")
     client_id, secret = form.get("client_id"), form.get("client_secret")
@@ -80,8 +81,6 @@ def oauth_token():
             issued, value = service.issue_client_token(client_id, secret)
             scope = " ".join(issued.client.scopes)
     except NotAllowed as refused:
-        from .http import problem
-
         # RFC 6749 §5.2: a client that failed to authenticate is answered 401 invalid_client.
         return problem(401, "invalid_client", refused.message, error="invalid_client",
                        headers={"WWW-Authenticate": 'Basic realm="consult"'})
@@ -328,8 +327,6 @@ def _load_ballot(ballot_id: int):
 
     ballot = load_ballot(ballot_id)
     if not _reachable(ballot.place):
-        from flask import abort
-
         abort(404)
     return ballot
 
@@ -368,7 +365,6 @@ def cast(data, ballot_id: int):
     """Cast one's vote (or one's household's). A retry with the same ``client_key`` (or
     ``Idempotency-Key``) finds the vote counted and gets the same answer. A secret ballot's
     receipt is in this answer only: no copy of it is kept for a replay."""
-    from ..database import unit_of_work
     from ..places.models import Household
     from ..voting import service as voting
     from ..audit import service as audit

@@ -176,7 +176,7 @@ def notice(ballot_id: int):
                            posts=permissions.can_post_notice(current_user, ballot)), status
 
 
-@bp.get("/ballots/<int:ballot_id>/notice.pdf")
+@bp.get("/ballots/<int:ballot_id>/notice/print.pdf")
 @login_required
 def notice_pdf(ballot_id: int):
     """The printable A4 notice, to post where a channel did not reach."""

@@ -19,7 +19,8 @@ from ..pdf import render_pdf
 from ..places.models import Place, PlaceKind
 from ..privacy import mask_phone
 from ..voting import service as voting
-from ..voting.models import Ballot, BallotKind, BallotState, BallotVoter, Secrecy
+from ..owners import service as owners
+from ..voting.models import Ballot, BallotKind, BallotState, BallotVoter, ResultStage, Secrecy
 from ..voting.rules import RULES
 from ..voting.views import load_ballot
 from ..web import load, perform, person_name
@@ -63,6 +64,9 @@ def ballot_notice(ballot_id: int):
     ballot = load_ballot(ballot_id)
     if ballot.state is BallotState.draft:
         abort(404)
+    if owners.notice_of(ballot) is not None:
+        # An owners' decision's notice is the formal one, with its documents and rule.
+        return redirect(url_for("owners.notice_pdf", ballot_id=ballot.id))
     return _print("turnout/notice_ballot.html", f"ballot-{ballot.id}-notice.pdf", ballot=ballot, place=ballot.place,
                   rule=RULES[ballot.rule], link=url_for("voting.detail", ballot_id=ballot.id, _external=True))
 
@@ -75,6 +79,8 @@ def result_notice(ballot_id: int):
     ballot = load_ballot(ballot_id)
     if ballot.state is not BallotState.closed or not ballot.result:
         abort(404)
+    if ballot.stage is ResultStage.final:
+        return redirect(url_for("voting.notice_pdf", ballot_id=ballot.id))
     return _print("turnout/notice_result.html", f"ballot-{ballot.id}-result.pdf", ballot=ballot, place=ballot.place,
                   result=ballot.result, rule=RULES[ballot.rule],
                   link=url_for("voting.detail", ballot_id=ballot.id, _external=True))

@@ -114,7 +114,7 @@ def answer(ballot_id: int, objection_id: int):
     return redirect(url_for("voting.record", ballot_id=ballot.id))
 
 
-@bp.get("/ballots/<int:ballot_id>/notice.pdf")
+@bp.get("/ballots/<int:ballot_id>/final-notice.pdf")
 @login_required
 def notice_pdf(ballot_id: int):
     """The notice (公告) of the final result, A4, to post in the compound."""

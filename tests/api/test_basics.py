@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from consult import clock
 from consult.accounts.models import Role
 from consult.api import service
-from consult.api.models import ApiToken
+from consult.api.models import ApiToken, IdempotentRequest
 from consult.audit.models import AuditEntry
 from consult.database import unit_of_work
 from consult.extensions import db
@@ -38,6 +38,13 @@ def test_the_openapi_document_is_3_1_and_describes_every_route(app, client):
     problem = raise_["responses"]["422"]["content"]["application/problem+json"]["schema"]["$ref"]
     assert problem.endswith("/Problem") and "code" in spec["components"]["schemas"]["Problem"]["properties"]
     assert any(p["name"] == "Idempotency-Key" for p in raise_["parameters"])
+
+
+def test_the_openapi_document_is_valid_openapi_3_1(client):
+    from openapi_spec_validator import OpenAPIV31SpecValidator
+
+    errors = list(OpenAPIV31SpecValidator(client.get("/api/v1/openapi.json").get_json()).iter_errors())
+    assert [error.message for error in errors] == []
 
 
 def test_the_docs_page_is_served_from_here_without_scripts(client):
@@ -165,6 +172,10 @@ def test_a_post_with_an_idempotency_key_is_done_once(api, tree, make_household, 
     other = client.post(url, json={"body": "另一条"}, headers=key)
     assert other.status_code == 422 and other.get_json()["code"] == "idempotency_key_reused"
     assert db.session.scalar(select(func.count()).select_from(Comment)) == 1
+    # A day later the key is free again: answers are kept for retries, not for ever.
+    with clock.travel_to(clock.utcnow() + timedelta(days=2)):
+        assert client.post(url, json={"body": "第三条"}, headers={"Idempotency-Key": "comment-2"}).status_code == 201
+        assert db.session.scalar(select(func.count()).select_from(IdempotentRequest)) == 1
 
 
 def test_every_write_is_audited_with_its_client(api, tree, make_household, make_user, make_token):
@@ -212,3 +223,12 @@ def test_only_an_administrator_of_its_places_registers_an_app(app, tree, make_us
     elsewhere = make_user("别处管理员", username="other-admin", role=Role.administrator, place=tree.jm)
     with pytest.raises(NotAllowed), unit_of_work():
         service.register_client(actor=elsewhere, name="x", user=elsewhere, place_ids=[tree.b1.id], scopes=["read"])
+
+
+def test_an_id_beyond_what_the_tables_hold_is_not_found_not_a_crash(api, client, auth, make_user, make_token):
+    person = make_user("王秀英", phone="13900000001")
+    huge = 2 ** 31
+    assert api(make_token(person)).get(f"/api/v1/ballots/{huge}").status_code == 404
+    auth.login("13900000001")
+    assert client.get(f"/proposals/{huge}").status_code == 404
+    assert client.get(f"/proposals/{2 ** 63}").status_code == 404

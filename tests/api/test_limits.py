@@ -2,7 +2,6 @@
 import os
 import secrets
 
-import pytest
 
 from tests.conftest import config_for, service_missing
 

@@ -103,6 +103,6 @@ def test_notice_pdf_is_an_a4_document(app, client, auth, tree, moderator, buildi
     moderator.username = "moderator"
     db.session.commit()
     auth.login("moderator")
-    response = client.get(f"/ballots/{ballot.id}/notice.pdf")
+    response = client.get(f"/ballots/{ballot.id}/notice/print.pdf")
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
     assert db.session.scalar(select(Notification.id).where(Notification.kind == "ballot.notice")) is not None

@@ -108,7 +108,7 @@ def test_the_staged_result_through_the_pages(client, auth, tree, people):
         assert "最终结果" in page and "计为：反对" in page
         db.session.expire_all()
         assert db.session.get(Ballot, b.id).stage is ResultStage.final
-        notice = client.get(f"/ballots/{b.id}/notice.pdf")
+        notice = client.get(f"/ballots/{b.id}/final-notice.pdf")
         assert notice.status_code == 200 and notice.data.startswith(b"%PDF")
         compliance = client.get(f"/ballots/{b.id}/compliance").get_data(as_text=True)
         assert "每项异议均已书面答复" in compliance and "最终结果已公告" in compliance
