@@ -3,6 +3,8 @@ notices for the notice board, the per-building ballot sheets, assisted votes, an
 rotating sign-in code of a meeting in a hall."""
 from __future__ import annotations
 
+import base64
+
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from markupsafe import escape
@@ -182,12 +184,23 @@ def sheet_pdf(ballot_id: int, building_id: int):
     ballot = _watched(ballot_id)
     building = _building(ballot, building_id)
     return _print("turnout/sheet_pdf.html", f"ballot-{ballot.id}-building-{building.id}-sheet.pdf", ballot=ballot,
-                  pages=_sheet_pages(ballot, building), place=ballot.place, marks=_marks(ballot))
+                  pages=_sheet_pages(ballot, building), place=ballot.place, marks=_marks(ballot),
+                  boxes=_boxes(_marks(ballot)))
 
 
 def _marks(ballot: Ballot) -> list[str]:
     """The boxes to tick on a sheet: 赞成, 反对, 弃权, or the options."""
     return list(ballot.choices().values())
+
+
+def _boxes(marks: list[str]) -> str:
+    """A row's boxes to tick, 20 mm apart, and a 40 mm line to sign on, as an SVG data URI."""
+    width = len(marks) * 20 + 40
+    shapes = "".join(f'<rect x="{n * 20 + 0.2}" y="0.2" width="5" height="5" fill="none" stroke="#333" '
+                     f'stroke-width="0.3"/>' for n in range(len(marks)))
+    shapes += f'<line x1="{len(marks) * 20}" y1="5.5" x2="{width}" y2="5.5" stroke="#333" stroke-width="0.3"/>'
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}mm" height="6mm" viewBox="0 0 {width} 6">{shapes}</svg>'
+    return escape("data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode())
 
 
 @bp.get("/ballots/<int:ballot_id>/turnout/sheets.pdf")
@@ -201,7 +214,7 @@ def sheets_pdf(ballot_id: int):
     pages = [page for b in found.buildings if b.place_id in buildings
              for page in _sheet_pages(ballot, buildings[b.place_id])]
     return _print("turnout/sheet_pdf.html", f"ballot-{ballot.id}-sheets.pdf", ballot=ballot, pages=pages,
-                  place=ballot.place, marks=_marks(ballot))
+                  place=ballot.place, marks=_marks(ballot), boxes=_boxes(_marks(ballot)))
 
 
 @bp.post("/ballots/<int:ballot_id>/turnout/voters/<int:voter_id>/visit")
