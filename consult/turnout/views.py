@@ -144,7 +144,7 @@ def doors(ballot_id: int, building_id: int):
                            waiting=[d for d in found if d.participation is None],
                            entrances=turnout.building_figures(ballot, building, found),
                            reminded=building.id in turnout.reminded_today(ballot, [building.id]),
-                           outcomes=list(DoorOutcome), form=VisitForm(), confirm=ConfirmForm(),
+                           outcomes=[(o.value, str(o.label)) for o in DoorOutcome], confirm=ConfirmForm(),
                            BallotState=BallotState, Secrecy=Secrecy, w=figure_words())
 
 
