@@ -9,7 +9,6 @@ from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from consult.database import unit_of_work
 from consult.extensions import db
 from consult.meetings.models import Meeting, MeetingForm, MeetingKind
 from consult.turnout.qr import SHEET_PITCH, qr_column, qr_png
