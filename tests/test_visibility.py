@@ -87,6 +87,7 @@ def world(tree, make_household, make_user):
         "grant_id": db.session.scalar(select(RoleGrant.id).where(RoleGrant.user_id == moderator.id)),
         "member_id": db.session.scalar(select(HouseholdMember.id).where(HouseholdMember.user_id == here.id)),
         "sign_in_id": 1, "survey_id": survey.id, "question_id": question.id, "wish_id": wish.id,
+        "building_id": tree.b1.id,
     }
     return type("World", (), dict(tree=tree, here=here, there=there, ids=ids, platform=platform))
 
