@@ -96,6 +96,7 @@ def world(tree, make_household, make_user):
         "member_id": db.session.scalar(select(HouseholdMember.id).where(HouseholdMember.user_id == here.id)),
         "sign_in_id": 1, "survey_id": survey.id, "question_id": question.id, "wish_id": wish.id,
         "token_id": api_token.id, "client_id": api_client.id,
+        "building_id": tree.b1.id,
     }
     return type("World", (), dict(tree=tree, here=here, there=there, ids=ids, platform=platform, moderator=moderator,
                                   manager=manager, company=company, proposal=proposal, ballot=ballot, motion=motion,

@@ -196,10 +196,10 @@ def _require_canvass(actor, ballot: Ballot, building: Optional[Place]) -> None:
                         _l("Only the staff who serve this building can do this."))
 
 
-def _homes_in(ballot: Ballot, building: Place, voters: list[BallotVoter]) -> dict[int, list[Household]]:
-    """Each voter's homes in the building: the household of a household vote, the units an
-    owner is the designated voter of."""
-    households = {h.id: h for h in places.households_in(building)}
+def _homes_in(ballot: Ballot, households: dict[int, Household],
+              voters: list[BallotVoter]) -> dict[int, list[Household]]:
+    """Each voter's homes among the building's ``households``: the household of a household
+    vote, the units an owner is the designated voter of."""
     homes: dict[int, list[Household]] = {}
     by_user = defaultdict(list)
     users = [v.user_id for v in voters if v.household_id is None and v.user_id]
@@ -253,8 +253,9 @@ def doors(ballot: Ballot, building: Place, *, actor) -> list[Door]:
                                          & (Participation.voter_id == BallotVoter.id))
                               .where(BallotVoter.ballot_id == ballot.id, BallotVoter.building_id == building.id)).all()
     voters = [v for v, _p in rows]
-    homes = _homes_in(ballot, building, voters)
-    order = {h.id: i for i, h in enumerate(places.households_in(building))}
+    in_order = places.households_in(building)
+    homes = _homes_in(ballot, {h.id: h for h in in_order}, voters)
+    order = {h.id: i for i, h in enumerate(in_order)}
     last: dict[int, DoorVisit] = {}
     if voters:
         for visit in db.session.scalars(select(DoorVisit).options(selectinload(DoorVisit.by)).where(DoorVisit.ballot_id == ballot.id,

@@ -3,6 +3,8 @@ notices for the notice board, the per-building ballot sheets, assisted votes, an
 rotating sign-in code of a meeting in a hall."""
 from __future__ import annotations
 
+import base64
+
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from markupsafe import escape
@@ -27,7 +29,7 @@ from ..web import load, perform, person_name
 from . import service as turnout
 from .forms import AssistForm, VisitForm
 from .models import DoorOutcome
-from .qr import qr_png, qr_svg
+from .qr import qr_column, qr_png, qr_svg
 
 bp = Blueprint("turnout", __name__)
 
@@ -148,7 +150,7 @@ def doors(ballot_id: int, building_id: int):
                            waiting=[d for d in found if d.participation is None],
                            entrances=turnout.building_figures(ballot, building, found),
                            reminded=building.id in turnout.reminded_today(ballot, [building.id]),
-                           outcomes=list(DoorOutcome), form=VisitForm(), confirm=ConfirmForm(),
+                           outcomes=[(o.value, str(o.label)) for o in DoorOutcome], confirm=ConfirmForm(),
                            BallotState=BallotState, Secrecy=Secrecy, w=figure_words())
 
 
@@ -162,14 +164,22 @@ def doors_pdf(ballot_id: int, building_id: int):
                   building=building, doors=found, place=building)
 
 
-def _sheet_rows(ballot: Ballot, building: Place):
-    """Each voter of the building with their QR code, their address and names as printed."""
+ROWS_PER_SHEET = 10
+
+
+def _sheet_pages(ballot: Ballot, building: Place) -> list[tuple[Place, list, str]]:
+    """A building's voters in pages of ``ROWS_PER_SHEET``, each voter with their address
+    and names as printed, and each page's QR codes as one column image."""
     found = turnout.doors(ballot, building, actor=current_user)
     for door in found:
         door.address = "、".join((f"{h.place.name} " if h.place_id != building.id else "") + h.room
                                 for h in door.homes)
         door.names = "、".join(person_name(p, building) for p in door.people)
-    return [(door, escape(qr_png(_door_link(ballot, door.voter), quick=True))) for door in found]
+    pages = []
+    for start in range(0, len(found), ROWS_PER_SHEET):
+        rows = found[start:start + ROWS_PER_SHEET]
+        pages.append((building, rows, escape(qr_column([_door_link(ballot, door.voter) for door in rows]))))
+    return pages
 
 
 @bp.get("/ballots/<int:ballot_id>/turnout/buildings/<int:building_id>/sheet.pdf")
@@ -180,12 +190,23 @@ def sheet_pdf(ballot_id: int, building_id: int):
     ballot = _watched(ballot_id)
     building = _building(ballot, building_id)
     return _print("turnout/sheet_pdf.html", f"ballot-{ballot.id}-building-{building.id}-sheet.pdf", ballot=ballot,
-                  sheets=[(building, _sheet_rows(ballot, building))], place=ballot.place, marks=_marks(ballot))
+                  pages=_sheet_pages(ballot, building), place=ballot.place, marks=_marks(ballot),
+                  boxes=_boxes(_marks(ballot)))
 
 
-def _marks(ballot: Ballot) -> str:
-    """The boxes to tick on a sheet: "□ 赞成　□ 反对　□ 弃权"."""
-    return "　".join(f"□ {label}" for label in ballot.choices().values())
+def _marks(ballot: Ballot) -> list[str]:
+    """The boxes to tick on a sheet: 赞成, 反对, 弃权, or the options."""
+    return list(ballot.choices().values())
+
+
+def _boxes(marks: list[str]) -> str:
+    """A row's boxes to tick, 20 mm apart, and a 40 mm line to sign on, as an SVG data URI."""
+    width = len(marks) * 20 + 40
+    shapes = "".join(f'<rect x="{n * 20 + 0.2}" y="0.2" width="5" height="5" fill="none" stroke="#333" '
+                     f'stroke-width="0.3"/>' for n in range(len(marks)))
+    shapes += f'<line x1="{len(marks) * 20}" y1="5.5" x2="{width}" y2="5.5" stroke="#333" stroke-width="0.3"/>'
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}mm" height="6mm" viewBox="0 0 {width} 6">{shapes}</svg>'
+    return escape("data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode())
 
 
 @bp.get("/ballots/<int:ballot_id>/turnout/sheets.pdf")
@@ -196,10 +217,10 @@ def sheets_pdf(ballot_id: int):
     found = turnout.desk(ballot, actor=current_user)
     buildings = {p.id: p for p in db.session.scalars(db.select(Place).where(
         Place.id.in_([b.place_id for b in found.buildings if b.place_id])))}
-    sheets = [(buildings[b.place_id], _sheet_rows(ballot, buildings[b.place_id]))
-              for b in found.buildings if b.place_id in buildings]
-    return _print("turnout/sheet_pdf.html", f"ballot-{ballot.id}-sheets.pdf", ballot=ballot, sheets=sheets,
-                  place=ballot.place, marks=_marks(ballot))
+    pages = [page for b in found.buildings if b.place_id in buildings
+             for page in _sheet_pages(ballot, buildings[b.place_id])]
+    return _print("turnout/sheet_pdf.html", f"ballot-{ballot.id}-sheets.pdf", ballot=ballot, pages=pages,
+                  place=ballot.place, marks=_marks(ballot), boxes=_boxes(_marks(ballot)))
 
 
 @bp.post("/ballots/<int:ballot_id>/turnout/voters/<int:voter_id>/visit")

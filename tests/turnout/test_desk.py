@@ -17,7 +17,7 @@ from consult.turnout.models import DoorOutcome, DoorVisit
 from consult.voting import service as voting
 from consult.voting.models import BallotVoter, Choice, Electorate, Secrecy
 
-from tests.voting.test_pages import people, run_ballot, vote  # noqa: F401  (a fixture and helpers)
+from tests.voting.test_pages import people, vote  # noqa: F401  (a fixture and a helper)
 
 
 @pytest.fixture

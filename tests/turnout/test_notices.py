@@ -1,5 +1,6 @@
 """Printable A4 notices for the notice board, each with a QR code to its page, and the
 per-building paper ballot sheet with one QR per voter."""
+import base64
 import io
 from datetime import datetime
 
@@ -8,9 +9,9 @@ from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from consult.database import unit_of_work
 from consult.extensions import db
 from consult.meetings.models import Meeting, MeetingForm, MeetingKind
+from consult.turnout.qr import SHEET_PITCH, qr_column, qr_png
 from consult.voting.models import BallotVoter
 
 from tests.voting.test_pages import people, run_ballot, vote  # noqa: F401  (a fixture and helpers)
@@ -30,6 +31,22 @@ def pdf_qr_codes(response) -> set[bytes]:
     """The pixels of every image in the PDF, in black and white."""
     reader = PdfReader(io.BytesIO(response.data))
     return {image.image.convert("1").tobytes() for page in reader.pages for image in page.images}
+
+
+def data_uri_pixels(uri: str) -> bytes:
+    return Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).convert("1").tobytes()
+
+
+def test_a_column_of_codes_holds_each_code_in_its_slot():
+    links = ["http://localhost/ballots/1/voters/7/paper", "http://localhost/ballots/1/voters/10000/paper"]
+    column = Image.open(io.BytesIO(base64.b64decode(qr_column(links).split(",", 1)[1]))).convert("1")
+    slot = round(column.width * SHEET_PITCH)
+    assert column.height == 2 * slot
+    for n, link in enumerate(links):
+        one = Image.open(io.BytesIO(base64.b64decode(qr_png(link, quick=True).split(",", 1)[1]))).convert("1")
+        offset = (column.width - one.width) // 2
+        assert column.crop((offset, n * slot + offset, offset + one.width, n * slot + offset + one.height)) \
+            .tobytes() == one.tobytes()
 
 
 def qr_pixels(link: str, scale: int = 2, mask=0) -> bytes:
@@ -79,8 +96,11 @@ def test_the_ballot_sheet_has_one_qr_per_voter_opening_the_paper_desk(client, au
     text = pdf_text(response)
     voters = db.session.scalars(select(BallotVoter).where(BallotVoter.ballot_id == ballot.id)).all()
     assert "纸质表决票" in text and "101" in text and "201" in text
-    expected = {qr_pixels(f"http://localhost/ballots/{ballot.id}/voters/{v.id}/paper") for v in voters}
-    assert pdf_qr_codes(response) == expected and len(expected) == 3
+    from consult.turnout import service as turnout
+
+    in_order = [d.voter.id for d in turnout.doors(ballot, tree.b1, actor=people.grid)]
+    column = qr_column([f"http://localhost/ballots/{ballot.id}/voters/{v}/paper" for v in in_order])
+    assert pdf_qr_codes(response) == {data_uri_pixels(column)} and sorted(in_order) == [v.id for v in voters]
     # The QR leads to the paper-ballot desk of that voter, which the grid worker can open.
     assert client.get(f"/ballots/{ballot.id}/voters/{voters[0].id}/paper").status_code == 200
     auth.logout()
