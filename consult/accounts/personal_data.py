@@ -56,6 +56,8 @@ SECTIONS = {
     "minutes_remarks": _l("My remarks on minutes"),
     "ratings": _l("My ratings of completed work"),
     "notifications": _l("My messages"),
+    "delivery_settings": _l("How my messages reach me"),
+    "push_subscriptions": _l("Browsers receiving my notifications"),
     "consents": _l("Privacy notices I agreed to"),
     "sign_ins": _l("Sign-ins"),
 }
@@ -77,6 +79,10 @@ FIELDS = {
     "motion": _l("Motion"), "round": _l("Round"), "score": _l("Rating"), "comment": _l("Comment"),
     "text": _l("Message"), "read_at": _l("Read"), "emailed_at": _l("E-mailed"), "device": _l("Device"),
     "network": _l("Network"), "last_seen_at": _l("Last seen"), "ended_at": _l("Ended"),
+    "channels": _l("Channels per kind of message"), "quiet_hours": _l("Quiet hours"), "digest": _l("Daily digest"),
+    "sms_number": _l("Mobile number for SMS"), "sms_verified_at": _l("Confirmed"),
+    "wechat_openid": _l("WeChat (openid of the official account)"), "wechat_linked_at": _l("WeChat linked"),
+    "endpoint": _l("Push service address"),
 }
 
 
@@ -86,6 +92,7 @@ def export_for(user: User) -> dict[str, Any]:
     from ..meetings.models import Attendance, Invitee, Meeting, Statement
     from ..minutes.models import Minutes, MinutesVersion, Remark, Signature
     from ..motions.models import Motion, Rating
+    from ..notifications import preferences as reach
     from ..notifications.models import Notification
     from ..proposals.models import Comment, CoSignature, Proposal
     from ..voting.models import Ballot, BallotVoter, Participation, Secrecy
@@ -189,6 +196,7 @@ def export_for(user: User) -> dict[str, Any]:
             for n in db.session.scalars(select(Notification).where(Notification.user_id == user.id)
                                         .order_by(Notification.id))
         ],
+        **reach.personal_data(user),   # delivery settings, push subscriptions
         "consents": [
             {"version": c.version, "at": _time(c.at)} for c in consents_of(user)
         ],

@@ -138,7 +138,9 @@ def enqueue(notifications: list[tuple[int, int]], kind: str) -> int:
     # Those who chose the daily digest: what is not urgent waits ("held") for it, on the
     # channels that can carry a digest.
     urgent = kind in config["URGENT_KINDS"]
-    on_digest = [] if urgent else [name for name in enabled if templated(name, "digest")]
+    # (a reminder before a deadline cannot wait for the evening either)
+    on_digest = [] if urgent or kind.endswith(".reminder") else [name for name in enabled
+                                                                  if templated(name, "digest")]
     if not on and not on_digest:
         return 0
     user_ids = list({user_id for _id, user_id in notifications})
@@ -165,7 +167,7 @@ def enqueue(notifications: list[tuple[int, int]], kind: str) -> int:
                      "sms": person.sms_number if person.sms_verified_at else None,
                      "wechat": person.wechat_openid,
                      "push": "browsers" if person.browsers else None}
-        held = bool(person.digest) and not urgent
+        held = bool(person.digest) and bool(on_digest)
         for name in (on_digest if held else on):
             if addresses[name] and wanted(setting, name, kind):
                 rows.append({"notification_id": notification_id, "user_id": user_id, "channel": name,
@@ -501,11 +503,13 @@ class Holds:
         today = start_of_local_day(local_today())
         self.tomorrow = start_of_local_day(local_today() + timedelta(days=1))
         sent_today = (Delivery.channel == "sms", Delivery.status == "sent", Delivery.sent_at >= today)
+        # SMS sent, not deliveries: those a digest carried share its provider's message id
+        sms_sent = func.count(func.distinct(Delivery.provider_message_id))
         for chunk in _chunks(people, 5000):
             self.per_person.update(db.session.execute(
-                select(Delivery.user_id, func.count()).where(*sent_today, Delivery.user_id.in_(chunk))
+                select(Delivery.user_id, sms_sent).where(*sent_today, Delivery.user_id.in_(chunk))
                 .group_by(Delivery.user_id)).all())
-        self.total = db.session.scalar(select(func.count()).select_from(Delivery).where(*sent_today)) or 0
+        self.total = db.session.scalar(select(sms_sent).select_from(Delivery).where(*sent_today)) or 0
 
     def hold(self, message: Outgoing) -> Optional[tuple[datetime, str]]:
         """Why a delivery must wait, and until when: quiet hours on a channel that

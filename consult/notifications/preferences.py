@@ -191,3 +191,27 @@ def _browsers(user_id: int) -> str | None:
 
     count = len(browsers_of(user_id))
     return ngettext("%(num)d browser", "%(num)d browsers", count) if count else None
+
+
+def personal_data(user) -> dict:
+    """For the person's own data (PIPL): what they chose, where SMS and WeChat messages go,
+    and the browsers subscribed to web push (by their push service's address only)."""
+    from .push import browsers_of
+
+    setting = setting_of(user)
+    chosen_channels = chosen(user)
+    channels = " · ".join(
+        f"{CHANNEL_LABELS[name]}: " + (", ".join(str(GROUP_LABELS[g]) for g in GROUPS if g in groups) or "—")
+        for name, groups in chosen_channels.items() if name in CHANNEL_LABELS)
+    settings = {
+        "channels": channels,
+        "quiet_hours": f"{setting.quiet_start}–{setting.quiet_end}" if setting and setting.quiet_start else None,
+        "digest": bool(setting and setting.digest),
+        "sms_number": setting.sms_number if setting and setting.sms_verified_at else None,
+        "sms_verified_at": setting.sms_verified_at if setting else None,
+        "wechat_openid": setting.wechat_openid if setting else None,
+        "wechat_linked_at": setting.wechat_linked_at if setting else None,
+    }
+    browsers = [{"endpoint": browser.endpoint, "created_at": browser.created_at}
+                for browser in sorted(browsers_of(user.id), key=lambda b: b.id)]
+    return {"delivery_settings": settings, "push_subscriptions": browsers}

@@ -19,7 +19,7 @@ from .servers import PushService, SmtpServer, WeChatServer
 from .test_push import push  # noqa: F401  (a fixture)
 
 TEMPLATES = {"ballot.opened": "TPL-ballot", "meeting.invited": "TPL-meeting", "meeting.cancelled": "TPL-cancel",
-             "digest": "TPL-digest"}
+             "meeting.reminder": "TPL-reminder", "digest": "TPL-digest"}
 NIGHT = datetime(2026, 12, 2, 15, 0)     # 23:00 in Beijing
 MORNING = datetime(2026, 12, 3, 0, 5)    # 08:05
 AFTERNOON = datetime(2026, 12, 2, 6, 0)  # 14:00
@@ -132,3 +132,13 @@ def test_turning_the_digest_off_sends_what_waited(app, client, auth, channels, r
     assert db.session.get(DeliverySetting, person.id).digest is False
     assert outbox.send_all().sent == 3
     assert [m["template_id"] for m in wechat.sent] == ["TPL-ballot"]
+
+
+def test_a_reminder_before_a_deadline_does_not_wait_for_the_digest(app, channels, resident):
+    wechat, push, inbox = channels
+    person = resident(digest=True)
+    clock.set_now(AFTERNOON)
+    with unit_of_work():
+        notifications.notify([person], "meeting.reminder", title="业主大会", meeting=3, hours=1)
+    assert outbox.send_all().sent == 3
+    assert [m["template_id"] for m in wechat.sent] == ["TPL-reminder"]
