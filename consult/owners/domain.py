@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..domains import Domain, Due
 from ..voting.signals import ballot_drafted, ballot_opening
-from . import models, service
+from . import evidence, models, service
 from .views import bp
 
 DOMAIN = Domain(
@@ -17,5 +17,6 @@ DOMAIN = Domain(
         "ballot.proxy": _l("Owner %(owner)s authorised you as their proxy"),
         "ballot.proxy_voted": _l("Your proxy voted for you: “%(question)s”"),
     },
+    evidence=evidence.contribution,
     due=(Due("owner registers", service.freeze_is_due, service.freeze_due),),
 )

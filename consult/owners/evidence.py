@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..pdf import PdfUnavailable, render_pdf
 from ..photos import photo_dir
+from ..voting.evidence import EvidenceFile, Requirement
 from ..voting.models import Ballot, BallotKind, Channel, Participation
 from ..voting.rules import RULES
 from . import service as owners
@@ -189,3 +190,9 @@ def _proxy_votes_on_record(ballot: Ballot) -> bool:
     recorded = db.session.scalar(select(func.count()).select_from(ProxyVote).where(
         ProxyVote.ballot_id == ballot.id)) or 0
     return proxied == recorded
+
+
+def contribution(ballot: Ballot) -> tuple[list[EvidenceFile], list[Requirement]]:
+    """This domain's part of an owners' decision's evidence pack and compliance check."""
+    files, requirements = evidence(ballot)
+    return [EvidenceFile(*f) for f in files], [Requirement(*r) for r in requirements]

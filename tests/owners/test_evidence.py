@@ -76,3 +76,20 @@ def test_what_was_not_done_is_reported_unmet(app, tree, moderator, building):
     assert not requirement(requirements, "名册异议")[1]
     assert not requirement(requirements, "每位业主")[1]
     assert requirement(requirements, "名册公示")[1]
+
+
+def test_the_evidence_pack_carries_the_procedure_before_the_vote(app, tree, moderator, building):
+    import zipfile
+
+    from consult.voting import evidence as pack
+
+    ballot = draft(tree, moderator)
+    with unit_of_work():
+        owners.publish_register(ballot, actor=moderator)
+    with unit_of_work():
+        owners.publish_notice(ballot, actor=moderator, matter="更换电梯")
+    with app.test_request_context():
+        names = zipfile.ZipFile(io.BytesIO(pack.build_pack(ballot))).namelist()
+        labels = [r.label for r in pack.compliance(ballot)]
+    assert {"owners/register.csv", "owners/notice.pdf", "compliance.csv", "MANIFEST.sha256"} <= set(names)
+    assert any(label.startswith("名册公示") for label in labels)

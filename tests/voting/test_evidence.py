@@ -137,7 +137,7 @@ def test_the_named_pack_holds_every_record_and_its_manifest(client, auth, tree, 
     assert len(table[0]) == 10 and [r[-1] for r in table[1:]] == ["赞成", "反对", "赞成"]
     assert files["summary.pdf"].startswith(b"%PDF")
     check = rows(files["compliance.csv"])
-    assert ["最终结果已公告", "未满足"] == check[-1][:2]
+    assert ["最终结果已公告", "未满足"] in [row[:2] for row in check]
 
 
 def test_a_secret_pack_never_links_a_voter_to_a_choice(app, tree, people):
