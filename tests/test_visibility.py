@@ -25,7 +25,7 @@ from consult.wishes import service as wishes
 
 # Routes whose id is an unguessable token rather than a number: a token is handed only to
 # those who may see the page it is on, which the test of that page covers.
-TOKEN_ROUTES = {"voting.evidence", "motions.photo", "proposals.photo"}
+TOKEN_ROUTES = {"voting.evidence", "motions.photo", "proposals.photo", "owners.photo"}
 
 
 @pytest.fixture
@@ -87,6 +87,7 @@ def world(tree, make_household, make_user):
         "grant_id": db.session.scalar(select(RoleGrant.id).where(RoleGrant.user_id == moderator.id)),
         "member_id": db.session.scalar(select(HouseholdMember.id).where(HouseholdMember.user_id == here.id)),
         "sign_in_id": 1, "survey_id": survey.id, "question_id": question.id, "wish_id": wish.id,
+        "entry_id": 1, "objection_id": 1, "owner_id": here.id, "proxy_id": 1, "claim_id": 1,
     }
     return type("World", (), dict(tree=tree, here=here, there=there, ids=ids, platform=platform))
 
