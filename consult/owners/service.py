@@ -582,7 +582,8 @@ def authorise_proxy(place: Place, owner: User, *, actor, proxy: str, ballot: Opt
     db.session.flush()
     audit.record("owners.proxy", place, actor=actor, place=place, owner=owner.id, method=method.value)
     if person is not None:
-        notifications.notify_ids([person.id], "ballot.proxy", skip=actor, owner=mask_name(owner.name))
+        params = {"ballot": ballot.id} if ballot is not None else {}
+        notifications.notify_ids([person.id], "ballot.proxy", skip=actor, owner=mask_name(owner.name), **params)
     return authorisation
 
 

@@ -108,3 +108,24 @@ def test_proxy_authorised_on_the_page_votes_for_the_owner(client, auth, tree, mo
     login(auth, owner)
     page = client.get(f"/ballots/{ballot.id}").get_data(as_text=True)
     assert "由王**代为投票" in page          # a name the owner reads masked, as every resident does
+
+
+def test_a_proxy_living_elsewhere_reads_the_ballot_and_finds_the_votes_held(client, auth, tree, moderator,
+                                                                            building, make_user, make_household):
+    ballot = draft(tree, moderator)
+    with unit_of_work():
+        owners.publish_register(ballot, actor=moderator)
+    with unit_of_work():
+        owners.publish_notice(ballot, actor=moderator, matter="更换电梯")
+    daughter = make_user("王小红", household=make_household(tree.jb, "501"))   # another community
+    clock.set_now(T0 + timedelta(days=20))
+    with unit_of_work():
+        voting.open_ballot(ballot, actor=moderator)
+    login(auth, daughter)
+    assert client.get(f"/ballots/{ballot.id}").status_code == 404
+    with unit_of_work():
+        owners.authorise_proxy(tree.b1, building.owners[0], actor=building.owners[0], proxy=daughter.phone,
+                               ballot=ballot)
+    page = client.get(f"/ballots/{ballot.id}").get_data(as_text=True)
+    assert "代委托您的业主投票（1）" in page and "业主名册" not in page
+    assert client.get(f"/ballots/{ballot.id}/register").status_code == 404
