@@ -76,7 +76,9 @@ def panel(ballot: Ballot) -> dict | None:
             "notice": owners.notice_of(ballot), "held": owners.held_in(ballot, current_user)
             if ballot.state is BallotState.open else [],
             "viewer_sees": permissions.can_view_register(current_user, ballot),
-            "run": permissions.can_run_ballot(current_user, ballot)}
+            "run": permissions.can_run_ballot(current_user, ballot),
+            "binding": current_app.config["OWNERS_CERTIFICATE_BINDING"],
+            "owner": permissions.is_owner_in(current_user, ballot.place)}
 
 
 # --- the register ------------------------------------------------------------------------

@@ -129,3 +129,26 @@ def test_a_proxy_living_elsewhere_reads_the_ballot_and_finds_the_votes_held(clie
     page = client.get(f"/ballots/{ballot.id}").get_data(as_text=True)
     assert "代委托您的业主投票（1）" in page and "业主名册" not in page
     assert client.get(f"/ballots/{ballot.id}/register").status_code == 404
+
+
+def test_owner_binds_a_certificate_and_a_moderator_approves_it(app, client, auth, tree, moderator, building):
+    app.config["OWNERS_CERTIFICATE_BINDING"] = True
+    unit, owner = building.units[0], building.owners[0]
+    unit.certificate_number = "C-101"
+    db.session.commit()
+    login(auth, owner)
+    page = client.post_form("/owners/certificate", {"household": str(unit.id), "number": "C-101"},
+                            follow_redirects=True).get_data(as_text=True)
+    assert "工作人员将与名册核对证号" in page and "等待审核" in page
+    auth.logout()
+    moderator.username = "moderator"
+    db.session.commit()
+    auth.login("moderator")
+    page = client.get(f"/places/{tree.b1.id}/certificates").get_data(as_text=True)
+    assert "与名册一致" in page and "C-101" in page
+    from consult.owners.models import CertificateClaim, ClaimState
+
+    claim = db.session.scalar(select(CertificateClaim))
+    client.post_form(f"/owners/certificates/{claim.id}/review", {"approve": "1"})
+    db.session.refresh(claim)
+    assert claim.state is ClaimState.approved
