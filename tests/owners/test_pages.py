@@ -152,3 +152,21 @@ def test_owner_binds_a_certificate_and_a_moderator_approves_it(app, client, auth
     client.post_form(f"/owners/certificates/{claim.id}/review", {"approve": "1"})
     db.session.refresh(claim)
     assert claim.state is ClaimState.approved
+
+
+def test_the_delivery_log_is_for_staff_only(client, auth, tree, moderator, building, make_user):
+    from consult.accounts.models import Role
+
+    ballot = draft(tree, moderator)
+    with unit_of_work():
+        owners.publish_register(ballot, actor=moderator)
+    with unit_of_work():
+        owners.publish_notice(ballot, actor=moderator, matter="更换电梯")
+    grid = make_user("网格员", role=Role.grid_worker, place=tree.b1)
+    login(auth, building.owners[0])
+    assert client.get(f"/ballots/{ballot.id}/notice").status_code == 200
+    assert client.get(f"/ballots/{ballot.id}/notice/log").status_code == 403
+    auth.logout()
+    login(auth, grid)
+    page = client.get(f"/ballots/{ballot.id}/notice/log").get_data(as_text=True)
+    assert "公告送达记录" in page and "王秀英" in page
