@@ -283,6 +283,9 @@ def on_ballot_opening(ballot: Ballot, **_kw) -> Optional[list[dict]]:
     if utcnow() < notice_due_at(notice):
         raise InvalidTransition(_l("The owners must be given %(n)d days' notice: voting can open from %(when)s.",
                                    n=_config("OWNERS_NOTICE_DAYS"), when=_shown(notice_due_at(notice))))
+    if ballot.opens_at is not None and utcnow() < ballot.opens_at:
+        raise InvalidTransition(_l("The notice told the owners that voting opens on %(when)s: it cannot open earlier.",
+                                   when=_shown(ballot.opens_at)))
     return register_snapshot(register)
 
 
