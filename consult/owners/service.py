@@ -42,7 +42,16 @@ from ..places.models import Household, HouseholdMember, Place, PlaceKind, Relati
 from ..places import service as places
 from ..privacy import mask_name
 from ..voting import service as voting
-from ..voting.models import Ballot, BallotKind, BallotOption, BallotState, BallotVoter, Channel, Electorate, Participation
+from ..voting.models import (
+    Ballot,
+    BallotKind,
+    BallotOption,
+    BallotState,
+    BallotVoter,
+    Channel,
+    Electorate,
+    Participation,
+)
 from .models import (
     CertificateClaim,
     ClaimState,
