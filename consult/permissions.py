@@ -308,7 +308,9 @@ def can_view_ballot(user, ballot, *, once_open: bool = False) -> bool:
         return True
     from .extensions import db
 
-    return db.session.query(BallotVoter.id).filter_by(ballot_id=ballot.id, user_id=user.id).first() is not None
+    if db.session.query(BallotVoter.id).filter_by(ballot_id=ballot.id, user_id=user.id).first() is not None:
+        return True
+    return holds_proxy_in(user, ballot)
 
 
 def can_enter_paper(user, ballot, voter=None) -> bool:
@@ -338,6 +340,27 @@ def is_owner_in(user, place: Place) -> bool:
 
     return _signed_in(user) and any(m.relation is Relation.owner and m.household.place.is_within(place)
                                     for m in user.memberships)
+
+
+def holds_proxy_in(user, ballot) -> bool:
+    """A proxy (书面委托) who may cast an owner's vote in ``ballot``, wherever they live."""
+    from sqlalchemy import or_, select
+
+    from .clock import utcnow
+    from .extensions import db
+    from .owners.models import Proxy
+    from .voting.models import Electorate
+
+    if not _signed_in(user) or ballot.electorate is not Electorate.owners:
+        return False
+    mine = Proxy.proxy_id == user.id
+    if user.phone:
+        mine = or_(mine, Proxy.proxy_id.is_(None) & (Proxy.proxy_phone == user.phone))
+    rows = db.session.scalars(select(Proxy).where(mine, Proxy.revoked_at.is_(None), or_(
+        Proxy.ballot_id == ballot.id, Proxy.ballot_id.is_(None)))).all()
+    now = utcnow()
+    return any(p.ballot_id == ballot.id or (ballot.place.is_within(p.place)
+                                            and (p.valid_until is None or now < p.valid_until)) for p in rows)
 
 
 def can_view_register(user, ballot) -> bool:

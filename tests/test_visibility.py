@@ -26,7 +26,7 @@ from consult.wishes import service as wishes
 
 # Routes whose id is an unguessable token rather than a number: a token is handed only to
 # those who may see the page it is on, which the test of that page covers.
-TOKEN_ROUTES = {"voting.evidence", "motions.photo", "proposals.photo"}
+TOKEN_ROUTES = {"voting.evidence", "motions.photo", "proposals.photo", "owners.photo"}
 # The JSON API is read with a bearer token, not a session: tests/api/test_visibility.py runs
 # the same world through every one of its routes.
 API_PREFIX = "/api/v1/"
@@ -97,6 +97,7 @@ def world(tree, make_household, make_user):
         "sign_in_id": 1, "survey_id": survey.id, "question_id": question.id, "wish_id": wish.id,
         "token_id": api_token.id, "client_id": api_client.id,
         "building_id": tree.b1.id,
+        "entry_id": 1, "objection_id": 1, "owner_id": here.id, "proxy_id": 1, "claim_id": 1,
     }
     return type("World", (), dict(tree=tree, here=here, there=there, ids=ids, platform=platform, moderator=moderator,
                                   manager=manager, company=company, proposal=proposal, ballot=ballot, motion=motion,

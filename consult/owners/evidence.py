@@ -112,9 +112,9 @@ def _proxy_files(ballot: Ballot) -> Files:
         data = _photo(p.photo)
         if data is not None:
             files.append((f"owners/proxies/{p.id}.jpg", data, _("Signed authorisation")))
-    files.insert(0, ("owners/proxies.csv", _csv([_("No."), _("Owner"), _("Proxy"), _("Authorised for"), _("How"), _("Recorded by"),
-                                                  _("Recorded at"), _("Revoked at"), _("Vote"), _("Photo")], rows),
-                     _("Proxies (written authorisations)")))
+    header = [_("No."), _("Owner"), _("Proxy"), _("Authorised for"), _("How"), _("Recorded by"), _("Recorded at"),
+              _("Revoked at"), _("Vote"), _("Photo")]
+    files.insert(0, ("owners/proxies.csv", _csv(header, rows), _("Proxies (written authorisations)")))
     return files
 
 
@@ -157,10 +157,10 @@ def evidence(ballot: Ballot) -> tuple[Files, Requirements]:
     else:
         files += _notice_files(ballot, notice)
         opening = ballot.opened_at or ballot.opens_at
-        requirements.append((label, opening is not None and opening - notice.published_at >= timedelta(days=notice_days),
-                             notice.published_at, _("Published %(start)s, voting opened %(open)s.",
-                                                    start=_when(notice.published_at),
-                                                    open=_when(opening) or _("not yet"))))
+        early_enough = opening is not None and opening - notice.published_at >= timedelta(days=notice_days)
+        requirements.append((label, early_enough, notice.published_at,
+                             _("Published %(start)s, voting opened %(open)s.", start=_when(notice.published_at),
+                               open=_when(opening) or _("not yet"))))
         log = owners.delivery_log(notice)
         reached = sum(1 for row in log if row["reached"])
         posted = sum(1 for row in log if not row["reached"] and row["postings"])

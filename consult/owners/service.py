@@ -42,7 +42,16 @@ from ..places.models import Household, HouseholdMember, Place, PlaceKind, Relati
 from ..places import service as places
 from ..privacy import mask_name
 from ..voting import service as voting
-from ..voting.models import Ballot, BallotKind, BallotOption, BallotState, BallotVoter, Channel, Electorate, Participation
+from ..voting.models import (
+    Ballot,
+    BallotKind,
+    BallotOption,
+    BallotState,
+    BallotVoter,
+    Channel,
+    Electorate,
+    Participation,
+)
 from .models import (
     CertificateClaim,
     ClaimState,
@@ -283,6 +292,9 @@ def on_ballot_opening(ballot: Ballot, **_kw) -> Optional[list[dict]]:
     if utcnow() < notice_due_at(notice):
         raise InvalidTransition(_l("The owners must be given %(n)d days' notice: voting can open from %(when)s.",
                                    n=_config("OWNERS_NOTICE_DAYS"), when=_shown(notice_due_at(notice))))
+    if ballot.opens_at is not None and utcnow() < ballot.opens_at:
+        raise InvalidTransition(_l("The notice told the owners that voting opens on %(when)s: it cannot open earlier.",
+                                   when=_shown(ballot.opens_at)))
     return register_snapshot(register)
 
 
@@ -582,7 +594,8 @@ def authorise_proxy(place: Place, owner: User, *, actor, proxy: str, ballot: Opt
     db.session.flush()
     audit.record("owners.proxy", place, actor=actor, place=place, owner=owner.id, method=method.value)
     if person is not None:
-        notifications.notify_ids([person.id], "ballot.proxy", skip=actor, owner=mask_name(owner.name))
+        params = {"ballot": ballot.id} if ballot is not None else {}
+        notifications.notify_ids([person.id], "ballot.proxy", skip=actor, owner=mask_name(owner.name), **params)
     return authorisation
 
 

@@ -76,7 +76,9 @@ def panel(ballot: Ballot) -> dict | None:
             "notice": owners.notice_of(ballot), "held": owners.held_in(ballot, current_user)
             if ballot.state is BallotState.open else [],
             "viewer_sees": permissions.can_view_register(current_user, ballot),
-            "run": permissions.can_run_ballot(current_user, ballot)}
+            "run": permissions.can_run_ballot(current_user, ballot),
+            "binding": current_app.config["OWNERS_CERTIFICATE_BINDING"],
+            "owner": permissions.is_owner_in(current_user, ballot.place)}
 
 
 # --- the register ------------------------------------------------------------------------
@@ -91,7 +93,8 @@ def register(ballot_id: int):
                            run=permissions.can_run_ballot(current_user, ballot),
                            settles=permissions.can_settle_objections(current_user, ballot),
                            can_object=reg is not None and owners.in_check_period(reg)
-                           and ballot.state is BallotState.draft and permissions.is_owner_in(current_user, ballot.place),
+                           and ballot.state is BallotState.draft
+                           and permissions.is_owner_in(current_user, ballot.place),
                            open_count=owners.open_objections(reg) if reg else 0,
                            objection_form=ObjectionForm(), settle_form=SettleForm(), confirm=ConfirmForm(),
                            ObjectionState=ObjectionState, BallotState=BallotState)

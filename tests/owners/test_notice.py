@@ -34,6 +34,20 @@ def ready(tree, moderator, days=20):
     return ballot
 
 
+def test_opening_before_the_announced_time_is_refused(tree, moderator, building):
+    ballot = ready(tree, moderator)
+    with unit_of_work():
+        owners.publish_notice(ballot, actor=moderator, matter="更换电梯")
+    clock.set_now(T0 + timedelta(days=16))
+    with force_locale("en"), pytest.raises(InvalidTransition, match="voting opens on"):
+        with unit_of_work():
+            voting.open_ballot(ballot, actor=moderator)
+    clock.set_now(T0 + timedelta(days=20))
+    with unit_of_work():
+        voting.open_ballot(ballot, actor=moderator)
+    assert ballot.state is BallotState.open
+
+
 def test_notice_is_refused_when_voting_opens_too_soon(tree, moderator, building):
     ballot = ready(tree, moderator, days=10)
     with force_locale("en"), pytest.raises(InvalidInput, match="at least 15 days before voting opens"):

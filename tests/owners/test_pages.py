@@ -108,3 +108,65 @@ def test_proxy_authorised_on_the_page_votes_for_the_owner(client, auth, tree, mo
     login(auth, owner)
     page = client.get(f"/ballots/{ballot.id}").get_data(as_text=True)
     assert "由王**代为投票" in page          # a name the owner reads masked, as every resident does
+
+
+def test_a_proxy_living_elsewhere_reads_the_ballot_and_finds_the_votes_held(client, auth, tree, moderator,
+                                                                            building, make_user, make_household):
+    ballot = draft(tree, moderator)
+    with unit_of_work():
+        owners.publish_register(ballot, actor=moderator)
+    with unit_of_work():
+        owners.publish_notice(ballot, actor=moderator, matter="更换电梯")
+    daughter = make_user("王小红", household=make_household(tree.jb, "501"))   # another community
+    clock.set_now(T0 + timedelta(days=20))
+    with unit_of_work():
+        voting.open_ballot(ballot, actor=moderator)
+    login(auth, daughter)
+    assert client.get(f"/ballots/{ballot.id}").status_code == 404
+    with unit_of_work():
+        owners.authorise_proxy(tree.b1, building.owners[0], actor=building.owners[0], proxy=daughter.phone,
+                               ballot=ballot)
+    page = client.get(f"/ballots/{ballot.id}").get_data(as_text=True)
+    assert "代委托您的业主投票（1）" in page and "业主名册" not in page
+    assert client.get(f"/ballots/{ballot.id}/register").status_code == 404
+
+
+def test_owner_binds_a_certificate_and_a_moderator_approves_it(app, client, auth, tree, moderator, building):
+    app.config["OWNERS_CERTIFICATE_BINDING"] = True
+    unit, owner = building.units[0], building.owners[0]
+    unit.certificate_number = "C-101"
+    db.session.commit()
+    login(auth, owner)
+    page = client.post_form("/owners/certificate", {"household": str(unit.id), "number": "C-101"},
+                            follow_redirects=True).get_data(as_text=True)
+    assert "工作人员将与名册核对证号" in page and "等待审核" in page
+    auth.logout()
+    moderator.username = "moderator"
+    db.session.commit()
+    auth.login("moderator")
+    page = client.get(f"/places/{tree.b1.id}/certificates").get_data(as_text=True)
+    assert "与名册一致" in page and "C-101" in page
+    from consult.owners.models import CertificateClaim, ClaimState
+
+    claim = db.session.scalar(select(CertificateClaim))
+    client.post_form(f"/owners/certificates/{claim.id}/review", {"approve": "1"})
+    db.session.refresh(claim)
+    assert claim.state is ClaimState.approved
+
+
+def test_the_delivery_log_is_for_staff_only(client, auth, tree, moderator, building, make_user):
+    from consult.accounts.models import Role
+
+    ballot = draft(tree, moderator)
+    with unit_of_work():
+        owners.publish_register(ballot, actor=moderator)
+    with unit_of_work():
+        owners.publish_notice(ballot, actor=moderator, matter="更换电梯")
+    grid = make_user("网格员", role=Role.grid_worker, place=tree.b1)
+    login(auth, building.owners[0])
+    assert client.get(f"/ballots/{ballot.id}/notice").status_code == 200
+    assert client.get(f"/ballots/{ballot.id}/notice/log").status_code == 403
+    auth.logout()
+    login(auth, grid)
+    page = client.get(f"/ballots/{ballot.id}/notice/log").get_data(as_text=True)
+    assert "公告送达记录" in page and "王秀英" in page

@@ -65,7 +65,7 @@ def test_an_open_objection_keeps_the_register_unfrozen_until_settled(tree, moder
     with unit_of_work():
         objection = owners.object_to(entry, actor=building.owners[0], reason="102的面积应为86.20平方米")
     announce(ballot, moderator)
-    clock.set_now(T0 + timedelta(days=16))
+    clock.set_now(T0 + timedelta(days=20))
     assert not owners.freeze(register)
     with force_locale("en"), pytest.raises(InvalidTransition, match="objection to the owner register is still open"):
         with unit_of_work():
