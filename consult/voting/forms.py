@@ -60,7 +60,8 @@ class AnswerForm(Form):
                            render_kw={"rows": 2})
     correction = SelectField(_l("Correction of the entry (upheld, named ballots)"),
                              choices=[("", _l("None")), ("choice", _l("Count it as the vote below")),
-                                      ("void", _l("Do not count its vote")), ("area", _l("Correct its area"))], default="")
+                                      ("void", _l("Do not count its vote")), ("area", _l("Correct its area"))],
+                             default="")
     choice = SelectField(_l("Vote"), choices=[], validate_choice=False)
     area = StringField(_l("Corrected area (m²)"), validators=[Optional(), Length(max=12)])
 

@@ -48,9 +48,16 @@ def extend(ballot_id: int):
     return _back(ballot)
 
 
+def may_read_record(ballot) -> bool:
+    """The per-unit record is published to the owners of the ballot and those who run it."""
+    return permissions.can_run_ballot(current_user, ballot) or voting.voter_of(ballot, current_user) is not None
+
+
 def _record_page(ballot, objection_form=None, status=200):
     if ballot.stage is None:
         abort(404)
+    if not may_read_record(ballot):
+        abort(403)
     run = permissions.can_run_ballot(current_user, ballot)
     answer_forms = {}
     if run and ballot.stage is ResultStage.preliminary:
@@ -59,8 +66,11 @@ def _record_page(ballot, objection_form=None, status=200):
                 form = AnswerForm(prefix=f"o{objection.id}")
                 form.choice.choices = [("", "")] + list(ballot.choices().items()) + [("abstain", _("Blank"))]
                 answer_forms[objection.id] = form
+    entries = results.entries(ballot)
+    mine = voting.voter_of(ballot, current_user)
+    unlisted = mine if mine is not None and all(e.voter.id != mine.id for e in entries) else None
     return render_template(
-        "voting/record.html", ballot=ballot, entries=results.entries(ballot), run=run,
+        "voting/record.html", ballot=ballot, entries=entries, run=run, unlisted=unlisted,
         objections=results.objections_of(ballot), rooms=results.rooms_of(ballot),
         may_object=results.objections_open(ballot) and voting.voter_of(ballot, current_user) is not None,
         objection_form=objection_form or ObjectionForm(), answer_forms=answer_forms, describe=results.describe,

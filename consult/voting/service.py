@@ -40,7 +40,6 @@ from .models import (
     Secrecy,
     VoteChanges,
 )
-
 from . import counting
 from .lifecycle import TRANSITIONS
 from .rules import ABSTAIN, RULES, Count, Tally
@@ -320,7 +319,9 @@ def _change(ballot: Ballot, participation: Participation, *, actor, marks: str, 
     replaced by one under a fresh receipt, with the same weight, and nothing written links
     the voter to either (the participation records only that and when the vote changed).
     The old entry is overwritten where it lay (SQLite's secure_delete); on PostgreSQL the
-    count rewrites the whole box in receipt order, as for every secret ballot."""
+    count rewrites the whole box in receipt order, as for every secret ballot. As nothing
+    ties an entry to its voter, the receipt is the key until the count: a voter who gave
+    theirs away would find it missing from the published box, and object."""
     if participation.channel is not Channel.online:
         raise Conflict(_l("A vote entered from a signed paper ballot cannot be changed online."))
     if participation.cast_by_id != actor.id:

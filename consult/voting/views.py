@@ -146,7 +146,8 @@ def _detail_page(ballot: Ballot, receipt: str = "") -> str:
         may_change=_may_change(ballot, mine), extend_form=ExtendForm(),
         may_extend=run and ballot.state is BallotState.open and ballot.extended_at is None
         and ballot.closes_at is not None and results.staged(ballot) and results.short_of_participation(ballot),
-        objections_open=results.objections_open(ballot))
+        objections_open=results.objections_open(ballot),
+        record=ballot.stage is not None and (run or voter is not None))
 
 
 def _may_change(ballot: Ballot, mine) -> bool:

@@ -16,6 +16,7 @@ from consult.accounts.models import Role
 from consult.clock import travel_to
 from consult.database import unit_of_work
 from consult.extensions import db
+from consult.places.models import Relation
 from consult.voting import evidence, results
 from consult.voting import service as voting
 from consult.voting.models import (
@@ -77,7 +78,7 @@ def rows(content: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
 
 
-def test_the_staged_result_through_the_pages(client, auth, tree, people):
+def test_the_staged_result_through_the_pages(client, auth, tree, people, make_user, make_household):
     b, _receipts = closed_owners_ballot(tree, people)
     auth.login("13900000102")
     voter = db.session.scalar(select(BallotVoter).where(BallotVoter.user_id == people.c.id))
@@ -115,7 +116,28 @@ def test_the_staged_result_through_the_pages(client, auth, tree, people):
     auth.logout()
     auth.login("13900000101")
     assert client.get(f"/ballots/{b.id}/evidence.zip").status_code == 403
+    auth.logout()
+    # The record is the owners': a tenant of the building reads the result, not the record.
+    tenant = make_user("租户", phone="13900000109", household=make_household(tree.e1, "103"),
+                       relation=Relation.tenant)
+    auth.login(tenant.phone)
+    page = client.get(f"/ballots/{b.id}").get_data(as_text=True)
+    assert "最终结果" in page and f"/ballots/{b.id}/record" not in page
+    assert client.get(f"/ballots/{b.id}/record").status_code == 403
     assert client.get(f"/ballots/{b.id}/compliance").status_code == 403
+
+
+def test_an_owner_whose_vote_is_missing_objects_to_their_own_entry(client, auth, tree, people, make_household,
+                                                                     make_user):
+    late = make_user("丁业主", phone="13900000104", household=make_household(tree.e2, "202", "80.00"))
+    b, _receipts = closed_owners_ballot(tree, people)
+    auth.login(late.phone)
+    with travel_to(T0 + timedelta(days=1)):
+        record = client.get(f"/ballots/{b.id}/record").get_data(as_text=True)
+        assert "没有记录到表决票" in record and "2单元 202" in record
+        mine = db.session.scalar(select(BallotVoter).where(BallotVoter.user_id == late.id))
+        client.post_form(f"/ballots/{b.id}/objections", {"voter": mine.id, "reason": "我已投纸质票，记录中没有"})
+    assert db.session.scalars(select(BallotObjection.voter_id)).all() == [mine.id]
 
 
 def test_the_named_pack_holds_every_record_and_its_manifest(client, auth, tree, people):
