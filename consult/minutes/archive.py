@@ -201,7 +201,10 @@ def _meeting_record(meeting: Meeting, minutes: Optional[Minutes]) -> dict:
 def _ballot_record(ballot: Ballot) -> dict:
     return {"id": ballot.id, "place": ballot.place.full_name, "meeting": ballot.meeting_id, "question": ballot.question,
             "rule": ballot.rule, "opened_at": _iso(ballot.opened_at), "closed_at": _iso(ballot.closed_at),
-            "result": ballot.result}
+            "result": ballot.final_result or ballot.result,
+            # An owners' decision: the preliminary result kept beside the final one.
+            "stage": ballot.stage.value if ballot.stage else None,
+            "preliminary_result": ballot.result if ballot.final_result else None}
 
 
 def _motion_record(motion: Motion) -> dict:

@@ -323,6 +323,19 @@ def test_the_final_result_decides_the_matter(app, tree, moderator, owners, propo
             assert results.finalize_due() == 1
     db.session.refresh(proposal)
     assert proposal.state is ProposalState.decided and b.final_result["passed"] is True
+    # The archive keeps the final result, with the preliminary one beside it.
+    import json
+    import zipfile
+
+    from consult.minutes.archive import export_zip
+
+    path = export_zip(b.place, app.config)
+    try:
+        record = next(r for r in json.loads(zipfile.ZipFile(path).read("ballots.json")) if r["id"] == b.id)
+    finally:
+        path.unlink()
+    assert record["stage"] == "final" and record["result"] == b.final_result
+    assert record["preliminary_result"] == b.result
 
 
 def test_a_rejected_objection_and_a_voided_entry(app, tree, moderator, owners):
