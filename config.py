@@ -200,6 +200,9 @@ class Config:
     MOTION_EVALUATION_DAYS = int(os.environ.get("MOTION_EVALUATION_DAYS", "7"))
     MOTION_REOPEN_SHARE = float(os.environ.get("MOTION_REOPEN_SHARE", "0.3"))
     MOTION_REOPEN_MIN_RATINGS = int(os.environ.get("MOTION_REOPEN_MIN_RATINGS", "3"))
+    # 网格员承单: a grid worker accepts a resident's report within this many hours, or it
+    # goes to the grid leader (网格长).
+    REPORT_ACCEPT_HOURS = int(os.environ.get("REPORT_ACCEPT_HOURS", "2"))
     # How often the server looks for deadlines that passed (seconds; 0: only on access).
     MOTION_FOLLOW_UP_SECONDS = int(os.environ.get("MOTION_FOLLOW_UP_SECONDS", "60"))
     # Pages of motions look too, at most once in this many seconds per process (0: at

@@ -19,11 +19,12 @@ from .accounts import service as accounts
 from .accounts.models import Organisation, OrganisationKind, Role, RoleGrant, User
 from .accounts.passwords import hash_password
 from .audit import service as audit
-from .clock import utcnow
+from .clock import travel_to, utcnow
 from .extensions import db
+from .grids import service as reports
 from .places import service as places
 from .permissions import community_of
-from .places.models import Grid, Household, Place, PlaceKind, Relation
+from .places.models import Household, Place, PlaceKind, Relation
 from .surveys import service as surveys
 from .surveys.models import AnswerScope, QuestionKind
 from .visits import service as visits
@@ -47,9 +48,11 @@ PROPERTY_COMPANIES = ["北京恒安物业服务有限公司", "北京嘉诚物�
 COMMITTEES = {"富成花园北区": "富成花园北区业主委员会", "欧陆经典": "欧陆经典业主委员会"}
 DEPARTMENTS = ("城管执法队", "派出所", "消防救援站", "市场监管所")
 ORDINALS = "一二三四五六七八九十"
+LARGE_GRID_COMMUNITY = "富成花园社区"
 # English labels: the console is not translated.
 ROLE_NAMES = {
     Role.administrator: "Administrator", Role.moderator: "Moderator", Role.grid_worker: "Grid worker",
+    Role.grid_leader: "Grid leader",
     Role.building_leader: "Building leader", Role.resident: "Resident",
     Role.property_manager: "Property manager", Role.committee_member: "Homeowners' committee member",
     Role.department_rep: "Department representative", Role.expert: "Expert",
@@ -157,8 +160,13 @@ def build_demo(seed: int = 278) -> DemoResult:
                 groups += [buildings[:half], buildings[half:]]
             else:
                 groups.append(buildings)
+        # 富成花园社区 draws one large grid (大网格) of its micro grids (微网格), as the
+        # articles' "4 个大网格、11 个微网格".
+        large = places.create_grid(community, "第一大网格", [], actor=admin) \
+            if community_name == LARGE_GRID_COMMUNITY else None
         for i, group in enumerate(g for g in groups if g):
-            places.create_grid(community, f"第{ORDINALS[i]}网格", [b.id for b in group], actor=admin)
+            name = f"第{ORDINALS[i]}微网格" if large is not None else f"第{ORDINALS[i]}网格"
+            places.create_grid(community, name, [b.id for b in group], actor=admin, parent=large)
 
     # Two flats in 富成花园北区 1号楼 are kept for the resident and the building leader.
     home_building = first_building["富成花园北区"]
@@ -212,13 +220,13 @@ def build_demo(seed: int = 278) -> DemoResult:
 
     fucheng = communities["富成花园社区"]
     north = compounds["富成花园北区"]
-    home_grid = next(g for g in db.session.scalars(select(Grid).where(Grid.community_id == fucheng.id))
-                     if g.covers(home_building))
+    home_grid = reports.grid_for(home_building)
     company = db.session.scalar(select(Organisation).where(
         Organisation.place_id == north.id, Organisation.kind == OrganisationKind.property_company))
 
     moderator = role_account(Role.moderator, "moderator", "李书记", place=fucheng)
     grid_worker = role_account(Role.grid_worker, "gridworker", "张网格", grid=home_grid)
+    grid_leader = role_account(Role.grid_leader, "gridleader", "刘网格长", grid=home_grid.parent)
     # 楼门长 are neighbours: the leader owns a flat in the building they lead.
     leader = role_account(Role.building_leader, "leader", "赵凤英", place=home_building, household=leader_home)
     role_account(Role.property_manager, "property", "孙经理", place=north, organisation=company, title="项目经理")
@@ -231,6 +239,8 @@ def build_demo(seed: int = 278) -> DemoResult:
     resident = account(Role.resident, "resident", "王秀英", resident_home.address, household=resident_home)
     build_practice(home_building, moderator=moderator, grid_worker=grid_worker, leader=leader, resident=resident,
                    rng=rng)
+    build_reports(home_building, grid_worker=grid_worker, grid_leader=grid_leader, resident=resident,
+                  company=company)
 
     result.places = db.session.scalar(select(func.count()).select_from(Place))
     result.households = db.session.scalar(select(func.count()).select_from(Household))
@@ -274,3 +284,25 @@ def build_practice(building: Place, *, moderator: User, grid_worker: User, leade
     claimed = wishes.post_wish(resident.memberships[0].household.place, actor=resident, title="想请人帮忙换个灯泡",
                                body="厨房的灯坏了，自己够不着。")
     wishes.change_wish(claimed, "claim", actor=leader)
+
+
+def build_reports(building: Place, *, grid_worker: User, grid_leader: User, resident: User,
+                  company: Organisation) -> None:
+    """The chain 群众报单—网格员承单—部门接单 in the resident's building: one report settled on
+    the spot, one sent on to the property company, one nobody took up in time (it went to
+    the grid leader), and one waiting for the grid worker."""
+    place = resident.memberships[0].household.place
+    now = utcnow()
+    with travel_to(now - timedelta(days=6)):
+        lamp = reports.raise_report(place, actor=resident, title="楼道声控灯不亮", body="三楼到四楼之间的灯坏了。")
+    with travel_to(now - timedelta(days=6) + timedelta(minutes=40)):
+        reports.settle_report(lamp, actor=grid_worker, outcome="已联系电工更换灯泡，当天修好。")
+    with travel_to(now - timedelta(days=3)):
+        door = reports.raise_report(place, actor=resident, title="单元门禁坏了", body="刷卡开不了门，外人随便进。")
+    with travel_to(now - timedelta(days=3) + timedelta(hours=1)):
+        reports.accept_report(door, actor=grid_worker)
+        reports.dispatch_report(door, actor=grid_worker, organisations=[company], note="门禁属物业维保范围，请尽快修复。")
+    with travel_to(now - timedelta(hours=6)):
+        reports.raise_report(place, actor=resident, title="楼下有车长期占用消防通道")
+    reports.escalate_late_reports()
+    reports.raise_report(place, actor=resident, title="垃圾桶满了没人清")

@@ -16,7 +16,7 @@ from .errors import NotAllowed
 from .places.models import Grid, Household, Place, PlaceKind
 
 # The roles whose work needs residents' full names and phone numbers.
-PERSONAL_DATA_ROLES = (Role.administrator, Role.moderator, Role.grid_worker, Role.building_leader)
+PERSONAL_DATA_ROLES = (Role.administrator, Role.moderator, Role.grid_leader, Role.grid_worker, Role.building_leader)
 
 
 def _signed_in(user) -> bool:
@@ -423,7 +423,13 @@ def is_lead_responder(user, motion) -> bool:
     return motion.lead in responders_for(user, motion)
 
 
-def can_assign_motion(user, place: Place) -> bool:
+def can_assign_motion(user, place: Place, report=None) -> bool:
+    """The moderators of the place; for a report a grid worker has accepted (承单), those
+    who handle it, who send it on to the organisation that must act (派单)."""
+    if report is not None:
+        from .grids.models import ReportState
+
+        return report.place_id == place.id and report.state is ReportState.accepted and handles_report(user, report)
     return moderates(user, place)
 
 
@@ -455,3 +461,33 @@ def can_take_motion_action(user, motion, action: str) -> bool:
     if RESIDENT in step.who:
         return rating_household(user, motion) is not None
     return False
+
+
+# --- grid reports -----------------------------------------------------------------------------
+
+GRID_STAFF = (Role.grid_worker, Role.grid_leader)
+
+
+def can_raise_report(user, place: Place) -> bool:
+    """群众报单: residents report from where they live; staff enter a report for them."""
+    return belongs_to(user, place) or has_role(user, place, Role.building_leader, *GRID_STAFF, *MODERATORS)
+
+
+def handles_report(user, report) -> bool:
+    """The grid workers and grid leaders whose grids cover the report's place (a large
+    grid's leader covers its micro grids), and the community's moderators."""
+    return has_role(user, report.place, *GRID_STAFF, *MODERATORS)
+
+
+def can_view_report(user, report) -> bool:
+    return _signed_in(user) and (report.author_id == user.id or handles_report(user, report))
+
+
+def can_view_grid_reports(user, grid: Grid) -> bool:
+    """A grid's queue: its workers and leaders (a large grid's, its micro grids' too) and
+    the community's moderators."""
+    if not _signed_in(user):
+        return False
+    return moderates(user, grid.community) or any(
+        g.role in GRID_STAFF and g.grid_id is not None and g.grid_id in {x.id for x in grid.lineage()}
+        for g in user.grants) or any(has_role(user, b, *GRID_STAFF) for b in grid.all_buildings)

@@ -10,6 +10,7 @@ from consult.accounts import service as accounts
 from consult.accounts.models import Organisation, OrganisationKind, OrganisationMember, Role, RoleGrant
 from consult.database import unit_of_work
 from consult.extensions import db
+from consult.grids import service as reports
 from consult.meetings import service as meetings
 from consult.meetings.models import MeetingForm, MeetingKind, Quorum
 from consult.minutes.models import Minutes
@@ -78,6 +79,8 @@ def world(tree, make_household, make_user):
         surveys.open_survey(survey, actor=moderator)
     with unit_of_work():
         wish = wishes.post_wish(tree.e1, actor=here, title="想学用智能手机", body="")
+    with unit_of_work():
+        report = reports.raise_report(tree.e1, actor=here, title="楼道灯不亮")
     ids = {
         "place_id": tree.b1.id, "proposal_id": proposal.id, "meeting_id": meeting.id, "ballot_id": ballot.id,
         "motion_id": motion.id, "household_id": home.id, "grid_id": grid.id, "organisation_id": company.id,
@@ -87,6 +90,7 @@ def world(tree, make_household, make_user):
         "grant_id": db.session.scalar(select(RoleGrant.id).where(RoleGrant.user_id == moderator.id)),
         "member_id": db.session.scalar(select(HouseholdMember.id).where(HouseholdMember.user_id == here.id)),
         "sign_in_id": 1, "survey_id": survey.id, "question_id": question.id, "wish_id": wish.id,
+        "report_id": report.id,
     }
     return type("World", (), dict(tree=tree, here=here, there=there, ids=ids, platform=platform))
 

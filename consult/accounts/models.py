@@ -62,6 +62,7 @@ class Role(enum.Enum):
     resident = "resident"
     building_leader = "building_leader"
     grid_worker = "grid_worker"
+    grid_leader = "grid_leader"
     moderator = "moderator"
     property_manager = "property_manager"
     committee_member = "committee_member"
@@ -83,6 +84,7 @@ ROLE_LABELS = {
     Role.resident: _l("Resident"),
     Role.building_leader: _l("Building leader"),
     Role.grid_worker: _l("Grid worker"),
+    Role.grid_leader: _l("Grid leader"),
     Role.moderator: _l("Moderator"),
     Role.property_manager: _l("Property manager"),
     Role.committee_member: _l("Homeowners' committee member"),

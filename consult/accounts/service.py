@@ -499,8 +499,10 @@ def grant_role(user: User, role: Role, *, actor, place: Optional[Place] = None,
         raise InvalidInput(_l("A role is held either in a place or in a grid."))
     if place is None and grid is None and role is not Role.administrator:
         raise InvalidInput(_l("Choose the place where the role is held."))
-    if grid is not None and role is not Role.grid_worker:
-        raise InvalidInput(_l("Only grid workers are assigned to grids."))
+    if grid is not None and role not in (Role.grid_worker, Role.grid_leader):
+        raise InvalidInput(_l("Only grid workers and grid leaders are assigned to grids."))
+    if role is Role.grid_leader and grid is None:
+        raise InvalidInput(_l("A grid leader leads a grid; choose it."))
     if role is Role.building_leader and place is not None and place.kind not in (
             PlaceKind.building, PlaceKind.entrance):
         raise InvalidInput(_l("A building leader leads a building or an entrance."))

@@ -179,10 +179,11 @@ def default_organisation(place: Place, category=None) -> Optional[Organisation]:
 def assign(place: Place, *, actor, title: str, body: str, organisations: list[Organisation],
            person: Optional[User] = None, proposal: Optional[Proposal] = None, meeting=None, ballot=None,
            acknowledge_hours: Optional[int] = None, complete_days: Optional[int] = None,
-           raters: Raters = Raters.place, config=None) -> Motion:
+           raters: Raters = Raters.place, config=None, report=None) -> Motion:
     """A decision becomes a motion addressed to one organisation — or, when the whistle is
-    blown (吹哨报到), to several, each of which must report by its deadline."""
-    permissions.require(permissions.can_assign_motion(actor, place),
+    blown (吹哨报到), to several, each of which must report by its deadline. A grid
+    worker sends on a resident's ``report`` the same way (派单)."""
+    permissions.require(permissions.can_assign_motion(actor, place, report),
                         _l("Only a moderator of this place can assign motions."))
     title = _text(title, True, _l("Say what must be done."), TITLE_MAX)
     body = _text(body, False) or ""
@@ -217,7 +218,8 @@ def assign(place: Place, *, actor, title: str, body: str, organisations: list[Or
                                            else None))
     db.session.flush()
     _record(motion, "assign", actor=actor, body=body or None,
-            organisations=[o.id for o in organisations], whistle=motion.whistle)
+            organisations=[o.id for o in organisations], whistle=motion.whistle,
+            **({"report": report.id} if report is not None else {}))
     motion_assigned.send(motion, reason=title)
     _tell(_responder_people(motion), "motion.assigned", motion, skip=actor)
     return motion

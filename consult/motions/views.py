@@ -27,6 +27,7 @@ from .. import permissions
 from ..accounts import service as accounts
 from ..clock import end_of_local_day, local_today, start_of_local_day, utcnow
 from ..extensions import db
+from ..grids import service as grid_reports
 from ..i18n import format_deadline
 from ..places.models import Place
 from ..proposals.models import Proposal
@@ -336,8 +337,9 @@ def figures_page(place_id: int):
     place_rows += [(child.name, f, url_for("motions.figures_page", place_id=child.id, **period))
                    for child, f in report.places]
     org_rows = [(organisation.name, f, None) for organisation, f in report.organisations]
+    chain = grid_reports.chain_figures(place, start, end)
     return render_template("motions/figures.html", place=place, report=report, form=form, start_day=start_day,
-                           end_day=end_day, chart=chart, place_rows=place_rows, org_rows=org_rows,
+                           end_day=end_day, chart=chart, place_rows=place_rows, org_rows=org_rows, chain=chain,
                            cache_minutes=current_app.config["FIGURES_CACHE_SECONDS"] // 60)
 
 

@@ -368,10 +368,14 @@ def grids(place_id: int):
     require(permissions.can_manage_place(current_user, community) and community.kind is PlaceKind.community)
     form = GridForm()
     form.buildings.choices = _building_choices(community)
+    large = db.session.scalars(select(Grid).where(Grid.community_id == community.id, Grid.parent_id.is_(None))
+                               .order_by(Grid.name)).all()
+    form.parent_id.choices = [("", _("None: a grid of its own"))] + [(str(g.id), g.name) for g in large]
     status = 200
     if form.validate_on_submit():
+        parent = next((g for g in large if str(g.id) == form.parent_id.data), None)
         outcome = perform(places.create_grid, community, form.name.data, form.buildings.data or [],
-                          actor=current_user)
+                          actor=current_user, parent=parent)
         if outcome.ok:
             flash(_("The grid %(name)s is made. Next: give it a grid worker.", name=outcome.value.name), "success")
             return redirect(url_for("places.grid", grid_id=outcome.value.id))
@@ -388,6 +392,7 @@ def grid(grid_id: int):
     manage = permissions.can_manage_grid(current_user, grid)
     form = GridForm(name=grid.name, buildings=[str(b.id) for b in grid.buildings])
     form.buildings.choices = _building_choices(grid.community)
+    form.parent_id.choices = [("", "")]
     status = 200
     if request.method == "POST":
         require(manage)
@@ -448,7 +453,8 @@ def grant_role(place_id: int):
 def grant_grid_role(grid_id: int):
     grid = load(Grid, grid_id, permissions.can_manage_grid, refuse=403)
     form = RoleGrantForm()
-    form.role.data = Role.grid_worker.value
+    if form.role.data != Role.grid_leader.value:
+        form.role.data = Role.grid_worker.value
     form.organisation_id.choices = [("", "—")]
     if form.validate_on_submit():
         if perform(_grant, form, grid=grid).ok:
