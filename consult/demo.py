@@ -21,7 +21,11 @@ from .accounts.passwords import hash_password
 from .audit import service as audit
 from .clock import travel_to, utcnow
 from .extensions import db
+from .councils import service as councils
 from .grids import service as reports
+from .meetings import service as meetings
+from .meetings.models import Meeting, MeetingForm, MeetingKind, MeetingState
+from .motions import service as motions
 from .places import service as places
 from .permissions import community_of
 from .places.models import Household, Place, PlaceKind, Relation
@@ -241,6 +245,10 @@ def build_demo(seed: int = 278) -> DemoResult:
                    rng=rng)
     build_reports(home_building, grid_worker=grid_worker, grid_leader=grid_leader, resident=resident,
                   company=company)
+    build_organisations(fucheng, home_building, admin=admin, moderator=moderator, leader=leader,
+                        grid=home_grid, departments=list(departments.values()))
+    build_councils(fucheng, north, moderator=moderator,
+                   parties=[company, committees["富成花园北区业主委员会"]])
 
     result.places = db.session.scalar(select(func.count()).select_from(Place))
     result.households = db.session.scalar(select(func.count()).select_from(Household))
@@ -306,3 +314,66 @@ def build_reports(building: Place, *, grid_worker: User, grid_leader: User, resi
         reports.raise_report(place, actor=resident, title="楼下有车长期占用消防通道")
     reports.escalate_late_reports()
     reports.raise_report(place, actor=resident, title="垃圾桶满了没人清")
+
+
+def build_organisations(community: Place, building: Place, *, admin: User, moderator: User, leader: User, grid,
+                        departments: list[Organisation]) -> None:
+    """The Party organisations of 富成花园社区 — its committee (the moderator, as secretary),
+    the grid's branch and the building's group, whose leader shows her membership (党员亮身份)
+    — the community's 1+5+N roster, and two partners (社区合伙人)."""
+    committee = accounts.create_organisation(community, OrganisationKind.party_committee, "富成花园社区党委",
+                                             actor=admin)
+    accounts.add_organisation_member(committee, moderator, actor=admin, title="书记")
+    compound = building.parent
+    branch = accounts.create_organisation(compound, OrganisationKind.party_branch, f"{grid.name}党支部",
+                                          actor=admin)
+    group = accounts.create_organisation(building, OrganisationKind.party_group, f"{building.name}党小组",
+                                         actor=admin)
+    accounts.add_organisation_member(branch, leader, actor=admin)
+    member = accounts.add_organisation_member(group, leader, actor=admin, title="组长")
+    db.session.flush()
+    accounts.set_public_identity(member, True, actor=leader)
+    # 1+5+N: the community, with law enforcement, police, fire and market supervision.
+    motions.set_standing_responders(community, departments, actor=moderator)
+    clinic = accounts.create_organisation(community, OrganisationKind.business, "康宁社区诊所", actor=admin)
+    volunteers = db.session.scalar(select(Organisation).where(Organisation.name == "大屯社区志愿者协会"))
+    accounts.register_partner(community, clinic, actor=moderator, offer="每月第一个周六上午义诊，测血压血糖")
+    accounts.register_partner(community, volunteers, actor=moderator, offer="助老陪诊、上门理发、教老人用智能手机")
+
+
+def build_councils(community: Place, compound: Place, *, moderator: User, parties: list[Organisation]) -> None:
+    """月月有协商 in 富成花园社区 since five months, every meeting held; 三方联席会 of 富成花园北区
+    since seven months, whose meeting of the last quarter was called off (the place page
+    warns of it). Each occurrence is scheduled ahead as the server's loop would."""
+    now = utcnow()
+    with travel_to(now - timedelta(days=150)):
+        monthly = councils.create_series(community, actor=moderator, title="富成花园社区月度议事会",
+                                         kind=MeetingKind.circle, cadence_months=1, day_of_month=10,
+                                         local_time="19:30", form=MeetingForm.in_person,
+                                         location="社区党群服务中心议事厅", organisations=parties,
+                                         invite_residents=False)
+    with travel_to(now - timedelta(days=200)):
+        three = councils.create_series(compound, actor=moderator, title="富成花园北区三方联席会",
+                                       kind=MeetingKind.three_party, cadence_months=3, day_of_month=20,
+                                       local_time="15:00", form=MeetingForm.in_person, location="北区物业服务中心",
+                                       organisations=parties, invite_residents=False)
+    moment = now - timedelta(days=200)
+    while moment < now:
+        with travel_to(moment):
+            councils.schedule_due_occurrences()
+        moment += timedelta(days=5)
+    councils.schedule_due_occurrences()
+    missed = councils.period_of(now, three.cadence_months) - 1
+    past = db.session.scalars(select(Meeting).where(Meeting.series_id.in_((monthly.id, three.id)),
+                                                    Meeting.state == MeetingState.scheduled, Meeting.starts_at < now)
+                              .order_by(Meeting.starts_at)).all()
+    for meeting in past:
+        if meeting.series_id == three.id and councils.period_of(meeting.starts_at, 3) == missed:
+            with travel_to(meeting.starts_at - timedelta(days=1)):
+                meetings.cancel(meeting, actor=moderator, reason="物业项目经理更换，会议未能如期召开。")
+            continue
+        with travel_to(meeting.starts_at):
+            meetings.change_state(meeting, "start", actor=moderator)
+        with travel_to(meeting.starts_at + timedelta(minutes=90)):
+            meetings.change_state(meeting, "end", actor=moderator)
+

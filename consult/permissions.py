@@ -11,7 +11,7 @@ from typing import Optional
 
 from flask import current_app
 
-from .accounts.models import MODERATORS, Organisation, Role, User
+from .accounts.models import MODERATORS, PARTY_KINDS, Organisation, OrganisationKind, Role, User
 from .errors import NotAllowed
 from .places.models import Grid, Household, Place, PlaceKind
 
@@ -265,7 +265,7 @@ def can_transition(user, proposal, action: str) -> bool:
 def acts_officially(person: User, place: Place) -> bool:
     """A moderator, grid worker, property manager … acting in ``place``: their name on the
     public record is not masked, as it is their office that acts."""
-    return bool(roles_in(person, place) - {Role.resident})
+    return bool(roles_in(person, place) - {Role.resident}) or party_committee_member(person, place)
 
 
 # --- ballots ---------------------------------------------------------------------------------
@@ -322,14 +322,29 @@ def can_enter_paper(user, ballot, voter=None) -> bool:
 
 # --- meetings ------------------------------------------------------------------------------
 
+def party_committee_member(user, place: Place) -> bool:
+    """A member of the Party committee (社区党委 / 党总支) of the community ``place`` is in."""
+    if not _signed_in(user):
+        return False
+    community = community_of(place)
+    return community is not None and any(
+        o.kind is OrganisationKind.party_committee and o.place_id == community.id for o in organisations_of(user))
+
+
+def convenes(user, place: Place) -> bool:
+    """Calls and runs meetings in ``place``: its moderators, and the community's Party
+    committee, which convenes at any place of its community."""
+    return moderates(user, place) or party_committee_member(user, place)
+
+
 def can_schedule_meeting(user, place: Place) -> bool:
-    return moderates(user, place)
+    return convenes(user, place)
 
 
 def can_run_meeting(user, meeting) -> bool:
-    """The moderators of the meeting's place: asked at every action, so a revoked role
+    """Those who convene in the meeting's place: asked at every action, so a revoked role
     stops a moderator at once, even the one who scheduled the meeting."""
-    return moderates(user, meeting.place)
+    return convenes(user, meeting.place)
 
 
 def is_invited(user, meeting) -> bool:
@@ -491,3 +506,40 @@ def can_view_grid_reports(user, grid: Grid) -> bool:
     return moderates(user, grid.community) or any(
         g.role in GRID_STAFF and g.grid_id is not None and g.grid_id in {x.id for x in grid.lineage()}
         for g in user.grants) or any(has_role(user, b, *GRID_STAFF) for b in grid.all_buildings)
+
+
+# --- organisations of the practice ---------------------------------------------------------
+
+def can_manage_partners(user, place: Place) -> bool:
+    """社区合伙人 are registered by the moderators and administrators of the place."""
+    return moderates(user, place)
+
+
+def can_manage_roster(user, place: Place) -> bool:
+    """The standing 1+5+N roster of a place."""
+    return moderates(user, place)
+
+
+def public_identity(person: User, place: Optional[Place]):
+    """党员亮身份: what ``person`` chose to show beside their name in ``place`` — their
+    membership of a Party organisation whose place covers ``place`` — or None. Asked for
+    every name on a page: kept for the request."""
+    if place is None or person is None or getattr(person, "id", None) is None:
+        return None
+    from flask import g, has_request_context
+
+    from .accounts.models import OrganisationMember
+    from .extensions import db
+
+    cache = g.setdefault("_public_identities", {}) if has_request_context() else {}
+    if person.id not in cache:
+        cache[person.id] = [o.path for o in db.session.scalars(
+            db.select(Place).join(Organisation, Organisation.place_id == Place.id)
+            .join(OrganisationMember, OrganisationMember.organisation_id == Organisation.id)
+            .where(OrganisationMember.user_id == person.id, OrganisationMember.public_identity.is_(True),
+                   Organisation.kind.in_(PARTY_KINDS)))]
+    if any(place.path.startswith(path) for path in cache[person.id]):
+        from flask_babel import gettext
+
+        return gettext("Party member")
+    return None

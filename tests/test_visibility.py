@@ -10,6 +10,7 @@ from consult.accounts import service as accounts
 from consult.accounts.models import Organisation, OrganisationKind, OrganisationMember, Role, RoleGrant
 from consult.database import unit_of_work
 from consult.extensions import db
+from consult.councils import service as councils
 from consult.grids import service as reports
 from consult.meetings import service as meetings
 from consult.meetings.models import MeetingForm, MeetingKind, Quorum
@@ -81,6 +82,14 @@ def world(tree, make_household, make_user):
         wish = wishes.post_wish(tree.e1, actor=here, title="想学用智能手机", body="")
     with unit_of_work():
         report = reports.raise_report(tree.e1, actor=here, title="楼道灯不亮")
+    clinic = Organisation(place=tree.fc, kind=OrganisationKind.business, name="社区诊所")
+    db.session.add(clinic)
+    db.session.commit()
+    with unit_of_work():
+        partner = accounts.register_partner(tree.fc, clinic, actor=moderator, offer="义诊")
+    with unit_of_work():
+        series = councils.create_series(tree.b1, actor=moderator, title="月度议事会", kind=MeetingKind.circle,
+                                        cadence_months=1, day_of_month=15, local_time="19:30", form=MeetingForm.online)
     ids = {
         "place_id": tree.b1.id, "proposal_id": proposal.id, "meeting_id": meeting.id, "ballot_id": ballot.id,
         "motion_id": motion.id, "household_id": home.id, "grid_id": grid.id, "organisation_id": company.id,
@@ -90,7 +99,7 @@ def world(tree, make_household, make_user):
         "grant_id": db.session.scalar(select(RoleGrant.id).where(RoleGrant.user_id == moderator.id)),
         "member_id": db.session.scalar(select(HouseholdMember.id).where(HouseholdMember.user_id == here.id)),
         "sign_in_id": 1, "survey_id": survey.id, "question_id": question.id, "wish_id": wish.id,
-        "report_id": report.id,
+        "report_id": report.id, "partner_id": partner.id, "series_id": series.id,
     }
     return type("World", (), dict(tree=tree, here=here, there=there, ids=ids, platform=platform))
 

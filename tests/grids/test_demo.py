@@ -20,3 +20,19 @@ def test_demo_holds_a_large_grid_with_a_leader_and_reports_at_every_step(app, ru
     assert sum(1 for r in found if r.escalated_at is not None) == 1
     dispatched = next(r for r in found if r.state is ReportState.dispatched)
     assert dispatched.motion is not None and dispatched.motion.lead.organisation.kind.value == "property_company"
+
+
+def test_demo_holds_party_organisations_a_roster_and_partners(app, runner):
+    from consult.accounts import service as accounts
+    from consult.accounts.models import Organisation, OrganisationKind, OrganisationMember
+    from consult.motions import service as motions
+    from consult.places.models import Place
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    kinds = set(db.session.scalars(select(Organisation.kind)))
+    assert {OrganisationKind.party_committee, OrganisationKind.party_branch, OrganisationKind.party_group} <= kinds
+    assert db.session.scalars(select(OrganisationMember).where(OrganisationMember.public_identity)).all()
+    community = db.session.scalars(select(Place).where(Place.name == "富成花园社区")).one()
+    place, roster = motions.standing_responders(community)
+    assert place == community and len(roster) == 4
+    assert len(accounts.partners_of(community)) == 2

@@ -2,7 +2,6 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from consult.clock import utcnow
 from consult.extensions import db
 from consult.grids.models import Report, ReportState
 from consult.motions.models import Motion
