@@ -21,6 +21,8 @@ from .accounts.passwords import hash_password
 from .audit import service as audit
 from .clock import travel_to, utcnow
 from .extensions import db
+from .conventions import service as conventions
+from .conventions.models import ConventionKind
 from .councils import service as councils
 from .grids import service as reports
 from .meetings import service as meetings
@@ -30,6 +32,8 @@ from .places import service as places
 from .permissions import community_of
 from .places.models import Household, Place, PlaceKind, Relation
 from .surveys import service as surveys
+from .voting import service as voting
+from .voting.models import Choice
 from .surveys.models import AnswerScope, QuestionKind
 from .visits import service as visits
 from .visits.models import VisitOutcome
@@ -249,6 +253,7 @@ def build_demo(seed: int = 278) -> DemoResult:
                         grid=home_grid, departments=list(departments.values()))
     build_councils(fucheng, north, moderator=moderator,
                    parties=[company, committees["富成花园北区业主委员会"]])
+    build_convention(home_building, moderator=moderator)
 
     result.places = db.session.scalar(select(func.count()).select_from(Place))
     result.households = db.session.scalar(select(func.count()).select_from(Household))
@@ -377,3 +382,25 @@ def build_councils(community: Place, compound: Place, *, moderator: User, partie
         with travel_to(meeting.starts_at + timedelta(minutes=90)):
             meetings.change_state(meeting, "end", actor=moderator)
 
+
+BUILDING_CONVENTION = """第一条 爱护楼道环境，不在楼道、楼梯间堆放杂物和停放电动自行车。
+第二条 垃圾分类投放，不高空抛物。
+第三条 晚十点后不在室内大声喧哗，装修在规定时间内进行。
+第四条 邻里互助，关心楼内独居老人。
+第五条 本公约经本楼住户表决通过后施行，修订亦同。"""
+
+
+def build_convention(building: Place, *, moderator: User) -> None:
+    """楼栋公约 of the resident's building: drafted, adopted by the households' ballot and
+    published with its hash; an amendment (文明养犬) drafted and open for comments."""
+    convention = conventions.draft_convention(building, actor=moderator, kind=ConventionKind.residents,
+                                              title=f"{building.name}楼栋公约", body=BUILDING_CONVENTION)
+    version = convention.pending
+    conventions.put_to_vote(version, actor=moderator)
+    homes = [h for h in db.session.scalars(select(Household).join(Place).where(
+        Place.path.startswith(building.path)).order_by(Household.id)) if h.members]
+    for n, home in enumerate(homes[:10]):
+        voting.cast(version.ballot, actor=home.members[0].user, choice=Choice.no if n % 5 == 4 else Choice.yes)
+    voting.close_ballot(version.ballot, actor=moderator, reason="表决期内已收回过半住户的表决票")
+    conventions.amend(convention, actor=moderator, body=BUILDING_CONVENTION + "\n第六条 文明养犬，出门拴绳，及时清理粪便。",
+                      reason="多位住户提出增加文明养犬条款")

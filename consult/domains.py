@@ -26,7 +26,7 @@ from flask import Blueprint, Flask
 
 # In the order their blueprints are registered and their due work is done.
 DOMAINS = ("main", "accounts", "places", "audit", "proposals", "notifications", "voting", "meetings", "motions",
-           "search", "minutes", "visits", "surveys", "wishes", "grids", "councils")
+           "search", "minutes", "visits", "surveys", "wishes", "grids", "councils", "conventions")
 
 
 @dataclass(frozen=True)

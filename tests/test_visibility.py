@@ -10,6 +10,8 @@ from consult.accounts import service as accounts
 from consult.accounts.models import Organisation, OrganisationKind, OrganisationMember, Role, RoleGrant
 from consult.database import unit_of_work
 from consult.extensions import db
+from consult.conventions import service as conventions
+from consult.conventions.models import ConventionKind
 from consult.councils import service as councils
 from consult.grids import service as reports
 from consult.meetings import service as meetings
@@ -88,6 +90,9 @@ def world(tree, make_household, make_user):
     with unit_of_work():
         partner = accounts.register_partner(tree.fc, clinic, actor=moderator, offer="义诊")
     with unit_of_work():
+        convention = conventions.draft_convention(tree.b1, actor=moderator, kind=ConventionKind.residents,
+                                                  title="楼栋公约", body="第一条 爱护环境")
+    with unit_of_work():
         series = councils.create_series(tree.b1, actor=moderator, title="月度议事会", kind=MeetingKind.circle,
                                         cadence_months=1, day_of_month=15, local_time="19:30", form=MeetingForm.online)
     ids = {
@@ -100,6 +105,7 @@ def world(tree, make_household, make_user):
         "member_id": db.session.scalar(select(HouseholdMember.id).where(HouseholdMember.user_id == here.id)),
         "sign_in_id": 1, "survey_id": survey.id, "question_id": question.id, "wish_id": wish.id,
         "report_id": report.id, "partner_id": partner.id, "series_id": series.id,
+        "convention_id": convention.id,
     }
     return type("World", (), dict(tree=tree, here=here, there=there, ids=ids, platform=platform))
 

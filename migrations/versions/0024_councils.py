@@ -1,4 +1,4 @@
-"""standing councils (月月有协商, 三方联席会), grid councils, party identity (党员亮身份), the 1+5+N roster and partners (社区合伙人)
+"""standing councils (月月有协商, 三方联席会), grid councils, party identity (党员亮身份), the 1+5+N roster, partners (社区合伙人) and conventions (居民公约)
 
 Revision ID: 0024_councils
 Revises: 0023_grids
@@ -83,10 +83,53 @@ def upgrade():
 
     with op.batch_alter_table('organisation_members', schema=None) as batch_op:
         batch_op.add_column(sa.Column('public_identity', sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.create_table('conventions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('place_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('residents', 'management', 'procedure', name='conventionkind', native_enum=False, length=20), nullable=False),
+    sa.Column('title', sa.String(length=100), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_conventions_created_by_id_users')),
+    sa.ForeignKeyConstraint(['place_id'], ['places.id'], name=op.f('fk_conventions_place_id_places')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_conventions')),
+    sa.UniqueConstraint('place_id', 'title', name='uq_conventions_place_title')
+    )
+    with op.batch_alter_table('conventions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_conventions_place_id'), ['place_id'], unique=False)
 
+    op.create_table('convention_versions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('convention_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('state', sa.Enum('draft', 'voting', 'adopted', 'rejected', 'superseded', name='versionstate', native_enum=False, length=20), nullable=False),
+    sa.Column('ballot_id', sa.Integer(), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('adopted_at', sa.DateTime(), nullable=True),
+    sa.Column('sha256', sa.String(length=64), nullable=True),
+    sa.ForeignKeyConstraint(['ballot_id'], ['ballots.id'], name=op.f('fk_convention_versions_ballot_id_ballots')),
+    sa.ForeignKeyConstraint(['convention_id'], ['conventions.id'], name=op.f('fk_convention_versions_convention_id_conventions')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_convention_versions_created_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_convention_versions')),
+    sa.UniqueConstraint('convention_id', 'number', name='uq_convention_versions_number')
+    )
+    with op.batch_alter_table('convention_versions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_convention_versions_ballot_id'), ['ballot_id'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('convention_versions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_convention_versions_ballot_id'))
+
+    op.drop_table('convention_versions')
+    with op.batch_alter_table('conventions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_conventions_place_id'))
+
+    op.drop_table('conventions')
+
     with op.batch_alter_table('organisation_members', schema=None) as batch_op:
         batch_op.drop_column('public_identity')
 
