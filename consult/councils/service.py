@@ -276,6 +276,12 @@ def cadence_figures(place: Place, start: datetime, end: datetime) -> list[Cadenc
             if s.created_at < end]
 
 
+def grid_meetings(grid: Grid, limit: int = 12) -> list[Meeting]:
+    """网格议事会: the meetings that belong to the grid, the latest first."""
+    return list(db.session.scalars(select(Meeting).where(Meeting.grid_id == grid.id)
+                                   .order_by(Meeting.starts_at.desc()).limit(limit)))
+
+
 def meetings_of(series: CouncilSeries) -> list[Meeting]:
     return list(db.session.scalars(select(Meeting).where(Meeting.series_id == series.id)
                                    .order_by(Meeting.starts_at.desc())))

@@ -421,6 +421,7 @@ def grid(grid_id: int):
             status = outcome.status
     grants = db.session.scalars(select(RoleGrant).where(RoleGrant.grid_id == grid.id)).all()
     return render_template("places/grid.html", grid=grid, manage=manage, form=form, grants=grants,
+                           councils=councils.grid_meetings(grid),
                            grant_form=RoleGrantForm(), confirm=ConfirmForm()), status
 
 

@@ -4,7 +4,6 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from consult.accounts.models import Role
 from consult.conventions import service as conventions
 from consult.conventions.models import ConventionKind, VersionState
 from consult.database import unit_of_work
@@ -15,15 +14,6 @@ from consult.voting import service as voting
 from consult.voting.models import Choice
 
 TEXT = "第一条 爱护公共环境，不在楼道堆放杂物。\n第二条 邻里和睦，互谅互让。  "
-
-
-@pytest.fixture
-def area(tree, make_household, make_user):
-    homes = [make_household(tree.e1, f"{n}01") for n in (1, 2, 3)]
-    return type("Area", (), dict(
-        residents=[make_user(f"居民{n}", phone=f"1390000000{n}", household=h) for n, h in enumerate(homes, 1)],
-        moderator=make_user("书记", username="moderator", role=Role.moderator, place=tree.fc),
-    ))
 
 
 def do(operation, *args, **kwargs):

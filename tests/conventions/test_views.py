@@ -2,7 +2,7 @@ from sqlalchemy import select
 
 from consult.conventions.models import Convention, VersionState
 from consult.extensions import db
-from tests.conventions.test_service import TEXT, adopt, area  # noqa: F401  (the fixture)
+from tests.conventions.test_service import TEXT, adopt
 
 
 def test_a_moderator_drafts_residents_read_and_the_adopted_text_shows_its_hash(client, auth, area, tree):

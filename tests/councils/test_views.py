@@ -48,3 +48,17 @@ def test_the_place_page_warns_of_a_missed_council_and_the_figures_count_it(clien
         figures = client.get(f"/places/{tree.fc.id}/figures?start=2026-01-01&end=2026-04-10").get_data(as_text=True)
         assert 'id="councils"' in figures
     assert db.session.scalar(select(Meeting.id)) is None
+
+
+def test_a_grid_council_shows_on_the_grid_and_the_meeting_pages(client, auth, area, tree):
+    with travel_to(datetime(2026, 3, 1, 1, 0)), unit_of_work():
+        councils.create_series(tree.fc, actor=area.moderator, title="第二网格议事会", kind=councils.MeetingKind.circle,
+                               cadence_months=1, day_of_month=15, local_time="19:30",
+                               form=councils.MeetingForm.online, grid=area.grid)
+    with travel_to(datetime(2026, 3, 3, 1, 0)), unit_of_work():
+        councils.schedule_due_occurrences()
+    meeting = db.session.scalars(select(Meeting)).one()
+    auth.login("moderator")
+    assert f"/meetings/{meeting.id}" in client.get(f"/grids/{area.grid.id}").get_data(as_text=True)
+    page = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert f"/grids/{area.grid.id}" in page and f"/councils/{meeting.series_id}" in page
