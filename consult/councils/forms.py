@@ -10,7 +10,8 @@ from .models import CADENCE_LABELS
 class SeriesForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=80)],
                         description=_l("For example: 富成花园月度议事会"))
-    kind = SelectField(_l("Kind of meeting"), choices=[(k.value, k.label) for k in MeetingKind])
+    kind = SelectField(_l("Kind of meeting"), choices=[(k.value, k.label) for k in MeetingKind],
+                       default=MeetingKind.circle.value)
     cadence_months = SelectField(_l("How often, at least"), choices=[(str(n), label) for n, label in CADENCE_LABELS.items()],
                                  default="1")
     day_of_month = IntegerField(_l("Day of the month"), validators=[DataRequired(), NumberRange(1, 28)], default=15)

@@ -112,6 +112,7 @@ def create_series(place: Place, *, actor, title: str, kind: MeetingKind, cadence
     db.session.add(series)
     db.session.flush()
     audit.record("council.create", series, actor=actor, place=place, cadence=cadence_months, kind=kind.value)
+    _schedule_ahead(series, utcnow())      # a first meeting already within reach is scheduled at once
     return series
 
 
@@ -191,19 +192,22 @@ def schedule_due_occurrences() -> int:
     """Schedule every occurrence that falls within ``COUNCIL_SCHEDULE_DAYS_AHEAD``. A series
     whose convener may no longer convene there is left for a moderator to take over."""
     now = utcnow()
+    return sum(_schedule_ahead(series, now) for series in list(db.session.scalars(_active())))
+
+
+def _schedule_ahead(series: CouncilSeries, now: datetime) -> int:
     horizon = now + timedelta(days=days_ahead())
     done = 0
-    for series in list(db.session.scalars(_active())):
+    starts_at = next_occurrence(series, now)
+    while starts_at <= horizon:
+        try:
+            with db.session.begin_nested():
+                schedule_occurrence(series, starts_at)
+        except DomainError as error:
+            log.warning("council series %s not scheduled: %s", series.id, error.message)
+            break
+        done += 1
         starts_at = next_occurrence(series, now)
-        while starts_at <= horizon:
-            try:
-                with db.session.begin_nested():
-                    schedule_occurrence(series, starts_at)
-            except DomainError as error:
-                log.warning("council series %s not scheduled: %s", series.id, error.message)
-                break
-            done += 1
-            starts_at = next_occurrence(series, now)
     return done
 
 

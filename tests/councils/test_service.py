@@ -139,3 +139,10 @@ def test_a_series_set_up_late_in_its_period_starts_in_the_next_one(area, tree):
     other = monthly(area, tree, at=mid, title="另一个联席会", kind=MeetingKind.three_party, cadence_months=3,
                     organisations=[area.company])
     assert councils.next_occurrence(other, mid) == datetime(2026, 3, 15, 11, 30)
+
+
+def test_a_first_meeting_within_reach_is_scheduled_when_the_council_is_set_up(area, tree):
+    series = monthly(area, tree, at=datetime(2026, 3, 5, 1, 0))
+    meeting = db.session.scalars(select(Meeting)).one()
+    assert meeting.series_id == series.id and series.scheduled_through == meeting.starts_at
+    assert do(datetime(2026, 3, 6, 1, 0), councils.schedule_due_occurrences) == 0
