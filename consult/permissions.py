@@ -523,22 +523,27 @@ def can_manage_roster(user, place: Place) -> bool:
 def public_identity(person: User, place: Optional[Place]):
     """党员亮身份: what ``person`` chose to show beside their name in ``place`` — their
     membership of a Party organisation whose place covers ``place`` — or None. Asked for
-    every name on a page: kept for the request."""
+    every name on a page: the few who chose it are read once per request."""
     if place is None or person is None or getattr(person, "id", None) is None:
         return None
     from flask import g, has_request_context
 
-    from .accounts.models import OrganisationMember
-    from .extensions import db
+    if has_request_context() and "public_identities" in g:
+        shown = g.public_identities
+    else:
+        from .accounts.models import OrganisationMember
+        from .extensions import db
 
-    cache = g.setdefault("_public_identities", {}) if has_request_context() else {}
-    if person.id not in cache:
-        cache[person.id] = [o.path for o in db.session.scalars(
-            db.select(Place).join(Organisation, Organisation.place_id == Place.id)
-            .join(OrganisationMember, OrganisationMember.organisation_id == Organisation.id)
-            .where(OrganisationMember.user_id == person.id, OrganisationMember.public_identity.is_(True),
-                   Organisation.kind.in_(PARTY_KINDS)))]
-    if any(place.path.startswith(path) for path in cache[person.id]):
+        shown: dict[int, list[str]] = {}
+        for user_id, path in db.session.execute(
+                db.select(OrganisationMember.user_id, Place.path)
+                .join(Organisation, Organisation.id == OrganisationMember.organisation_id)
+                .join(Place, Place.id == Organisation.place_id)
+                .where(OrganisationMember.public_identity.is_(True), Organisation.kind.in_(PARTY_KINDS))):
+            shown.setdefault(user_id, []).append(path)
+        if has_request_context():
+            g.public_identities = shown
+    if any(place.path.startswith(path) for path in shown.get(person.id, ())):
         from flask_babel import gettext
 
         return gettext("Party member")
