@@ -89,4 +89,6 @@ def two_years_chart(place: Place, year: int) -> Optional[Markup]:
     chart.add(str(year - 1), last)
     chart.add(str(year), this)
     svg = re.sub(r"<script\b.*?</script>", "", chart.render(is_unicode=True), flags=re.S)
+    # The page may hold the motions' chart too: its ids stay unique.
+    svg = svg.replace('id="activate-serie-', 'id="matters-serie-')
     return Markup(re.sub(r'\sstyle="[^"]*"', "", svg))

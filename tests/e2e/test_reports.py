@@ -32,7 +32,7 @@ def grid_and_department(e2e_database):
         building = db.session.scalar(select(Place).where(Place.name == "3号楼"))
         with unit_of_work():
             db.session.add(Grid(community=community, name="第三网格", buildings=[building]))
-            officer = User(name="城管吴队长", username="officer", password_hash=hash_password("officer password"))
+            officer = User(name="城管吴队长", username="lawteam", password_hash=hash_password("lawteam password"))
             team = Organisation(kind=OrganisationKind.department, name="大屯城管执法队", place=subdistrict)
             db.session.add_all([officer, team, OrganisationMember(organisation=team, user=officer),
                                 RoleGrant(user=officer, role=Role.department_rep, place=subdistrict,
@@ -86,7 +86,7 @@ def test_a_report_goes_from_the_resident_to_the_grid_worker_and_on_to_a_departme
     grid.context.close()
 
     officer = phone(browser, live_server)
-    sign_in(officer, "officer", "officer password")
+    sign_in(officer, "lawteam", "lawteam password")
     officer.goto("/desk")
     expect(officer.locator("main")).to_contain_text(TITLE)
     officer.context.close()
