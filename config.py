@@ -219,6 +219,12 @@ class Config:
     MOTION_EVALUATION_DAYS = int(os.environ.get("MOTION_EVALUATION_DAYS", "7"))
     MOTION_REOPEN_SHARE = float(os.environ.get("MOTION_REOPEN_SHARE", "0.3"))
     MOTION_REOPEN_MIN_RATINGS = int(os.environ.get("MOTION_REOPEN_MIN_RATINGS", "3"))
+    # 网格员承单: a grid worker accepts a resident's report within this many hours, or it
+    # goes to the grid leader (网格长).
+    REPORT_ACCEPT_HOURS = int(os.environ.get("REPORT_ACCEPT_HOURS", "2"))
+    # Standing councils (月月有协商, 三方联席会): each occurrence is scheduled this many days
+    # ahead, so that the invitees hear of it in time.
+    COUNCIL_SCHEDULE_DAYS_AHEAD = int(os.environ.get("COUNCIL_SCHEDULE_DAYS_AHEAD", "14"))
     # How often the server looks for deadlines that passed (seconds; 0: only on access).
     MOTION_FOLLOW_UP_SECONDS = int(os.environ.get("MOTION_FOLLOW_UP_SECONDS", "60"))
     # Pages of motions look too, at most once in this many seconds per process (0: at

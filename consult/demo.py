@@ -19,12 +19,21 @@ from .accounts import service as accounts
 from .accounts.models import Organisation, OrganisationKind, Role, RoleGrant, User
 from .accounts.passwords import hash_password
 from .audit import service as audit
-from .clock import utcnow
+from .clock import travel_to, utcnow
 from .extensions import db
+from .conventions import service as conventions
+from .conventions.models import ConventionKind
+from .councils import service as councils
+from .grids import service as reports
+from .meetings import service as meetings
+from .meetings.models import Meeting, MeetingForm, MeetingKind, MeetingState
+from .motions import service as motions
 from .places import service as places
 from .permissions import community_of
-from .places.models import Grid, Household, Place, PlaceKind, Relation
+from .places.models import Household, Place, PlaceKind, Relation
 from .surveys import service as surveys
+from .voting import service as voting
+from .voting.models import Choice
 from .surveys.models import AnswerScope, QuestionKind
 from .visits import service as visits
 from .visits.models import VisitOutcome
@@ -47,9 +56,11 @@ PROPERTY_COMPANIES = ["北京恒安物业服务有限公司", "北京嘉诚物�
 COMMITTEES = {"富成花园北区": "富成花园北区业主委员会", "欧陆经典": "欧陆经典业主委员会"}
 DEPARTMENTS = ("城管执法队", "派出所", "消防救援站", "市场监管所")
 ORDINALS = "一二三四五六七八九十"
+LARGE_GRID_COMMUNITY = "富成花园社区"
 # English labels: the console is not translated.
 ROLE_NAMES = {
     Role.administrator: "Administrator", Role.moderator: "Moderator", Role.grid_worker: "Grid worker",
+    Role.grid_leader: "Grid leader",
     Role.building_leader: "Building leader", Role.resident: "Resident",
     Role.property_manager: "Property manager", Role.committee_member: "Homeowners' committee member",
     Role.department_rep: "Department representative", Role.expert: "Expert",
@@ -157,8 +168,13 @@ def build_demo(seed: int = 278) -> DemoResult:
                 groups += [buildings[:half], buildings[half:]]
             else:
                 groups.append(buildings)
+        # 富成花园社区 draws one large grid (大网格) of its micro grids (微网格), as the
+        # articles' "4 个大网格、11 个微网格".
+        large = places.create_grid(community, "第一大网格", [], actor=admin) \
+            if community_name == LARGE_GRID_COMMUNITY else None
         for i, group in enumerate(g for g in groups if g):
-            places.create_grid(community, f"第{ORDINALS[i]}网格", [b.id for b in group], actor=admin)
+            name = f"第{ORDINALS[i]}微网格" if large is not None else f"第{ORDINALS[i]}网格"
+            places.create_grid(community, name, [b.id for b in group], actor=admin, parent=large)
 
     # Two flats in 富成花园北区 1号楼 are kept for the resident and the building leader.
     home_building = first_building["富成花园北区"]
@@ -212,13 +228,13 @@ def build_demo(seed: int = 278) -> DemoResult:
 
     fucheng = communities["富成花园社区"]
     north = compounds["富成花园北区"]
-    home_grid = next(g for g in db.session.scalars(select(Grid).where(Grid.community_id == fucheng.id))
-                     if g.covers(home_building))
+    home_grid = reports.grid_for(home_building)
     company = db.session.scalar(select(Organisation).where(
         Organisation.place_id == north.id, Organisation.kind == OrganisationKind.property_company))
 
     moderator = role_account(Role.moderator, "moderator", "李书记", place=fucheng)
     grid_worker = role_account(Role.grid_worker, "gridworker", "张网格", grid=home_grid)
+    grid_leader = role_account(Role.grid_leader, "gridleader", "刘网格长", grid=home_grid.parent)
     # 楼门长 are neighbours: the leader owns a flat in the building they lead.
     leader = role_account(Role.building_leader, "leader", "赵凤英", place=home_building, household=leader_home)
     role_account(Role.property_manager, "property", "孙经理", place=north, organisation=company, title="项目经理")
@@ -231,6 +247,13 @@ def build_demo(seed: int = 278) -> DemoResult:
     resident = account(Role.resident, "resident", "王秀英", resident_home.address, household=resident_home)
     build_practice(home_building, moderator=moderator, grid_worker=grid_worker, leader=leader, resident=resident,
                    rng=rng)
+    build_reports(home_building, grid_worker=grid_worker, grid_leader=grid_leader, resident=resident,
+                  company=company)
+    build_organisations(fucheng, home_building, admin=admin, moderator=moderator, leader=leader,
+                        grid=home_grid, departments=list(departments.values()))
+    build_councils(fucheng, north, moderator=moderator,
+                   parties=[company, committees["富成花园北区业主委员会"]])
+    build_convention(home_building, moderator=moderator)
 
     result.places = db.session.scalar(select(func.count()).select_from(Place))
     result.households = db.session.scalar(select(func.count()).select_from(Household))
@@ -274,3 +297,110 @@ def build_practice(building: Place, *, moderator: User, grid_worker: User, leade
     claimed = wishes.post_wish(resident.memberships[0].household.place, actor=resident, title="想请人帮忙换个灯泡",
                                body="厨房的灯坏了，自己够不着。")
     wishes.change_wish(claimed, "claim", actor=leader)
+
+
+def build_reports(building: Place, *, grid_worker: User, grid_leader: User, resident: User,
+                  company: Organisation) -> None:
+    """The chain 群众报单—网格员承单—部门接单 in the resident's building: one report settled on
+    the spot, one sent on to the property company, one nobody took up in time (it went to
+    the grid leader), and one waiting for the grid worker."""
+    place = resident.memberships[0].household.place
+    now = utcnow()
+    with travel_to(now - timedelta(days=6)):
+        lamp = reports.raise_report(place, actor=resident, title="楼道声控灯不亮", body="三楼到四楼之间的灯坏了。")
+    with travel_to(now - timedelta(days=6) + timedelta(minutes=40)):
+        reports.settle_report(lamp, actor=grid_worker, outcome="已联系电工更换灯泡，当天修好。")
+    with travel_to(now - timedelta(days=3)):
+        door = reports.raise_report(place, actor=resident, title="单元门禁坏了", body="刷卡开不了门，外人随便进。")
+    with travel_to(now - timedelta(days=3) + timedelta(hours=1)):
+        reports.accept_report(door, actor=grid_worker)
+        reports.dispatch_report(door, actor=grid_worker, organisations=[company], note="门禁属物业维保范围，请尽快修复。")
+    with travel_to(now - timedelta(hours=6)):
+        reports.raise_report(place, actor=resident, title="楼下有车长期占用消防通道")
+    reports.escalate_late_reports()
+    reports.raise_report(place, actor=resident, title="垃圾桶满了没人清")
+
+
+def build_organisations(community: Place, building: Place, *, admin: User, moderator: User, leader: User, grid,
+                        departments: list[Organisation]) -> None:
+    """The Party organisations of 富成花园社区 — its committee (the moderator, as secretary),
+    the grid's branch and the building's group, whose leader shows her membership (党员亮身份)
+    — the community's 1+5+N roster, and two partners (社区合伙人)."""
+    committee = accounts.create_organisation(community, OrganisationKind.party_committee, "富成花园社区党委",
+                                             actor=admin)
+    accounts.add_organisation_member(committee, moderator, actor=admin, title="书记")
+    compound = building.parent
+    branch = accounts.create_organisation(compound, OrganisationKind.party_branch, f"{grid.name}党支部",
+                                          actor=admin)
+    group = accounts.create_organisation(building, OrganisationKind.party_group, f"{building.name}党小组",
+                                         actor=admin)
+    accounts.add_organisation_member(branch, leader, actor=admin)
+    member = accounts.add_organisation_member(group, leader, actor=admin, title="组长")
+    db.session.flush()
+    accounts.set_public_identity(member, True, actor=leader)
+    # 1+5+N: the community, with law enforcement, police, fire and market supervision.
+    motions.set_standing_responders(community, departments, actor=moderator)
+    clinic = accounts.create_organisation(community, OrganisationKind.business, "康宁社区诊所", actor=admin)
+    volunteers = db.session.scalar(select(Organisation).where(Organisation.name == "大屯社区志愿者协会"))
+    accounts.register_partner(community, clinic, actor=moderator, offer="每月第一个周六上午义诊，测血压血糖")
+    accounts.register_partner(community, volunteers, actor=moderator, offer="助老陪诊、上门理发、教老人用智能手机")
+
+
+def build_councils(community: Place, compound: Place, *, moderator: User, parties: list[Organisation]) -> None:
+    """月月有协商 in 富成花园社区 since five months, every meeting held; 三方联席会 of 富成花园北区
+    since seven months, whose meeting of the last quarter was called off (the place page
+    warns of it). Each occurrence is scheduled ahead as the server's loop would."""
+    now = utcnow()
+    with travel_to(now - timedelta(days=150)):
+        monthly = councils.create_series(community, actor=moderator, title="富成花园社区月度议事会",
+                                         kind=MeetingKind.circle, cadence_months=1, day_of_month=10,
+                                         local_time="19:30", form=MeetingForm.in_person,
+                                         location="社区党群服务中心议事厅", organisations=parties,
+                                         invite_residents=False)
+    with travel_to(now - timedelta(days=200)):
+        three = councils.create_series(compound, actor=moderator, title="富成花园北区三方联席会",
+                                       kind=MeetingKind.three_party, cadence_months=3, day_of_month=20,
+                                       local_time="15:00", form=MeetingForm.in_person, location="北区物业服务中心",
+                                       organisations=parties, invite_residents=False)
+    moment = now - timedelta(days=200)
+    while moment < now:
+        with travel_to(moment):
+            councils.schedule_due_occurrences()
+        moment += timedelta(days=5)
+    councils.schedule_due_occurrences()
+    missed = councils.period_of(now, three.cadence_months) - 1
+    past = db.session.scalars(select(Meeting).where(Meeting.series_id.in_((monthly.id, three.id)),
+                                                    Meeting.state == MeetingState.scheduled, Meeting.starts_at < now)
+                              .order_by(Meeting.starts_at)).all()
+    for meeting in past:
+        if meeting.series_id == three.id and councils.period_of(meeting.starts_at, 3) == missed:
+            with travel_to(meeting.starts_at - timedelta(days=1)):
+                meetings.cancel(meeting, actor=moderator, reason="物业项目经理更换，会议未能如期召开。")
+            continue
+        with travel_to(meeting.starts_at):
+            meetings.change_state(meeting, "start", actor=moderator)
+        with travel_to(meeting.starts_at + timedelta(minutes=90)):
+            meetings.change_state(meeting, "end", actor=moderator)
+
+
+BUILDING_CONVENTION = """第一条 爱护楼道环境，不在楼道、楼梯间堆放杂物和停放电动自行车。
+第二条 垃圾分类投放，不高空抛物。
+第三条 晚十点后不在室内大声喧哗，装修在规定时间内进行。
+第四条 邻里互助，关心楼内独居老人。
+第五条 本公约经本楼住户表决通过后施行，修订亦同。"""
+
+
+def build_convention(building: Place, *, moderator: User) -> None:
+    """楼栋公约 of the resident's building: drafted, adopted by the households' ballot and
+    published with its hash; an amendment (文明养犬) drafted and open for comments."""
+    convention = conventions.draft_convention(building, actor=moderator, kind=ConventionKind.residents,
+                                              title=f"{building.name}楼栋公约", body=BUILDING_CONVENTION)
+    version = convention.pending
+    conventions.put_to_vote(version, actor=moderator)
+    homes = [h for h in db.session.scalars(select(Household).join(Place).where(
+        Place.path.startswith(building.path)).order_by(Household.id)) if h.members]
+    for n, home in enumerate(homes[:10]):
+        voting.cast(version.ballot, actor=home.members[0].user, choice=Choice.no if n % 5 == 4 else Choice.yes)
+    voting.close_ballot(version.ballot, actor=moderator, reason="表决期内已收回过半住户的表决票")
+    conventions.amend(convention, actor=moderator, body=BUILDING_CONVENTION + "\n第六条 文明养犬，出门拴绳，及时清理粪便。",
+                      reason="多位住户提出增加文明养犬条款")

@@ -11,12 +11,12 @@ from typing import Optional
 
 from flask import current_app
 
-from .accounts.models import MODERATORS, Organisation, Role, User
+from .accounts.models import MODERATORS, PARTY_KINDS, Organisation, OrganisationKind, Role, User
 from .errors import NotAllowed
 from .places.models import Grid, Household, Place, PlaceKind
 
 # The roles whose work needs residents' full names and phone numbers.
-PERSONAL_DATA_ROLES = (Role.administrator, Role.moderator, Role.grid_worker, Role.building_leader)
+PERSONAL_DATA_ROLES = (Role.administrator, Role.moderator, Role.grid_leader, Role.grid_worker, Role.building_leader)
 
 
 def _signed_in(user) -> bool:
@@ -275,7 +275,7 @@ def can_transition(user, proposal, action: str) -> bool:
 def acts_officially(person: User, place: Place) -> bool:
     """A moderator, grid worker, property manager … acting in ``place``: their name on the
     public record is not masked, as it is their office that acts."""
-    return bool(roles_in(person, place) - {Role.resident})
+    return bool(roles_in(person, place) - {Role.resident}) or party_committee_member(person, place)
 
 
 # --- ballots ---------------------------------------------------------------------------------
@@ -405,14 +405,29 @@ def can_canvass(user, ballot, building: Optional[Place]) -> bool:
 
 # --- meetings ------------------------------------------------------------------------------
 
+def party_committee_member(user, place: Place) -> bool:
+    """A member of the Party committee (社区党委 / 党总支) of the community ``place`` is in."""
+    if not _signed_in(user):
+        return False
+    community = community_of(place)
+    return community is not None and any(
+        o.kind is OrganisationKind.party_committee and o.place_id == community.id for o in organisations_of(user))
+
+
+def convenes(user, place: Place) -> bool:
+    """Calls and runs meetings in ``place``: its moderators, and the community's Party
+    committee, which convenes at any place of its community."""
+    return moderates(user, place) or party_committee_member(user, place)
+
+
 def can_schedule_meeting(user, place: Place) -> bool:
-    return moderates(user, place)
+    return convenes(user, place)
 
 
 def can_run_meeting(user, meeting) -> bool:
-    """The moderators of the meeting's place: asked at every action, so a revoked role
+    """Those who convene in the meeting's place: asked at every action, so a revoked role
     stops a moderator at once, even the one who scheduled the meeting."""
-    return moderates(user, meeting.place)
+    return convenes(user, meeting.place)
 
 
 def is_invited(user, meeting) -> bool:
@@ -506,7 +521,13 @@ def is_lead_responder(user, motion) -> bool:
     return motion.lead in responders_for(user, motion)
 
 
-def can_assign_motion(user, place: Place) -> bool:
+def can_assign_motion(user, place: Place, report=None) -> bool:
+    """The moderators of the place; for a report a grid worker has accepted (承单), those
+    who handle it, who send it on to the organisation that must act (派单)."""
+    if report is not None:
+        from .grids.models import ReportState
+
+        return report.place_id == place.id and report.state is ReportState.accepted and handles_report(user, report)
     return moderates(user, place)
 
 
@@ -557,3 +578,75 @@ def can_revoke_api_token(user, token) -> bool:
 
     places = [db.session.get(Place, i) for i in token.client.place_ids]
     return any(p is not None and can_register_api_client(user, p) for p in places)
+
+
+# --- grid reports -----------------------------------------------------------------------------
+
+GRID_STAFF = (Role.grid_worker, Role.grid_leader)
+
+
+def can_raise_report(user, place: Place) -> bool:
+    """群众报单: residents report from where they live; staff enter a report for them."""
+    return belongs_to(user, place) or has_role(user, place, Role.building_leader, *GRID_STAFF, *MODERATORS)
+
+
+def handles_report(user, report) -> bool:
+    """The grid workers and grid leaders whose grids cover the report's place (a large
+    grid's leader covers its micro grids), and the community's moderators."""
+    return has_role(user, report.place, *GRID_STAFF, *MODERATORS)
+
+
+def can_view_report(user, report) -> bool:
+    return _signed_in(user) and (report.author_id == user.id or handles_report(user, report))
+
+
+def can_view_grid_reports(user, grid: Grid) -> bool:
+    """A grid's queue: its workers and leaders (a large grid's, its micro grids' too) and
+    the community's moderators."""
+    if not _signed_in(user):
+        return False
+    return moderates(user, grid.community) or any(
+        g.role in GRID_STAFF and g.grid_id is not None and g.grid_id in {x.id for x in grid.lineage()}
+        for g in user.grants) or any(has_role(user, b, *GRID_STAFF) for b in grid.all_buildings)
+
+
+# --- organisations of the practice ---------------------------------------------------------
+
+def can_manage_partners(user, place: Place) -> bool:
+    """社区合伙人 are registered by the moderators and administrators of the place."""
+    return moderates(user, place)
+
+
+def can_manage_roster(user, place: Place) -> bool:
+    """The standing 1+5+N roster of a place."""
+    return moderates(user, place)
+
+
+def public_identity(person: User, place: Optional[Place]):
+    """党员亮身份: what ``person`` chose to show beside their name in ``place`` — their
+    membership of a Party organisation whose place covers ``place`` — or None. Asked for
+    every name on a page: the few who chose it are read once per request."""
+    if place is None or person is None or getattr(person, "id", None) is None:
+        return None
+    from flask import g, has_request_context
+
+    if has_request_context() and "public_identities" in g:
+        shown = g.public_identities
+    else:
+        from .accounts.models import OrganisationMember
+        from .extensions import db
+
+        shown: dict[int, list[str]] = {}
+        for user_id, path in db.session.execute(
+                db.select(OrganisationMember.user_id, Place.path)
+                .join(Organisation, Organisation.id == OrganisationMember.organisation_id)
+                .join(Place, Place.id == Organisation.place_id)
+                .where(OrganisationMember.public_identity.is_(True), Organisation.kind.in_(PARTY_KINDS))):
+            shown.setdefault(user_id, []).append(path)
+        if has_request_context():
+            g.public_identities = shown
+    if any(place.path.startswith(path) for path in shown.get(person.id, ())):
+        from flask_babel import gettext
+
+        return gettext("Party member")
+    return None

@@ -89,11 +89,13 @@ def shown_name(person, place, viewer=None) -> str:
         return ""
     if getattr(person, "deleted_at", None) is not None:
         return str(_l("Deleted account"))
-    if place is not None and permissions.acts_officially(person, place):
-        return person.name
-    if viewer is not None and permissions.can_see_person(viewer, person, place):
-        return person.name
-    return mask_name(person.name)
+    if (place is not None and permissions.acts_officially(person, place)) or (
+            viewer is not None and permissions.can_see_person(viewer, person, place)):
+        name = person.name
+    else:
+        name = mask_name(person.name)
+    identity = permissions.public_identity(person, place)   # 党员亮身份, where they chose it
+    return f"{name} · {identity}" if identity else name
 
 
 def public_name(person, place) -> str:

@@ -94,8 +94,9 @@ def test_every_lifecycle_is_one_table_of_one_transition_type():
     from consult.motions.lifecycle import TRANSITIONS as MOTION
     from consult.proposals.lifecycle import TRANSITIONS as PROPOSAL
     from consult.voting.lifecycle import TRANSITIONS as BALLOT
+    from consult.grids.lifecycle import TRANSITIONS as REPORT
 
-    for table in (MEETING, MINUTES, MOTION, PROPOSAL, BALLOT):
+    for table in (MEETING, MINUTES, MOTION, PROPOSAL, BALLOT, REPORT):
         assert isinstance(table, Lifecycle)
         assert all(isinstance(step, Transition) and step.action == action for action, step in table.items())
         states = {type(state) for step in table.values() for state in step.sources}
@@ -139,7 +140,7 @@ def test_each_domain_declares_itself_and_the_app_takes_it(app):
     assert [d.name for d in declared] == list(domains.DOMAINS)
     assert {d.blueprint.name for d in declared if d.blueprint} == set(app.blueprints)
     assert [due.name for due in domains.due_work()] == ["reminders", "digest", "ballots", "ballot_results", "motions",
-                                                         "minutes", "owner registers"]
+                                                         "minutes", "owner registers", "reports", "councils"]
     assert {k.name for k in kinds()} == {"proposal", "ballot", "statement", "motion", "minutes"}
     owners = {kind: d.name for d in declared for kind in d.messages}
     assert set(owners) == set(MESSAGES) and len(owners) == sum(len(d.messages) for d in declared)

@@ -11,6 +11,10 @@ from consult.api import service as api_service
 from consult.accounts.models import Organisation, OrganisationKind, OrganisationMember, Role, RoleGrant
 from consult.database import unit_of_work
 from consult.extensions import db
+from consult.conventions import service as conventions
+from consult.conventions.models import ConventionKind
+from consult.councils import service as councils
+from consult.grids import service as reports
 from consult.meetings import service as meetings
 from consult.meetings.models import MeetingForm, MeetingKind, Quorum
 from consult.minutes.models import Minutes
@@ -86,6 +90,18 @@ def world(tree, make_household, make_user):
         api_token, _ = api_service.create_personal_token(actor=here, name="手机", days=30)
         api_client, _ = api_service.register_client(actor=administrator, name="公告屏", user=moderator,
                                                     place_ids=[tree.fc.id], scopes=["read"])
+        report = reports.raise_report(tree.e1, actor=here, title="楼道灯不亮")
+    clinic = Organisation(place=tree.fc, kind=OrganisationKind.business, name="社区诊所")
+    db.session.add(clinic)
+    db.session.commit()
+    with unit_of_work():
+        partner = accounts.register_partner(tree.fc, clinic, actor=moderator, offer="义诊")
+    with unit_of_work():
+        convention = conventions.draft_convention(tree.b1, actor=moderator, kind=ConventionKind.residents,
+                                                  title="楼栋公约", body="第一条 爱护环境")
+    with unit_of_work():
+        series = councils.create_series(tree.b1, actor=moderator, title="月度议事会", kind=MeetingKind.circle,
+                                        cadence_months=1, day_of_month=15, local_time="19:30", form=MeetingForm.online)
     ids = {
         "place_id": tree.b1.id, "proposal_id": proposal.id, "meeting_id": meeting.id, "ballot_id": ballot.id,
         "motion_id": motion.id, "household_id": home.id, "grid_id": grid.id, "organisation_id": company.id,
@@ -98,6 +114,8 @@ def world(tree, make_household, make_user):
         "token_id": api_token.id, "client_id": api_client.id,
         "building_id": tree.b1.id,
         "entry_id": 1, "objection_id": 1, "owner_id": here.id, "proxy_id": 1, "claim_id": 1,
+        "report_id": report.id, "partner_id": partner.id, "series_id": series.id,
+        "convention_id": convention.id,
     }
     return type("World", (), dict(tree=tree, here=here, there=there, ids=ids, platform=platform, moderator=moderator,
                                   manager=manager, company=company, proposal=proposal, ballot=ballot, motion=motion,

@@ -92,3 +92,13 @@ class EmailForm(Form):
 
 class DeleteAccountForm(Form):
     password = PasswordField(_l("Your password, to confirm"), validators=[DataRequired(), Length(max=128)])
+
+
+class PartnerForm(Form):
+    organisation_id = SelectField(_l("Business or social organisation"), choices=[], validate_choice=False)
+    offer = StringField(_l("What it offers the residents"), validators=[Length(max=500)],
+                        description=_l("For example: 每月一次义诊、老人理发半价"))
+
+
+class IdentityForm(Form):
+    shown = HiddenField()

@@ -65,6 +65,7 @@ class Role(enum.Enum):
     resident = "resident"
     building_leader = "building_leader"
     grid_worker = "grid_worker"
+    grid_leader = "grid_leader"
     moderator = "moderator"
     property_manager = "property_manager"
     committee_member = "committee_member"
@@ -86,6 +87,7 @@ ROLE_LABELS = {
     Role.resident: _l("Resident"),
     Role.building_leader: _l("Building leader"),
     Role.grid_worker: _l("Grid worker"),
+    Role.grid_leader: _l("Grid leader"),
     Role.moderator: _l("Moderator"),
     Role.property_manager: _l("Property manager"),
     Role.committee_member: _l("Homeowners' committee member"),
@@ -147,6 +149,10 @@ class OrganisationKind(enum.Enum):
     owners_committee = "owners_committee"
     department = "department"
     social_organisation = "social_organisation"
+    business = "business"                  # 社区合伙人: a shop, clinic, company of the place
+    party_committee = "party_committee"    # 社区党委 / 党总支
+    party_branch = "party_branch"          # 网格党支部
+    party_group = "party_group"            # 楼栋党小组
 
     @property
     def label(self):
@@ -158,7 +164,15 @@ ORGANISATION_KIND_LABELS = {
     OrganisationKind.owners_committee: _l("Homeowners' committee"),
     OrganisationKind.department: _l("Department"),
     OrganisationKind.social_organisation: _l("Social organisation"),
+    OrganisationKind.business: _l("Business"),
+    OrganisationKind.party_committee: _l("Community Party committee"),
+    OrganisationKind.party_branch: _l("Grid Party branch"),
+    OrganisationKind.party_group: _l("Building Party group"),
 }
+# Party organisations (党组织): their members may show their identity (党员亮身份).
+PARTY_KINDS = (OrganisationKind.party_committee, OrganisationKind.party_branch, OrganisationKind.party_group)
+# Who may be registered as a partner of a place (社区合伙人).
+PARTNER_KINDS = (OrganisationKind.business, OrganisationKind.social_organisation)
 
 
 class Organisation(db.Model):
@@ -196,10 +210,33 @@ class OrganisationMember(db.Model):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     title: Mapped[Optional[str]] = mapped_column(String(50))
+    # 党员亮身份: the member chose to show their membership beside their name.
+    public_identity: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     organisation: Mapped[Organisation] = relationship(back_populates="members")
     user: Mapped[User] = relationship()
+
+
+class Partner(db.Model):
+    """社区合伙人: a business or social organisation registered as a partner of a place,
+    with what it offers the residents."""
+
+    __tablename__ = "partners"
+    __table_args__ = (UniqueConstraint("place_id", "organisation_id", name="uq_partners_place_organisation"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    offer: Mapped[str] = mapped_column(Text, default="")
+    registered_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    registered_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    place: Mapped[Place] = relationship()
+    organisation: Mapped[Organisation] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Partner p={self.place_id} o={self.organisation_id}>"
 
 
 class InviteCode(db.Model):

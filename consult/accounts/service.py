@@ -25,6 +25,9 @@ from .models import (
     Organisation,
     OrganisationKind,
     OrganisationMember,
+    PARTNER_KINDS,
+    PARTY_KINDS,
+    Partner,
     Role,
     RoleGrant,
     SignIn,
@@ -510,8 +513,10 @@ def grant_role(user: User, role: Role, *, actor, place: Optional[Place] = None,
         raise InvalidInput(_l("A role is held either in a place or in a grid."))
     if place is None and grid is None and role is not Role.administrator:
         raise InvalidInput(_l("Choose the place where the role is held."))
-    if grid is not None and role is not Role.grid_worker:
-        raise InvalidInput(_l("Only grid workers are assigned to grids."))
+    if grid is not None and role not in (Role.grid_worker, Role.grid_leader):
+        raise InvalidInput(_l("Only grid workers and grid leaders are assigned to grids."))
+    if role is Role.grid_leader and grid is None:
+        raise InvalidInput(_l("A grid leader leads a grid; choose it."))
     if role is Role.building_leader and place is not None and place.kind not in (
             PlaceKind.building, PlaceKind.entrance):
         raise InvalidInput(_l("A building leader leads a building or an entrance."))
@@ -575,6 +580,56 @@ def remove_organisation_member(member: OrganisationMember, *, actor) -> None:
                  user=member.user_id)
     organisation.members.remove(member)
     db.session.flush()
+
+
+def set_public_identity(member: OrganisationMember, shown: bool, *, actor) -> OrganisationMember:
+    """党员亮身份: a member of a Party organisation shows (or stops showing) their membership
+    beside their name where they act. Their own choice, nobody else's."""
+    permissions.require(member.user_id == getattr(actor, "id", None),
+                        _l("Only the member can choose to show their identity."))
+    if member.organisation.kind not in PARTY_KINDS:
+        raise InvalidInput(_l("Only members of a Party organisation show this identity."))
+    member.public_identity = bool(shown)
+    audit.record("organisation.identity", member.organisation, actor=actor, place=member.organisation.place,
+                 shown=member.public_identity)
+    return member
+
+
+# --- partners (社区合伙人) ----------------------------------------------------------------------
+
+def register_partner(place: Place, organisation: Organisation, *, actor, offer: str = "") -> Partner:
+    """A business or social organisation becomes a partner of ``place``, saying what it
+    offers the residents (义诊, 上门维修, 助餐 …)."""
+    permissions.require(permissions.can_manage_partners(actor, place))
+    if organisation.kind not in PARTNER_KINDS:
+        raise InvalidInput(_l("Partners are businesses and social organisations."))
+    if not (place.is_within(organisation.place) or organisation.place.is_within(place)):
+        raise InvalidInput(_l("This organisation does not serve this place."))
+    offer = (offer or "").strip()
+    if len(offer) > 500:
+        raise InvalidInput(_l("The text is too long (at most %(n)d characters).", n=500))
+    if db.session.scalar(select(Partner.id).where(Partner.place_id == place.id,
+                                                  Partner.organisation_id == organisation.id)):
+        raise Conflict(_l("%(name)s is already a partner here.", name=organisation.name))
+    partner = Partner(place=place, organisation=organisation, offer=offer, registered_by_id=actor.id)
+    db.session.add(partner)
+    audit.record("partner.register", partner, actor=actor, place=place, organisation=organisation.id)
+    return partner
+
+
+def remove_partner(partner: Partner, *, actor) -> None:
+    permissions.require(permissions.can_manage_partners(actor, partner.place))
+    audit.record("partner.remove", partner, actor=actor, place=partner.place, organisation=partner.organisation_id)
+    db.session.delete(partner)
+    db.session.flush()
+
+
+def partners_of(place: Place) -> list[Partner]:
+    """The partners of ``place`` and of the places above it (a community's partners serve
+    its buildings too), nearest first."""
+    found = list(db.session.scalars(select(Partner).where(Partner.place_id.in_(place.ancestor_ids))))
+    depth = {pid: n for n, pid in enumerate(place.ancestor_ids)}
+    return sorted(found, key=lambda p: (-depth[p.place_id], p.organisation.name))
 
 
 def ensure_may_sign_in(user: User) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import utcnow
 from ..extensions import db
-from ..places.models import Place
+from ..places.models import Grid, Place
 
 if TYPE_CHECKING:
     from ..accounts.models import Organisation, User
@@ -115,8 +115,13 @@ class Meeting(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[Optional[datetime]]
     ended_at: Mapped[Optional[datetime]]
+    # 网格议事会: a council of a grid (its place is the grid's community).
+    grid_id: Mapped[Optional[int]] = mapped_column(ForeignKey("grids.id"), index=True)
+    # An occurrence of a standing council (月月有协商, 三方联席会).
+    series_id: Mapped[Optional[int]] = mapped_column(ForeignKey("council_series.id"), index=True)
 
     place: Mapped[Place] = relationship()
+    grid: Mapped[Optional[Grid]] = relationship()
     moderator: Mapped["User"] = relationship(foreign_keys=[moderator_id])
     recorder: Mapped[Optional["User"]] = relationship(foreign_keys=[recorder_id])
     floor_user: Mapped[Optional["User"]] = relationship(foreign_keys=[floor_user_id])

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
-from wtforms import DateField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..fields import Form
@@ -14,6 +14,7 @@ class AssignForm(Form):
     lead = SelectField(_l("Responsible organisation"), choices=[], validate_choice=False)
     also = SelectMultipleField(_l("Blow the whistle: summon these too (吹哨报到)"), choices=[], validate_choice=False,
                                description=_l("Each organisation summoned must report by its deadline."))
+    roster = BooleanField(_l("Blow the whistle to the standing roster (1+5+N)"))
     person = StringField(_l("Person in charge (mobile number or username, optional)"),
                          validators=[Optional(), Length(max=100)])
     acknowledge_hours = IntegerField(_l("Acknowledge within (hours)"), validators=[Optional(), NumberRange(1, 720)],
@@ -73,3 +74,7 @@ class PeriodForm(Form):
 
     start = DateField(_l("From"), validators=[Optional()])
     end = DateField(_l("To"), validators=[Optional()])
+
+
+class RosterForm(Form):
+    organisations = SelectMultipleField(_l("Fixed members, whistled by default"), choices=[], validate_choice=False)

@@ -243,3 +243,18 @@ def rating_household(user, motion: Motion) -> Optional[Household]:
     return db.session.scalar(select(Household).join(HouseholdMember).where(
         HouseholdMember.user_id == user.id, Household.id.in_(rater_households(motion)),
         Household.id.not_in(rated)).order_by(Household.id).limit(1))
+
+
+class StandingResponder(db.Model):
+    """吹哨报到 "1+5+N": the organisations a place whistles by default when it makes a call;
+    others are added per case."""
+    __tablename__ = "standing_responders"
+    __table_args__ = (UniqueConstraint("place_id", "organisation_id", name="uq_standing_responders_place_org"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    place: Mapped[Place] = relationship()
+    organisation: Mapped["Organisation"] = relationship()

@@ -35,6 +35,7 @@ from .models import (
     Rating,
     Responder,
     Score,
+    StandingResponder,
 )
 
 TITLE_MAX, TEXT_MAX = 100, 4000
@@ -176,16 +177,48 @@ def default_organisation(place: Place, category=None) -> Optional[Organisation]:
     return companies[0] if companies else None
 
 
+def standing_responders(place: Place) -> tuple[Optional[Place], list[Organisation]]:
+    """吹哨报到 "1+5+N": the roster a call in ``place`` whistles by default — the place's
+    own, else that of the nearest place above with one — and the place it belongs to."""
+    for place_id in reversed(place.ancestor_ids):
+        rows = list(db.session.scalars(select(StandingResponder).where(StandingResponder.place_id == place_id)
+                                       .order_by(StandingResponder.id)))
+        if rows:
+            return rows[0].place, [r.organisation for r in rows]
+    return None, []
+
+
+def set_standing_responders(place: Place, organisations: list[Organisation], *, actor) -> list[Organisation]:
+    """The fixed members of the place's roster, replacing the previous ones."""
+    permissions.require(permissions.can_manage_roster(actor, place),
+                        _l("Only a moderator of this place can change its roster."))
+    organisations = list(dict.fromkeys(o for o in organisations if o is not None))
+    allowed = {o.id for o in eligible_organisations(place)}
+    if any(o.id not in allowed for o in organisations):
+        raise InvalidInput(_l("This organisation does not serve this place."))
+    for row in db.session.scalars(select(StandingResponder).where(StandingResponder.place_id == place.id)):
+        db.session.delete(row)
+    db.session.flush()
+    for organisation in organisations:
+        db.session.add(StandingResponder(place=place, organisation=organisation))
+    db.session.flush()
+    audit.record("roster.set", place, actor=actor, place=place, organisations=[o.id for o in organisations])
+    return organisations
+
+
 def assign(place: Place, *, actor, title: str, body: str, organisations: list[Organisation],
            person: Optional[User] = None, proposal: Optional[Proposal] = None, meeting=None, ballot=None,
            acknowledge_hours: Optional[int] = None, complete_days: Optional[int] = None,
-           raters: Raters = Raters.place, config=None) -> Motion:
+           raters: Raters = Raters.place, config=None, report=None, roster: bool = False) -> Motion:
     """A decision becomes a motion addressed to one organisation — or, when the whistle is
-    blown (吹哨报到), to several, each of which must report by its deadline."""
-    permissions.require(permissions.can_assign_motion(actor, place),
+    blown (吹哨报到), to several, each of which must report by its deadline. A grid
+    worker sends on a resident's ``report`` the same way (派单)."""
+    permissions.require(permissions.can_assign_motion(actor, place, report),
                         _l("Only a moderator of this place can assign motions."))
     title = _text(title, True, _l("Say what must be done."), TITLE_MAX)
     body = _text(body, False) or ""
+    if roster:   # 吹哨: the place's standing roster is summoned, besides those chosen for the case
+        organisations = list(organisations) + standing_responders(place)[1]
     organisations = list(dict.fromkeys(o for o in organisations if o is not None))
     if not organisations:
         raise InvalidInput(_l("Choose the organisation that must act."))
@@ -217,7 +250,8 @@ def assign(place: Place, *, actor, title: str, body: str, organisations: list[Or
                                            else None))
     db.session.flush()
     _record(motion, "assign", actor=actor, body=body or None,
-            organisations=[o.id for o in organisations], whistle=motion.whistle)
+            organisations=[o.id for o in organisations], whistle=motion.whistle,
+            **({"report": report.id} if report is not None else {}))
     motion_assigned.send(motion, reason=title)
     _tell(_responder_people(motion), "motion.assigned", motion, skip=actor)
     return motion

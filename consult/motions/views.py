@@ -27,8 +27,11 @@ from .. import permissions
 from ..accounts import service as accounts
 from ..clock import end_of_local_day, local_today, start_of_local_day, utcnow
 from ..extensions import db
+from ..councils import service as councils
+from ..grids import service as grid_reports
 from ..i18n import format_deadline
 from ..places.models import Place
+from ..proposals import figures as matter_figures
 from ..proposals.models import Proposal
 from ..web import form_action, load, perform, run_due
 from . import charts, figures
@@ -103,7 +106,8 @@ def new(place_id: int):
             return motions.assign(place, actor=current_user, title=form.title.data, body=form.body.data,
                                   organisations=[o for o in picked if o is not None], person=person,
                                   proposal=proposal, meeting=meeting, acknowledge_hours=form.acknowledge_hours.data,
-                                  complete_days=form.complete_days.data, raters=Raters(form.raters.data))
+                                  complete_days=form.complete_days.data, raters=Raters(form.raters.data),
+                                  roster=bool(form.roster.data))
         outcome = perform(assign)
         if outcome.ok:
             flash(_("The motion is assigned. The responder has been told."), "success")
@@ -112,7 +116,7 @@ def new(place_id: int):
     elif form.is_submitted():
         status = 422
     return render_template("motions/new.html", place=place, form=form, proposal=proposal,
-                           organisations=organisations), status
+                           organisations=organisations, roster=motions.standing_responders(place)), status
 
 
 # --- lists -----------------------------------------------------------------------------------
@@ -336,8 +340,14 @@ def figures_page(place_id: int):
     place_rows += [(child.name, f, url_for("motions.figures_page", place_id=child.id, **period))
                    for child, f in report.places]
     org_rows = [(organisation.name, f, None) for organisation, f in report.organisations]
+    chain = grid_reports.chain_figures(place, start, end)
+    cadences = councils.cadence_figures(place, start, end)
+    categories = matter_figures.by_category(place, start, end)
+    two_years = matter_figures.two_years_chart(place, end_day.year)
     return render_template("motions/figures.html", place=place, report=report, form=form, start_day=start_day,
-                           end_day=end_day, chart=chart, place_rows=place_rows, org_rows=org_rows,
+                           end_day=end_day, chart=chart, place_rows=place_rows, org_rows=org_rows, chain=chain,
+                           cadences=cadences, categories=categories, two_years=two_years,
+                           locale=str(get_locale()),
                            cache_minutes=current_app.config["FIGURES_CACHE_SECONDS"] // 60)
 
 

@@ -43,6 +43,7 @@ class ImportForm(Form):
 class GridForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
     buildings = SelectMultipleField(_l("Buildings"), choices=[], validate_choice=False)
+    parent_id = SelectField(_l("Within the large grid"), choices=[], validate_choice=False)
 
 
 class RoleGrantForm(Form):

@@ -144,18 +144,39 @@ class Grid(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("places.id"), index=True)
     name: Mapped[str] = mapped_column(String(80))
+    # A micro grid (微网格) lies in a large grid (大网格) of the same community.
+    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("grids.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     community: Mapped[Place] = relationship()
     buildings: Mapped[list[Place]] = relationship(
         secondary=grid_buildings, order_by="Place.name"
     )
+    parent: Mapped[Optional["Grid"]] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list["Grid"]] = relationship(back_populates="parent", order_by="Grid.name")
 
     def __repr__(self) -> str:
         return f"<Grid {self.id} {self.name!r}>"
 
+    @property
+    def all_buildings(self) -> list[Place]:
+        """Its own buildings and those of its micro grids."""
+        found = {b.id: b for b in self.buildings}
+        for child in self.children:
+            found.update((b.id, b) for b in child.all_buildings)
+        return sorted(found.values(), key=lambda b: natural_key(b.name))
+
     def covers(self, place: Place) -> bool:
-        return any(place.is_within(b) for b in self.buildings)
+        """A large grid covers the buildings of its micro grids too."""
+        return any(place.is_within(b) for b in self.buildings) or any(c.covers(place) for c in self.children)
+
+    def lineage(self) -> list["Grid"]:
+        """This grid and the grids it lies in, itself first."""
+        grids, grid = [], self
+        while grid is not None and grid not in grids:
+            grids.append(grid)
+            grid = grid.parent
+        return grids
 
 
 class Household(db.Model):

@@ -179,17 +179,21 @@ def _buildings_of(community: Place, building_ids: Iterable[int]) -> list[Place]:
     return buildings
 
 
-def create_grid(community: Place, name: str, building_ids: Iterable[int], *, actor) -> Grid:
+def create_grid(community: Place, name: str, building_ids: Iterable[int], *, actor,
+                parent: Optional[Grid] = None) -> Grid:
+    """A grid of buildings; with ``parent``, a micro grid (微网格) of that large grid."""
     permissions.require(permissions.can_manage_place(actor, community))
     if community.kind is not PlaceKind.community:
         raise InvalidInput(_l("Grids are drawn within a community."))
     name = clean_name(name)
     if db.session.scalar(select(Grid.id).where(Grid.community_id == community.id, Grid.name == name)):
         raise Conflict(_l("There is already a grid named “%(name)s” here.", name=name))
-    grid = Grid(community=community, name=name, buildings=_buildings_of(community, building_ids))
+    if parent is not None and (parent.community_id != community.id or parent.parent_id is not None):
+        raise InvalidInput(_l("A micro grid lies in a large grid of its own community."))
+    grid = Grid(community=community, name=name, buildings=_buildings_of(community, building_ids), parent=parent)
     db.session.add(grid)
     audit.record("grid.create", grid, actor=actor, place=community, name=name,
-                 buildings=[b.id for b in grid.buildings])
+                 buildings=[b.id for b in grid.buildings], parent=getattr(parent, "id", None))
     return grid
 
 
@@ -205,6 +209,8 @@ def delete_grid(grid: Grid, *, actor) -> None:
     permissions.require(permissions.can_manage_grid(actor, grid))
     from ..accounts.models import RoleGrant
 
+    if grid.children:
+        raise Conflict(_l("This grid holds micro grids; delete or move them first."))
     if db.session.scalar(select(func.count()).where(RoleGrant.grid_id == grid.id)):
         raise Conflict(_l("Grid workers are still assigned to this grid; revoke their roles first."))
     audit.record("grid.delete", grid, actor=actor, place=grid.community, name=grid.name)

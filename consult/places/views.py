@@ -9,18 +9,24 @@ from sqlalchemy import select
 
 from .. import permissions
 from ..accounts import service as accounts
-from ..accounts.forms import OrganisationForm, OrganisationMemberForm
+from ..accounts.forms import IdentityForm, OrganisationForm, OrganisationMemberForm, PartnerForm
 from ..accounts.models import (
     InviteCode,
     Organisation,
     OrganisationKind,
     OrganisationMember,
+    PARTNER_KINDS,
+    PARTY_KINDS,
+    Partner,
     Role,
     RoleGrant,
 )
 from ..errors import NotFound
 from ..forms import ConfirmForm
 from ..extensions import db
+from ..councils import service as councils
+from ..motions import service as motions
+from ..motions.forms import RosterForm
 from ..web import confirm_first, load, perform
 from . import importer
 from . import service as places
@@ -102,8 +108,19 @@ def detail(place_id: int):
     child_form.kind.choices = [(k.value, k.label) for k in _child_kinds(place)]
     grant_form = RoleGrantForm()
     grant_form.organisation_id.choices = _organisation_choices(place)
+    partner_form = PartnerForm()
+    eligible = motions.eligible_organisations(place)
+    partner_form.organisation_id.choices = [(str(o.id), o.name) for o in eligible if o.kind in PARTNER_KINDS]
+    roster_form = RosterForm()
+    roster_form.organisations.choices = [(str(o.id), f"{o.name}（{o.kind.label}）") for o in eligible]
+    roster = motions.standing_responders(place)
+    roster_form.organisations.data = [str(o.id) for o in roster[1]] if roster[0] is place else []
     return render_template(
         "places/detail.html", place=place, manage=manage, grants=grants, grids=grids,
+        partners=accounts.partners_of(place), partner_form=partner_form, roster=roster, roster_form=roster_form,
+        missed_councils=councils.missed_cadences(place),
+        manage_partners=permissions.can_manage_partners(current_user, place),
+        manage_roster=permissions.can_manage_roster(current_user, place),
         organisations=organisations, child_form=child_form, grant_form=grant_form,
         household_form=HouseholdForm(), org_form=OrganisationForm(), confirm=ConfirmForm(),
         can_hold_households=place.kind in HOUSEHOLD_PLACE_KINDS,
@@ -368,10 +385,14 @@ def grids(place_id: int):
     require(permissions.can_manage_place(current_user, community) and community.kind is PlaceKind.community)
     form = GridForm()
     form.buildings.choices = _building_choices(community)
+    large = db.session.scalars(select(Grid).where(Grid.community_id == community.id, Grid.parent_id.is_(None))
+                               .order_by(Grid.name)).all()
+    form.parent_id.choices = [("", _("None: a grid of its own"))] + [(str(g.id), g.name) for g in large]
     status = 200
     if form.validate_on_submit():
+        parent = next((g for g in large if str(g.id) == form.parent_id.data), None)
         outcome = perform(places.create_grid, community, form.name.data, form.buildings.data or [],
-                          actor=current_user)
+                          actor=current_user, parent=parent)
         if outcome.ok:
             flash(_("The grid %(name)s is made. Next: give it a grid worker.", name=outcome.value.name), "success")
             return redirect(url_for("places.grid", grid_id=outcome.value.id))
@@ -388,6 +409,7 @@ def grid(grid_id: int):
     manage = permissions.can_manage_grid(current_user, grid)
     form = GridForm(name=grid.name, buildings=[str(b.id) for b in grid.buildings])
     form.buildings.choices = _building_choices(grid.community)
+    form.parent_id.choices = [("", "")]
     status = 200
     if request.method == "POST":
         require(manage)
@@ -399,6 +421,7 @@ def grid(grid_id: int):
             status = outcome.status
     grants = db.session.scalars(select(RoleGrant).where(RoleGrant.grid_id == grid.id)).all()
     return render_template("places/grid.html", grid=grid, manage=manage, form=form, grants=grants,
+                           councils=councils.grid_meetings(grid),
                            grant_form=RoleGrantForm(), confirm=ConfirmForm()), status
 
 
@@ -448,7 +471,8 @@ def grant_role(place_id: int):
 def grant_grid_role(grid_id: int):
     grid = load(Grid, grid_id, permissions.can_manage_grid, refuse=403)
     form = RoleGrantForm()
-    form.role.data = Role.grid_worker.value
+    if form.role.data != Role.grid_leader.value:
+        form.role.data = Role.grid_worker.value
     form.organisation_id.choices = [("", "—")]
     if form.validate_on_submit():
         if perform(_grant, form, grid=grid).ok:
@@ -493,7 +517,63 @@ def organisation(organisation_id: int):
                 flash(_("The member is added: they now see the organisation's motions on their desk."), "success")
         return redirect(url_for("places.organisation", organisation_id=organisation.id))
     return render_template("places/organisation.html", organisation=organisation, manage=manage, form=form,
-                           confirm=ConfirmForm())
+                           confirm=ConfirmForm(), identity_form=IdentityForm(),
+                           party=organisation.kind in PARTY_KINDS)
+
+
+@bp.post("/organisation-members/<int:member_id>/identity")
+@login_required
+def member_identity(member_id: int):
+    """党员亮身份: the member shows or hides their membership beside their name."""
+    member = load(OrganisationMember, member_id, lambda user, m: m.user_id == user.id, refuse=403)
+    form = IdentityForm()
+    form.validate_on_submit() or abort(400)
+    if perform(accounts.set_public_identity, member, form.shown.data == "1", actor=current_user).ok:
+        flash(_("Your Party membership is shown beside your name.") if member.public_identity
+              else _("Your Party membership is no longer shown."), "success")
+    return redirect(url_for("places.organisation", organisation_id=member.organisation_id))
+
+
+# --- partners (社区合伙人) and the 1+5+N roster -----------------------------------------------------
+
+@bp.post("/places/<int:place_id>/partners")
+@login_required
+def register_partner(place_id: int):
+    place = load(Place, place_id, permissions.can_manage_partners, refuse=403)
+    form = PartnerForm()
+    if form.validate_on_submit() and str(form.organisation_id.data or "").isdigit():
+        organisation = db.session.get(Organisation, int(form.organisation_id.data))
+        if organisation is None:
+            abort(404)
+        if perform(accounts.register_partner, place, organisation, actor=current_user, offer=form.offer.data).ok:
+            flash(_("%(name)s is now a partner of %(place)s.", name=organisation.name, place=place.name), "success")
+    else:
+        flash(_("Choose the organisation."), "error")
+    return redirect(url_for("places.detail", place_id=place.id) + "#partners")
+
+
+@bp.post("/partners/<int:partner_id>/remove")
+@login_required
+def remove_partner(partner_id: int):
+    partner = load(Partner, partner_id, lambda user, p: permissions.can_manage_partners(user, p.place), refuse=403)
+    ConfirmForm().validate_on_submit() or abort(400)
+    place_id = partner.place_id
+    if perform(accounts.remove_partner, partner, actor=current_user).ok:
+        flash(_("Removed."), "success")
+    return redirect(url_for("places.detail", place_id=place_id) + "#partners")
+
+
+@bp.post("/places/<int:place_id>/roster")
+@login_required
+def set_roster(place_id: int):
+    place = load(Place, place_id, permissions.can_manage_roster, refuse=403)
+    form = RosterForm()
+    form.validate_on_submit() or abort(400)
+    ids = {int(i) for i in form.organisations.data if str(i).isdigit()}
+    chosen = list(db.session.scalars(select(Organisation).where(Organisation.id.in_(ids)).order_by(Organisation.id)))
+    if perform(motions.set_standing_responders, place, chosen, actor=current_user).ok:
+        flash(_("The standing roster is saved."), "success")
+    return redirect(url_for("places.detail", place_id=place.id) + "#roster")
 
 
 @bp.post("/organisation-members/<int:member_id>/remove")
