@@ -38,7 +38,7 @@ class BallotForm(Form):
     non_voters_reference = StringField(_l("Article of the owners' rules of procedure"),
                                        validators=[Optional(), Length(max=200)],
                                        description=_l("Required when owners who do not vote are counted with the "
-                                                      "majority, e.g. 《业主大会议事规则》第十二条."))
+                                                      "majority, e.g. Rules of procedure of the owners' assembly, art. 12."))
 
 
 class ExtendForm(Form):
