@@ -66,7 +66,7 @@ def test_a_burst_shares_transactions_and_duplicates_fail_alone(app, server, tree
     husband, wife = make_user("王先生", household=home), make_user("王太太", household=home)
     ballot_id = open_ballot(tree.b1, moderator)
     runs = [_cast(ballot_id, uid, Choice.yes if n % 3 else Choice.no, f"k{uid}") for n, uid in enumerate(owners)]
-    runs += [_cast(ballot_id, owners[0], key=f"k{owners[0]}")] * 3          # a double click: the same cast again
+    runs += [_cast(ballot_id, owners[0], Choice.no, f"k{owners[0]}")] * 3   # a double click: the same cast again
     runs += [_cast(ballot_id, owners[1], key="another-device")]             # the same voter on a second phone
     runs += [_cast(ballot_id, husband.id, Choice.yes), _cast(ballot_id, wife.id, Choice.no)]   # one household
     writer = _writer()
@@ -94,6 +94,43 @@ def test_a_burst_shares_transactions_and_duplicates_fail_alone(app, server, tree
     assert counted.of("no").headcount == (21 if answers[65]["ok"] else 20)
     # Fewer transactions than casts: they were written together.
     assert 1 <= writer.batches < len(runs) // 4
+
+
+def test_two_writers_like_two_processes_keep_one_vote_each(app, server, tree, moderator):  # noqa: F811
+    """Two server processes each write their own batches: the database's constraints keep
+    one vote per voter between them (on PostgreSQL, a batch may wait for the other's, or
+    lose a deadlock and write its casts again alone)."""
+    owners = households(tree.b1, 40)
+    ballot_id = open_ballot(tree.b1, moderator)
+    one, two = _writer(), _writer()
+    jobs = [(one, _cast(ballot_id, uid, key=f"one-{uid}")) for uid in owners] + \
+           [(two, _cast(ballot_id, uid, key=f"two-{uid}")) for uid in reversed(owners)]
+    barrier = threading.Barrier(len(jobs), timeout=120)
+    answers: dict = {}
+
+    def submit(n):
+        writer, run = jobs[n]
+        with server.app_context():
+            try:
+                barrier.wait()
+                answers[n] = writer.submit(group_commit.Work(run, "en"))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=submit, args=(n,)) for n in range(len(jobs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    db.session.commit()
+    assert len(answers) == 80
+    for n, uid in enumerate(owners):
+        pair = [answers[n], answers[79 - n]]
+        assert sorted(a["ok"] for a in pair) == [False, True], pair
+        assert next(a for a in pair if not a["ok"])["error"]["code"] == "conflict"
+    assert db.session.scalar(select(func.count()).select_from(Participation)) == 40
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry)
+                             .where(AuditEntry.action == "ballot.cast")) == 40
 
 
 def test_a_failure_in_a_batch_is_written_again_alone(app, server, tree, moderator):  # noqa: F811
