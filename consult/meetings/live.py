@@ -24,7 +24,7 @@ import logging
 import threading
 from contextlib import nullcontext
 
-from flask import current_app, request, session
+from flask import current_app, g, request, session
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -307,6 +307,8 @@ def act(data=None, *extra):
         with _cheap_locale():           # a flood is refused before any query, its own included
             name, data = schema.action(data if not extra else None)
             limits.check_action(request.sid, _person_key(), name)
+        if name == "cast":
+            g.consult_seen_later = []        # noted in the cast's batch, not in a commit of its own
         meeting = _meeting()
         if meeting is None:
             raise NotAllowed(_("You may no longer act in this meeting."))
@@ -336,10 +338,16 @@ def _group_cast(meeting, actor, data) -> dict:
     loads the meeting and the person again in its own transaction."""
     meeting_id, actor_id = meeting.id, actor.id
     locale = session.get("room_locale") or str(get_locale())
+    seen = list(g.get("consult_seen_later") or ())
     db.session.close()         # the connection goes back to the pool while the cast waits
 
     def run() -> dict:
+        from ..accounts import service as accounts
+        from ..accounts.models import SignIn
+
         before = len(meetings.events_written())
+        for sign_in in filter(None, (db.session.get(SignIn, i) for i in seen)):
+            accounts.seen(sign_in)
         meeting, actor = db.session.get(Meeting, meeting_id), db.session.get(User, actor_id)
         if meeting is None or actor is None:
             raise NotAllowed(_("You may no longer act in this meeting."))

@@ -265,3 +265,39 @@ def test_a_burst_through_real_clients_counts_each_voter_once(tmp_path):
         audited = database.execute("SELECT count(*) FROM audit_entries WHERE action = 'ballot.cast'").fetchone()[0]
     assert voters == (RESIDENTS, RESIDENTS)
     assert audited == RESIDENTS
+
+
+# --- in the room, with the test client ----------------------------------------------------------
+
+def test_a_cast_notes_the_device_seen_in_its_batch_not_in_a_commit_of_its_own(app, meeting, cast):
+    """A resident in the room for more than a minute casts: the note that their device was
+    seen is written with the cast, so that a burst is not one commit per voter again."""
+    from sqlalchemy import event
+
+    from consult import clock
+    from consult.accounts.models import SignIn
+    from tests.meetings.test_live import act, connect
+
+    clock.set_now(clock.utcnow())
+    try:
+        _, moderator = connect(app, "moderator", meeting)
+        _, resident = connect(app, "13900000001", meeting)
+        assert act(resident, "sign_in")["ok"] and act(moderator, "start")["ok"]
+        ballot = act(moderator, "ballot_open", question="是否同意方案一？")["ballot"]
+        clock.advance(minutes=5)
+        commits = []
+
+        def counted(_connection):
+            commits.append(1)
+
+        event.listen(db.engine, "commit", counted)
+        try:
+            answer = act(resident, "cast", ballot=ballot, choice="yes", client_key="k1")
+        finally:
+            event.remove(db.engine, "commit", counted)
+        assert answer["ok"] and len(answer["receipt"]) == 32
+        assert len(commits) == 1
+        seen = db.session.scalar(select(SignIn.last_seen_at).where(SignIn.user_id == cast.wang.id))
+        assert seen == clock.utcnow()
+    finally:
+        clock.set_now(None)
