@@ -39,7 +39,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench.live_room import _load, build_database
+from bench.live_room import UNLIMITED, _load, build_database
 from consult.stack import Stack
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -107,6 +107,7 @@ def new_stack(base: Path, name: str, processes: int, ports: dict, demo: bool) ->
 
 def bench_room(base: Path, processes: int, clients: int, ports: dict) -> dict:
     stack = new_stack(base, f"room-{processes}", processes, ports, demo=False)
+    os.environ.update(UNLIMITED)     # the workers inherit it: the moderator's twenty moves in a row
     try:
         stack.up()
         env = stack.env()

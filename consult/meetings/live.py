@@ -24,7 +24,7 @@ import logging
 import threading
 from contextlib import nullcontext
 
-from flask import current_app, request, session
+from flask import current_app, g, request, session
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -38,7 +38,7 @@ from ..accounts.models import User
 from ..database import on_commit, unit_of_work
 from ..errors import DomainError, InvalidInput, NotAllowed, NotFound
 from ..extensions import db, socketio
-from . import limits, schema
+from . import group_commit, limits, schema
 from . import service as meetings
 from .models import AgendaItem, Meeting, SignedOut, Statement
 
@@ -307,9 +307,13 @@ def act(data=None, *extra):
         with _cheap_locale():           # a flood is refused before any query, its own included
             name, data = schema.action(data if not extra else None)
             limits.check_action(request.sid, _person_key(), name)
+        if name == "cast":
+            g.consult_seen_later = []        # noted in the cast's batch, not in a commit of its own
         meeting = _meeting()
         if meeting is None:
             raise NotAllowed(_("You may no longer act in this meeting."))
+        if name == "cast":
+            return _group_cast(meeting, current_user._get_current_object(), data)
         with unit_of_work():
             value = ACTIONS[name](meeting, current_user._get_current_object(), data)
             events = meetings.events_written()
@@ -326,6 +330,41 @@ def act(data=None, *extra):
     if isinstance(value, dict):
         answer.update(value)
     return answer
+
+
+def _group_cast(meeting, actor, data) -> dict:
+    """A cast, written with the casts that arrive with it (``group_commit``): answered once
+    its batch has committed. Who casts was checked above, as for any action; the batch
+    loads the meeting and the person again in its own transaction."""
+    meeting_id, actor_id = meeting.id, actor.id
+    locale = session.get("room_locale") or str(get_locale())
+    seen = list(g.get("consult_seen_later") or ())
+    db.session.close()         # the connection goes back to the pool while the cast waits
+
+    def run() -> dict:
+        from ..accounts import service as accounts
+        from ..accounts.models import SignIn
+
+        before = len(meetings.events_written())
+        for sign_in in filter(None, (db.session.get(SignIn, i) for i in seen)):
+            accounts.seen(sign_in)
+        meeting, actor = db.session.get(Meeting, meeting_id), db.session.get(User, actor_id)
+        if meeting is None or actor is None:
+            raise NotAllowed(_("You may no longer act in this meeting."))
+        value = _cast(meeting, actor, data)
+        mine = meetings.events_written()[before:]
+        return {"ok": True, "seq": mine[-1][1]["seq"] if mine else None, **value}
+
+    return _writer(current_app._get_current_object()).submit(group_commit.Work(run, locale))
+
+
+def _writer(app) -> group_commit.GroupCommit:
+    writer = app.extensions.get("consult_room_casts")
+    if writer is None:
+        writer = app.extensions.setdefault("consult_room_casts", group_commit.GroupCommit(
+            window=app.config["ROOM_CAST_WINDOW"], limit=app.config["ROOM_CAST_BATCH"],
+            refuse=_refusal, busy=_busy, failed=_failed))
+    return writer
 
 
 @socketio.on(MALFORMED_PACKET)
