@@ -16,7 +16,7 @@ from ..places.models import Place
 
 # The kinds of event an endpoint may subscribe to.
 EVENT_KINDS = ("proposal.raised", "motion.assigned", "motion.acknowledged", "motion.completed", "motion.rated",
-               "ballot.closed", "minutes.published")
+               "ballot.closed", "minutes.published", "work_order.updated")
 
 
 class DeliveryState(enum.Enum):

@@ -194,7 +194,7 @@ MOTION_KINDS = {"assign": "motion.assigned", "acknowledge": "motion.acknowledged
                 "rate": "motion.rated"}
 
 
-def on_motion_recorded(motion, *, action: str) -> None:
+def on_motion_recorded(motion, *, action: str, body=None) -> None:
     kind = MOTION_KINDS.get(action)
     if kind is not None:
         db.session.flush()

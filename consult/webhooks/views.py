@@ -26,6 +26,7 @@ KIND_LABELS = {
     "motion.rated": _l("a motion is rated"),
     "ballot.closed": _l("a ballot is closed (owners' decisions: the final result)"),
     "minutes.published": _l("minutes are published"),
+    "work_order.updated": _l("a 12345 work order is accepted, answered or completed"),
 }
 
 
