@@ -11,7 +11,7 @@ from consult.accounts.models import OrganisationKind, Role
 from consult.database import unit_of_work
 from consult.extensions import db
 from consult.motions import service as motions
-from consult.motions.models import Answer
+from consult.motions.models import Answer, Score
 from consult.proposals import service as proposals
 from consult.proposals.models import Category
 from consult.webhooks import service
@@ -127,7 +127,7 @@ def test_only_endpoints_of_the_place_and_the_kind_receive_it(app, world, receive
 
 
 def test_a_motion_s_steps_are_sent(app, world, receiver):
-    register(world, receiver, ["motion.assigned", "motion.acknowledged", "motion.completed"])
+    register(world, receiver, ["motion.assigned", "motion.acknowledged", "motion.completed", "motion.rated"])
     with unit_of_work():
         motion = motions.assign(world.tree.b1, actor=world.moderator, title="修复1号楼电梯", body="电梯停运三天",
                                 organisations=[world.company])
@@ -137,9 +137,13 @@ def test_a_motion_s_steps_are_sent(app, world, receiver):
         motions.answer(motion, actor=world.manager, answer=Answer.accept)
     with unit_of_work():
         motions.complete(motion, actor=world.manager, evidence="已修好")
-    assert [d.kind for d in deliveries()] == ["motion.assigned", "motion.acknowledged", "motion.completed"]
+    with unit_of_work():
+        motions.rate(motion, actor=world.resident, score=Score.satisfied)
+    assert [d.kind for d in deliveries()] == ["motion.assigned", "motion.acknowledged", "motion.completed",
+                                              "motion.rated"]
     schedule.run_once(app)
-    assert [r["body"]["data"]["state"] for r in receiver.received] == ["assigned", "acknowledged", "completed"]
+    assert [r["body"]["data"]["state"] for r in receiver.received] == ["assigned", "acknowledged", "completed",
+                                                                       "completed"]
     assert all(r["valid"] and r["body"]["data"]["id"] == motion.id for r in receiver.received)
 
 
@@ -177,3 +181,24 @@ def test_a_resident_may_not_manage_webhooks(app, world, receiver, client, auth):
     assert client.post_form(f"/admin/webhooks/{endpoint.id}/revoke").status_code == 404
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(WebhookDelivery)) == 0
+
+
+def test_a_closed_ballot_is_sent_with_its_result(app, world, receiver):
+    from consult.voting import service as voting
+    from consult.voting.models import Electorate, Secrecy
+
+    register(world, receiver, ["ballot.closed"])
+    with unit_of_work():
+        ballot = voting.draft_ballot(world.tree.b1, actor=world.moderator, question="是否加装电梯？",
+                                     electorate=Electorate.households, secrecy=Secrecy.named, rule="simple_majority")
+    with unit_of_work():
+        voting.open_ballot(ballot, actor=world.moderator)
+    assert deliveries() == []
+    with unit_of_work():
+        voting.close_ballot(ballot, actor=world.moderator)
+    schedule.run_once(app)
+    [sent] = receiver.received
+    assert sent["valid"] and sent["kind"] == "ballot.closed"
+    data = sent["body"]["data"]
+    assert data["id"] == ballot.id and data["state"] == "closed" and data["passed"] is False
+    assert data["stage"] == "result"
