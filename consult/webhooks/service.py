@@ -265,6 +265,10 @@ def _send(app, delivery_id: int) -> None:
     if delivery is None or delivery.state is not DeliveryState.pending:
         return
     endpoint = delivery.endpoint
+    if endpoint.revoked_at is not None:   # revoked since the event: nothing more is sent to it
+        with unit_of_work():
+            delivery.state, delivery.last_error = DeliveryState.failed, "endpoint revoked"
+        return
     url, body, secret, kind = endpoint.url, delivery.body, endpoint.secret, delivery.kind
     db.session.rollback()   # no transaction is left open while the endpoint answers
     headers = {"Content-Type": "application/json", "User-Agent": "Consult-Webhooks",

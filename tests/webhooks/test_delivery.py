@@ -202,3 +202,15 @@ def test_a_closed_ballot_is_sent_with_its_result(app, world, receiver):
     data = sent["body"]["data"]
     assert data["id"] == ballot.id and data["state"] == "closed" and data["passed"] is False
     assert data["stage"] == "result"
+
+
+def test_a_revoked_endpoint_is_sent_nothing_more(app, world, receiver):
+    endpoint = register(world, receiver, ["proposal.raised"])
+    raise_matter(world)
+    with unit_of_work():
+        service.revoke_endpoint(endpoint, actor=world.admin)
+    schedule.run_once(app)
+    [row] = deliveries()
+    assert row.state is DeliveryState.failed and receiver.received == []
+    raise_matter(world, title="又一件事")
+    assert len(deliveries()) == 1
