@@ -281,6 +281,12 @@ class Config:
     # when several processes serve the site (default: in each process's memory).
     API_RATE_LIMIT_PER_TOKEN = os.environ.get("API_RATE_LIMIT_PER_TOKEN", "600/minute")
     API_RATE_LIMIT_PER_ADDRESS = os.environ.get("API_RATE_LIMIT_PER_ADDRESS", "1200/minute")
+    # Webhooks: a failed delivery is tried again after WEBHOOK_RETRY_SECONDS, doubled after
+    # each failure up to WEBHOOK_RETRY_MAX_SECONDS, at most WEBHOOK_MAX_ATTEMPTS times.
+    WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
+    WEBHOOK_RETRY_SECONDS = int(os.environ.get("WEBHOOK_RETRY_SECONDS", "60"))
+    WEBHOOK_RETRY_MAX_SECONDS = int(os.environ.get("WEBHOOK_RETRY_MAX_SECONDS", "21600"))
+    WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "10"))
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     # Redis out of reach: count in each process's memory meanwhile rather than refuse.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True

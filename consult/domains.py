@@ -27,7 +27,7 @@ from flask import Blueprint, Flask
 # In the order their blueprints are registered and their due work is done.
 DOMAINS = ("main", "accounts", "places", "audit", "proposals", "notifications", "voting", "meetings", "motions",
            "search", "minutes", "visits", "surveys", "wishes", "owners", "turnout", "grids", "councils",
-           "conventions", "api")
+           "conventions", "api", "webhooks", "hotline")
 
 
 @dataclass(frozen=True)

@@ -140,7 +140,7 @@ def test_each_domain_declares_itself_and_the_app_takes_it(app):
     assert [d.name for d in declared] == list(domains.DOMAINS)
     assert {d.blueprint.name for d in declared if d.blueprint} == set(app.blueprints)
     assert [due.name for due in domains.due_work()] == ["reminders", "digest", "ballots", "ballot_results", "motions",
-                                                         "minutes", "owner registers", "reports", "councils"]
+                                                         "minutes", "owner registers", "reports", "councils", "webhooks"]
     assert {k.name for k in kinds()} == {"proposal", "ballot", "statement", "motion", "minutes"}
     owners = {kind: d.name for d in declared for kind in d.messages}
     assert set(owners) == set(MESSAGES) and len(owners) == sum(len(d.messages) for d in declared)

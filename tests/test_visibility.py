@@ -27,6 +27,7 @@ from consult.surveys.models import AnswerScope, QuestionKind
 from consult.voting import service as voting
 from consult.voting.models import BallotVoter, Choice, Electorate, Secrecy
 from consult.wishes import service as wishes
+from consult.webhooks import service as webhooks
 
 # Routes whose id is an unguessable token rather than a number: a token is handed only to
 # those who may see the page it is on, which the test of that page covers.
@@ -102,6 +103,10 @@ def world(tree, make_household, make_user):
     with unit_of_work():
         series = councils.create_series(tree.b1, actor=moderator, title="月度议事会", kind=MeetingKind.circle,
                                         cadence_months=1, day_of_month=15, local_time="19:30", form=MeetingForm.online)
+    with unit_of_work():
+        endpoint, _ = webhooks.register_endpoint(tree.fc, actor=administrator, url="http://127.0.0.1:9/hooks",
+                                                 kinds=["proposal.raised"])
+        [delivery] = webhooks.enqueue("proposal.raised", tree.b1, {"id": proposal.id})
     ids = {
         "place_id": tree.b1.id, "proposal_id": proposal.id, "meeting_id": meeting.id, "ballot_id": ballot.id,
         "motion_id": motion.id, "household_id": home.id, "grid_id": grid.id, "organisation_id": company.id,
@@ -111,7 +116,7 @@ def world(tree, make_household, make_user):
         "grant_id": db.session.scalar(select(RoleGrant.id).where(RoleGrant.user_id == moderator.id)),
         "member_id": db.session.scalar(select(HouseholdMember.id).where(HouseholdMember.user_id == here.id)),
         "sign_in_id": 1, "survey_id": survey.id, "question_id": question.id, "wish_id": wish.id,
-        "token_id": api_token.id, "client_id": api_client.id,
+        "token_id": api_token.id, "client_id": api_client.id, "endpoint_id": endpoint.id, "delivery_id": delivery.id,
         "building_id": tree.b1.id,
         "entry_id": 1, "objection_id": 1, "owner_id": here.id, "proxy_id": 1, "claim_id": 1,
         "report_id": report.id, "partner_id": partner.id, "series_id": series.id,

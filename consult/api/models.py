@@ -15,7 +15,7 @@ from ..extensions import db
 
 # What a token may do. Personal tokens may do all of it, as their person may; an app client
 # only what its administrator chose, and only in its places.
-SCOPES = ("read", "proposals", "ballots", "meetings", "motions", "notifications")
+SCOPES = ("read", "proposals", "ballots", "meetings", "motions", "notifications", "work_orders")
 
 
 class ApiClient(db.Model):

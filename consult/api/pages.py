@@ -28,6 +28,7 @@ SCOPE_LABELS = {
     "meetings": _l("answer invitations"),
     "motions": _l("work on motions and rate them"),
     "notifications": _l("read and mark messages"),
+    "work_orders": _l("send 12345 work orders (the account must moderate the places)"),
 }
 
 

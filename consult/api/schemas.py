@@ -313,6 +313,33 @@ class MinutesOut(Schema):
     versions = fields.List(fields.Nested(MinutesVersionOut))
 
 
+# --- 12345 work orders ---------------------------------------------------------------------------
+
+class WorkOrderIn(Schema):
+    number = fields.String(required=True, validate=validate.Length(1, 40),
+                           metadata={"description": "The hotline's order number: sent again, nothing is done twice."})
+    address = fields.String(required=True, validate=validate.Length(1, 300),
+                            metadata={"description": "The caller's address as the hotline wrote it."})
+    matter = fields.String(required=True, validate=validate.Length(1, 4000))
+    category = fields.String(load_default=None, validate=validate.Length(max=60),
+                             metadata={"description": "A category's name (Chinese or English), if it has one here."})
+    deadline = fields.DateTime(load_default=None, metadata={
+        "description": "When the hotline wants it done: RFC 3339; without an offset, the site's local time."})
+
+
+class WorkOrderOut(Schema):
+    number = fields.String()
+    state = fields.String(metadata={"description": "`accepted`, `answered`, `completed` or `closed`."})
+    answer = fields.String(allow_none=True, metadata={"description": "The organisation's answer or what was done."})
+    place = fields.Nested(PlaceRef)
+    household_id = fields.Integer(allow_none=True)
+    matched = fields.Boolean(metadata={"description": "Whether the address named the place."})
+    motion_id = fields.Integer()
+    deadline = Moment(allow_none=True)
+    created_at = Moment()
+    updated_at = Moment()
+
+
 # --- notifications, search, figures --------------------------------------------------------------
 
 class NotificationOut(Schema):

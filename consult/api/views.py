@@ -738,6 +738,64 @@ def figures(args, place_id: int):
             "organisations": [{"id": o.id, "name": o.name, "figures": f.as_dict()} for o, f in report.organisations]}
 
 
+# --- 12345 work orders ---------------------------------------------------------------------------
+
+def _hotline_client():
+    current = token()
+    if current.client is None:
+        raise NotAllowed(_("Only an application registered for the hotline may send work orders."))
+    return current.client
+
+
+@bp.route(f"{PREFIX}/work-orders", methods=["POST"], tags=["work orders"])
+@bp.arguments(s.WorkOrderIn)
+@bp.response(201, s.WorkOrderOut)
+@bp.alt_response(200, schema=s.WorkOrderOut, description="An order with this number was received before: "
+                                                         "it is answered as it stands, nothing is done twice.")
+@bp.doc(security=BEARER)
+@needs("work_orders")
+def work_order_receive(data):
+    """Receive a 12345 work order (接诉即办): its address is matched to a household or place
+    of the application's places and it becomes a motion on the responsible organisation's
+    desk. Its state is reported by the webhook event `work_order.updated`."""
+    from sqlalchemy.exc import IntegrityError
+
+    from ..hotline import service as hotline
+
+    client = _hotline_client()
+    known = hotline.find(data["number"])
+    if known is None:
+        try:
+            made = act("work_order.receive", None, hotline.receive, actor=viewer(),
+                       places=service.client_places(client), api_client_id=client.id, **data)
+        except IntegrityError:   # the same number, received meanwhile by another request
+            db.session.rollback()
+            made = None
+        if replayed(made):
+            return made
+        if made is not None:
+            return hotline.order_fields(made), 201
+        known = hotline.find(data["number"])
+    if known is None or not _reachable(known.place):
+        raise NotFound(_("No such work order."))
+    return hotline.order_fields(known), 200
+
+
+@bp.route(f"{PREFIX}/work-orders/<number>", tags=["work orders"])
+@bp.response(200, s.WorkOrderOut)
+@bp.doc(security=BEARER)
+@needs("work_orders")
+def work_order(number: str):
+    """A work order as it stands."""
+    from ..hotline import service as hotline
+
+    _hotline_client()
+    known = hotline.find(number)
+    if known is None or not _reachable(known.place):
+        raise NotFound(_("No such work order."))
+    return hotline.order_fields(known)
+
+
 # --- the account page: personal tokens ------------------------------------------------------------
 
 from . import pages  # noqa: E402,F401  (its routes are on this blueprint, outside the API's document)

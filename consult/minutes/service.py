@@ -27,6 +27,7 @@ from . import draft
 from .lifecycle import TRANSITIONS
 from .models import Minutes, MinutesState, MinutesVersion, Remark, RemarkKind, Signature, Signer, SignerRole, \
     StatementDetail
+from .signals import minutes_published
 
 TITLE_MAX = 200
 BODY_MAX = 100_000
@@ -235,6 +236,7 @@ def _freeze(minutes: Minutes, version: MinutesVersion) -> None:
         minutes.publicity_ends_at = now + timedelta(days=days)
         readers = {u.id for u in places.residents_of(minutes.place)} | {a.id for a in attendees(minutes)}
         notifications.notify_ids(readers, "minutes.published", minutes=minutes.id, title=minutes.meeting.title)
+        minutes_published.send(minutes)
     else:
         minutes.state = MinutesState.archived if minutes.archived_at else MinutesState.publicity
         notifications.notify_ids({a.id for a in attendees(minutes)} | _writer_ids(minutes), "minutes.corrected",

@@ -23,7 +23,7 @@ from ..notifications import service as notifications
 from ..places.models import HouseholdMember, Place
 from ..proposals.models import Proposal
 from .lifecycle import ANY_RESPONDER, MODERATOR, RESPONDER, SYSTEM, TRANSITIONS
-from .signals import motion_assigned, motion_reopened, motion_sent_back, motion_settled
+from .signals import motion_assigned, motion_recorded, motion_reopened, motion_sent_back, motion_settled
 from .models import (
     Answer,
     rater_households,
@@ -79,6 +79,7 @@ def _record(motion: Motion, action: str, *, actor, body: Optional[str] = None, p
                           photos=list(photos), detail=detail, at=utcnow())
     db.session.add(update)
     audit.record(f"motion.{action}", motion, actor=actor, place=motion.place, **detail)
+    motion_recorded.send(motion, action=action, body=body)
     return update
 
 
@@ -394,6 +395,7 @@ def rate(motion: Motion, *, actor, score: Score, comment: Optional[str] = None, 
     except IntegrityError:
         raise Conflict(_l("Your household has already rated this motion."))
     audit.record("motion.rate", motion, actor=actor, place=motion.place)   # never the score: it is public below
+    motion_recorded.send(motion, action="rate", body=None)
     scores = [s for (s,) in db.session.execute(select(Rating.score).where(
         Rating.motion_id == motion.id, Rating.round == motion.evaluation_round))]
     unsatisfied = sum(s is Score.unsatisfied for s in scores)

@@ -13,3 +13,7 @@ motion_reopened = signals.signal("motion-reopened")
 # motion of the matter still standing is completed or closed and one at least completed,
 # "closed" when all of them are closed, None while others are still under way.
 motion_settled = signals.signal("motion-settled")
+# A step of a motion was recorded (assign, acknowledge, answer, progress, complete, close …)
+# or a household rated it (``action`` "rate"); sender: the motion, with ``action`` and the
+# step's ``body`` (its reason, progress or evidence as written; None for a rating).
+motion_recorded = signals.signal("motion-recorded")

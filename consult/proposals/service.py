@@ -31,6 +31,7 @@ from .models import (
     ProposalState,
     Tier,
 )
+from .signals import proposal_raised
 
 TITLE_MAX = 100
 BODY_MAX = 5000
@@ -141,6 +142,7 @@ def raise_proposal(place: Place, *, actor, title: str, body: str, category: Cate
     notifications.notify(notifications.moderators_of(place), "proposal.raised", skip=actor,
                          proposal=proposal.id, title=title, place=place.name)
     audit.record("proposal.raise", proposal, actor=actor, place=place)
+    proposal_raised.send(proposal, actor=actor)
     return proposal
 
 

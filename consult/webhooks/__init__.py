@@ -1,0 +1,1 @@
+"""Webhooks: what happens in a place, posted to the systems its administrators register."""
