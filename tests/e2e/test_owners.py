@@ -36,7 +36,7 @@ def _setup(database, question, *, open_it: bool):
         community = db.session.scalar(select(Place).where(Place.name == "富成花园社区"))
         now = clock.utcnow()
         with unit_of_work():
-            building = places.create_place(community, PlaceKind.building, "19号楼" if open_it else "9号楼", actor=admin)
+            building = places.create_place(community, PlaceKind.building, "19号楼" if open_it else "29号楼", actor=admin)
             people = {}
             for room, area, name, phone in (("101", "88.00", "周业主", f"1391234{suffix}101"),
                                             ("102", "92.50", "吴业主", f"1391234{suffix}102"),
@@ -73,7 +73,7 @@ def _setup(database, question, *, open_it: bool):
 
 
 def test_owners_check_the_register_and_an_objection_is_settled(browser, live_server, phone_page, e2e_database):
-    ballot_id, suffix = _setup(e2e_database[0], "是否同意更换9号楼电梯？", open_it=False)
+    ballot_id, suffix = _setup(e2e_database[0], "是否同意更换29号楼电梯？", open_it=False)
     moderator = browser.new_context(viewport=PHONE, base_url=live_server.url).new_page()
     sign_in(moderator, "moderator", "moderator password")
     moderator.goto(f"/ballots/{ballot_id}")

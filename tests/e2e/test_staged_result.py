@@ -7,8 +7,19 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import PHONE, screenshot, sign_in
+from tests.live import LiveServer
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def live_server(e2e_database):
+    """An installation that runs owners' ballots without the register and notice stages
+    (``OWNERS_PROCEDURE=0``): this test starts at the vote; tests/e2e/test_owners.py walks
+    the stages before it."""
+    server = LiveServer(e2e_database[0], name="no-procedure", env={"OWNERS_PROCEDURE": "0"})
+    yield server
+    server.stop()
 
 
 def test_preliminary_result_objection_answer_final(browser, live_server, phone_page, e2e_database):
@@ -52,7 +63,7 @@ def test_preliminary_result_objection_answer_final(browser, live_server, phone_p
     expect(entry).to_contain_text("72.10")
     expect(entry).to_contain_text("赞成")
     expect(owner.locator(".entries")).not_to_contain_text("王大爷")
-    entry.get_by_text("对此条提出异议").click()
+    entry.get_by_text("对这一条提出异议").click()
     entry.get_by_label("这条记录有什么问题").fill("本户面积应为72.60平方米，见不动产权证")
     screenshot(owner, "staged-result-objection-phone")
     entry.get_by_role("button", name="提交异议").click()
