@@ -438,12 +438,14 @@ def is_invited(user, meeting) -> bool:
         db.select(Invitee.id).where(Invitee.meeting_id == meeting.id, Invitee.user_id == user.id)) is not None
 
 
-def can_enter_meeting(user, meeting) -> bool:
+def can_enter_meeting(user, meeting, *, invited: Optional[bool] = None) -> bool:
     """The room, and what was said in it: invitees, the recorder and those who run the
-    meeting; nobody else."""
+    meeting; nobody else. ``invited``: whether ``user`` is invited, when the caller read
+    it with the meeting (the live room's handshake), so that it takes no query of its own."""
     if not _signed_in(user):
         return False
-    return user.id == meeting.recorder_id or is_invited(user, meeting) or can_run_meeting(user, meeting)
+    return (user.id == meeting.recorder_id or (is_invited(user, meeting) if invited is None else invited)
+            or can_run_meeting(user, meeting))
 
 
 def can_view_meeting(user, meeting) -> bool:

@@ -31,6 +31,7 @@ from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, emit, join_room
 from engineio import json as engineio_json
 from socketio import packet as socketio_packet
+from sqlalchemy import false, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 
@@ -40,7 +41,7 @@ from ..errors import DomainError, InvalidInput, NotAllowed, NotFound
 from ..extensions import db, socketio
 from . import group_commit, limits, schema
 from . import service as meetings
-from .models import AgendaItem, Meeting, SignedOut, Statement
+from .models import AgendaItem, Invitee, Meeting, SignedOut, Statement
 
 log = logging.getLogger(__name__)
 
@@ -101,18 +102,36 @@ def _refused(code: str) -> ConnectionRefusedError:
     return ConnectionRefusedError(code)
 
 
+def _entry(meeting_id: int, person: User) -> tuple[Meeting | None, bool, bool]:
+    """For the handshake, in one query: the meeting, whether ``person`` is invited to it
+    and whether the session's sign-in was ended. Nothing is kept between handshakes: a
+    person removed from the invitation or signed out is refused at the next one."""
+    login_id = session.get("login_id")
+    invited = select(Invitee.id).where(Invitee.meeting_id == Meeting.id, Invitee.user_id == person.id).exists()
+    ended = (select(SignedOut.login_id).where(SignedOut.login_id == login_id).exists()
+             if login_id is not None else false())
+    row = db.session.execute(select(Meeting, invited, ended).where(Meeting.id == meeting_id)).first()
+    if row is None:
+        return None, False, _signed_out()
+    return row[0], bool(row[1]), bool(row[2])
+
+
 @socketio.on("connect")
 def connect(auth=None, *_extra):
     """The handshake is always answered: accepted, or refused with a stable code
     (``malformed``, ``unauthorized``, ``not_invited``, ``busy``, ``server_error``)."""
     try:
         meeting_id, last_seq = schema.handshake(auth)
-        if not current_user.is_authenticated or _signed_out():
+        if not current_user.is_authenticated:
             raise _refused("unauthorized")
-        meeting = db.session.get(Meeting, meeting_id)
-        if meeting is None or not meetings.can_enter(current_user, meeting):
+        meeting, invited, signed_out = _entry(meeting_id, current_user)
+        if signed_out:
+            raise _refused("unauthorized")
+        if meeting is None or not meetings.can_enter(current_user, meeting, invited=invited):
             raise _refused("not_invited")
-        missed = [schema.for_reader(e.as_message()) for e in meetings.events_after(meeting, last_seq)]
+        # A client that has seen the meeting's last event asks for nothing: no query.
+        missed = [] if last_seq >= meeting.last_seq else [
+            schema.for_reader(e.as_message()) for e in meetings.events_after(meeting, last_seq)]
         locale = str(get_locale())       # the person's language, while they can be loaded
     except ConnectionRefusedError:
         raise
