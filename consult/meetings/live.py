@@ -31,7 +31,7 @@ from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, emit, join_room
 from engineio import json as engineio_json
 from socketio import packet as socketio_packet
-from sqlalchemy import false, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 
@@ -102,15 +102,21 @@ def _refused(code: str) -> ConnectionRefusedError:
     return ConnectionRefusedError(code)
 
 
+# The handshake's one query, built once (a session without a sign-in asks for login_id NULL,
+# which no row has).
+_ENTRY = select(
+    Meeting,
+    select(Invitee.id).where(Invitee.meeting_id == Meeting.id, Invitee.user_id == bindparam("user_id")).exists(),
+    select(SignedOut.login_id).where(SignedOut.login_id == bindparam("login_id")).exists(),
+).where(Meeting.id == bindparam("meeting_id"))
+
+
 def _entry(meeting_id: int, person: User) -> tuple[Meeting | None, bool, bool]:
     """For the handshake, in one query: the meeting, whether ``person`` is invited to it
     and whether the session's sign-in was ended. Nothing is kept between handshakes: a
     person removed from the invitation or signed out is refused at the next one."""
-    login_id = session.get("login_id")
-    invited = select(Invitee.id).where(Invitee.meeting_id == Meeting.id, Invitee.user_id == person.id).exists()
-    ended = (select(SignedOut.login_id).where(SignedOut.login_id == login_id).exists()
-             if login_id is not None else false())
-    row = db.session.execute(select(Meeting, invited, ended).where(Meeting.id == meeting_id)).first()
+    row = db.session.execute(_ENTRY, {"meeting_id": meeting_id, "user_id": person.id,
+                                      "login_id": session.get("login_id")}).first()
     if row is None:
         return None, False, _signed_out()
     return row[0], bool(row[1]), bool(row[2])
