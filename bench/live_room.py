@@ -6,7 +6,13 @@ client has seen the final tally; the server's memory. The same is measured, in t
 run, against a bare WebSocket server (the ``websockets`` package) that speaks the same
 tiny protocol and does no work: the floor of this machine.
 
-    python -m bench.live_room [--sizes 100,500,1000]
+    python -m bench.live_room [--sizes 100,500,1000,5000] [--casts-up-to 1000]
+
+For each size it prints every aim of the room with its figure, the floor's, their ratio and
+whether it is met (connect all, one broadcast p99, casts at once → final tally, casts per
+second, server memory), with the load average of the machine over the run, and writes
+them to bench/results/live_room.json ("aims"). Rooms larger than ``--casts-up-to`` are
+measured without the casts (connect, broadcast, memory).
 
 The server runs as ``make run`` serves (gevent, one process, SQLite); the clients are
 asyncio connections in this process.
@@ -238,9 +244,18 @@ class Client:
         await self.ws.close()
 
 
+def load_average() -> float:
+    """The machine's load average over the last minute: the cores are shared, so each figure
+    is printed with it."""
+    return round(os.getloadavg()[0], 2)
+
+
 async def _load(base_url: str, meeting_id: int, items: list[int], moderator_cookie: str, cookies: list[str],
-                server: Process) -> dict:
+                server: Process, casts: bool = True) -> dict:
+    """``casts=False``: connect, broadcast and memory only (the largest rooms, where the
+    casts would take minutes and tell nothing the smaller ones do not)."""
     n = len(cookies)
+    load_before = load_average()
     gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
     clients = [Client(base_url, c) for c in cookies]
 
@@ -275,7 +290,7 @@ async def _load(base_url: str, meeting_id: int, items: list[int], moderator_cook
             c.expect[ballot_id] = n
         return ballot_id
 
-    async def casts(ballot_id, pace: float | None):
+    async def cast_all(ballot_id, pace: float | None):
         start = time.perf_counter()
 
         async def one(i, client):
@@ -298,15 +313,16 @@ async def _load(base_url: str, meeting_id: int, items: list[int], moderator_cook
                 "final_tally_p50_ms": _ms(_pct(seen, 0.5)), "final_tally_p99_ms": _ms(_pct(seen, 0.99)),
                 "from_first_cast_p99_ms": _ms(_pct(total, 0.99)), "lost_tallies": n - len(seen)}
 
-    burst = await casts(await ballot(), None)
-    steady = await casts(await ballot(), 0.01)
+    burst = await cast_all(await ballot(), None) if casts else None
+    steady = await cast_all(await ballot(), 0.01) if casts else None
     rss_now, rss_peak = server.rss_mb()
     await asyncio.gather(*(c.close() for c in clients + [moderator]))
     return {"clients": n, "connect_all_s": round(connected, 2),
             "broadcast_p50_ms": _ms(_pct(delays, 0.5)), "broadcast_p99_ms": _ms(_pct(delays, 0.99)),
             "broadcast_last_client_median_ms": _ms(statistics.median([x for x in last if x is not None])),
             "burst": burst, "steady_100_per_s": steady,
-            "rss_connected_mb": rss_connected, "rss_mb": rss_now, "rss_peak_mb": rss_peak}
+            "rss_connected_mb": rss_connected, "rss_mb": rss_now, "rss_peak_mb": rss_peak,
+            "load_average": [load_before, load_average()]}
 
 
 # --- the floor: a bare WebSocket server speaking the same protocol -------------------------------
@@ -371,13 +387,18 @@ def reference_main(port: int) -> None:
 
 # --- the run ------------------------------------------------------------------------------
 
-def measure(sizes=(100, 500, 1000)) -> dict:
+CASTS_UP_TO = 1000      # larger rooms: connect, broadcast and memory only
+
+
+def measure(sizes=(100, 500, 1000), casts_up_to: int = CASTS_UP_TO) -> dict:
     """Runs in a child process of its own when called from ``python -m bench``: it pins
-    itself to one core."""
+    itself to one core. For each size, the app and then the floor, one after the other;
+    a floor that cannot serve a size is noted, not fatal."""
     _pin(CLIENT_CPU)
-    figures = {"app": [], "floor": []}
+    figures = {"app": [], "floor": [], "floor_failed": {}}
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
+            casts = n <= casts_up_to
             path = Path(tmp) / f"room-{n}.db"
             meeting_id, items, moderator_cookie, cookies = build_database(path, n)
             port = free_port()
@@ -386,57 +407,125 @@ def measure(sizes=(100, 500, 1000)) -> dict:
                            "SOCKETIO_MESSAGE_QUEUE": "", "CONSULT_ACCESS_LOG": "0", **UNLIMITED},
                           port, Path(tmp) / f"app-{n}.log")
             try:
-                figures["app"].append(asyncio.run(_load(app.url, meeting_id, items, moderator_cookie, cookies, app)))
+                figures["app"].append(asyncio.run(_load(app.url, meeting_id, items, moderator_cookie, cookies, app,
+                                                        casts)))
             finally:
                 app.stop()
             port = free_port()
-            floor = Process([sys.executable, "-m", "bench.live_room", "--reference", str(port)], {}, port,
-                            Path(tmp) / f"floor-{n}.log")
             try:
-                figures["floor"].append(asyncio.run(_load(floor.url, 1, [1, 2], "", [""] * n, floor)))
-            finally:
-                floor.stop()
+                floor = Process([sys.executable, "-m", "bench.live_room", "--reference", str(port)], {}, port,
+                                Path(tmp) / f"floor-{n}.log")
+                try:
+                    figures["floor"].append(asyncio.run(_load(floor.url, 1, [1, 2], "", [""] * n, floor, casts)))
+                finally:
+                    floor.stop()
+            except Exception as error:        # e.g. out of file descriptors: say so, keep the app's figures
+                figures["floor_failed"][str(n)] = f"{type(error).__name__}: {error}"
+    figures["aims"] = aims(figures)
     return figures
+
+
+# The performance aims: (key, what, figure of a run, unit, how it is judged, target).
+# "ratio": at most target × the floor's figure; "at_least"/"at_most": the figure itself.
+AIMS = (
+    ("connect", "connect all", lambda f: f["connect_all_s"], "s", "ratio", 1.5),
+    ("broadcast_p99", "one broadcast, p99 over all clients", lambda f: f["broadcast_p99_ms"], "ms", "ratio", 2),
+    ("burst_final_tally", "casts at once → final tally at every client (p99, from the first cast)",
+     lambda f: f["burst"] and f["burst"]["from_first_cast_p99_ms"], "ms", "ratio", 3),
+    ("casts_per_s", "casts per second, all at once", lambda f: f["burst"] and f["burst"]["casts_per_s"], "/s",
+     "at_least", 1500),
+    ("memory", "server memory at the end (resident)", lambda f: f["rss_mb"], "MB", "at_most", 200),
+)
+MEMORY_AIM_AT = 1000     # the memory aim is for 1,000 clients; other sizes are measured and reported
+
+
+def aims(figures: dict) -> list[dict]:
+    """Every aim at every size: the figure, the floor's, their ratio, and whether it is met
+    (None where the aim does not apply to the size or could not be measured)."""
+    floors = {f["clients"]: f for f in figures["floor"]}
+    out = []
+    for f in figures["app"]:
+        n, floor = f["clients"], floors.get(f["clients"])
+        for key, what, value, unit, judged, target in AIMS:
+            figure = value(f)
+            floor_figure = value(floor) if floor is not None else None
+            ratio = round(figure / floor_figure, 2) if figure is not None and floor_figure else None
+            if figure is None or (key == "memory" and n != MEMORY_AIM_AT):
+                met = None
+            elif judged == "ratio":
+                met = None if ratio is None else ratio <= target
+            else:
+                met = figure >= target if judged == "at_least" else figure <= target
+            out.append({"clients": n, "aim": key, "what": what, "figure": figure, "unit": unit,
+                        "floor": floor_figure, "ratio": ratio, "judged": judged, "target": target, "met": met,
+                        "load_average": f.get("load_average"),
+                        "floor_load_average": floor.get("load_average") if floor is not None else None})
+    return out
+
+
+def _aim_text(a: dict) -> str:
+    if a["figure"] is None:
+        return "not measured at this size"
+    floor = (f"floor {a['floor']} {a['unit']}, ×{a['ratio']}" if a["floor"] is not None else "no floor at this size")
+    if a["judged"] == "ratio":
+        aim = f"aim ≤ {a['target']}× floor"
+    elif a["aim"] == "memory" and a["clients"] != MEMORY_AIM_AT:
+        aim = f"aim ≤ {a['target']} {a['unit']} at {MEMORY_AIM_AT:,} clients; measured"
+    else:
+        aim = f"aim {'≥' if a['judged'] == 'at_least' else '≤'} {a['target']:,} {a['unit']}"
+    verdict = {True: "met", False: "NOT MET", None: "—"}[a["met"]]
+    load = a.get("load_average") or ["?", "?"]
+    floor_load = a.get("floor_load_average")
+    return (f"{floor}; {aim}: {verdict}; load {load[0]}→{load[1]}"
+            + (f" (floor's {floor_load[0]}→{floor_load[1]})" if floor_load else ""))
 
 
 def table(figures: dict) -> list[tuple[str, str, str]]:
     rows = []
-    for kind, label in (("app", "room"), ("floor", "bare WebSocket floor")):
-        for f in figures[kind]:
-            n = f["clients"]
+    for a in figures.get("aims") or aims(figures):
+        if a["figure"] is None:
+            continue
+        rows.append((f"room, {a['clients']} clients: {a['what']}", f"{a['figure']} {a['unit']}", _aim_text(a)))
+    for f in figures["app"]:
+        n = f["clients"]
+        rows.append((f"room, {n} clients: one broadcast, p50", f"{f['broadcast_p50_ms']} ms",
+                     f"last client (median) {f['broadcast_last_client_median_ms']} ms"))
+        if f["burst"]:
             rows += [
-                (f"{label}, {n} clients: connect all", f"{f['connect_all_s']} s", ""),
-                (f"{label}, {n} clients: one broadcast", f"{f['broadcast_p50_ms']} ms",
-                 f"p99 {f['broadcast_p99_ms']} ms, last client (median) {f['broadcast_last_client_median_ms']} ms"),
-                (f"{label}, {n} casts at once", f"{f['burst']['casts_per_s']} /s",
-                 f"final tally p50 {f['burst']['final_tally_p50_ms']} ms, p99 {f['burst']['final_tally_p99_ms']} ms "
-                 f"after the last cast ({f['burst']['from_first_cast_p99_ms']} ms after the first), "
-                 f"lost {f['burst']['lost_tallies']}"),
-                (f"{label}, {n} casts at 100/s", f"{f['steady_100_per_s']['casts_per_s']} /s",
+                (f"room, {n} casts at once: final tally after the last cast", f"{f['burst']['final_tally_p99_ms']} ms",
+                 f"p99 (p50 {f['burst']['final_tally_p50_ms']} ms), lost {f['burst']['lost_tallies']}"),
+                (f"room, {n} casts at 100/s", f"{f['steady_100_per_s']['casts_per_s']} /s",
                  f"final tally p50 {f['steady_100_per_s']['final_tally_p50_ms']} ms, "
                  f"p99 {f['steady_100_per_s']['final_tally_p99_ms']} ms, lost {f['steady_100_per_s']['lost_tallies']}"),
-                (f"{label}, {n} clients: server memory", f"{f['rss_mb']} MB",
-                 f"peak {f['rss_peak_mb']} MB, {f['rss_connected_mb']} MB once connected"),
             ]
+        rows.append((f"room, {n} clients: server memory once connected", f"{f['rss_connected_mb']} MB",
+                     f"peak {f['rss_peak_mb']} MB"))
+    for f in figures["floor"]:
+        rows.append((f"bare WebSocket floor, {f['clients']} clients: server memory", f"{f['rss_mb']} MB",
+                     f"load {f['load_average'][0]}→{f['load_average'][1]}" if f.get("load_average") else ""))
+    for n, reason in (figures.get("floor_failed") or {}).items():
+        rows.append((f"bare WebSocket floor, {n} clients", "—", f"could not be measured: {reason}"))
     return rows
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="100,500,1000")
+    parser.add_argument("--casts-up-to", type=int, default=CASTS_UP_TO,
+                        help="larger rooms are measured without the casts")
     parser.add_argument("--reference", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.reference:
         reference_main(args.reference)
         return 0
-    figures = measure(tuple(int(s) for s in args.sizes.split(",")))
+    figures = measure(tuple(int(s) for s in args.sizes.split(",")), args.casts_up_to)
     rows = table(figures)
     width = max(len(r[0]) for r in rows)
     for name, value, note in rows:
         print(f"{name:<{width}}  {value:>12}  {note}")
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
-    (out / "live_room.json").write_text(json.dumps(figures, indent=2))
+    (out / "live_room.json").write_text(json.dumps(figures, indent=2, ensure_ascii=False))
     return 0
 
 

@@ -263,8 +263,24 @@ def machine() -> dict:
             "wrk": version(["wrk", "--version"])}
 
 
+STACK_CASTS_AIM = 1000    # casts per second on the stack (PostgreSQL), all at once
+
+
+def casts_per_process(room: list[dict]) -> dict[str, float]:
+    """Casts per second, all at once, by the number of gunicorn processes."""
+    return {str(f["processes"]): f["burst"]["casts_per_s"] for f in room}
+
+
 def table(figures: dict) -> list[tuple[str, str, str]]:
     rows = []
+    one = next((f["burst"]["casts_per_s"] for f in figures["room"] if f["processes"] == 1), None)
+    for f in figures["room"]:
+        value, load = f["burst"]["casts_per_s"], f.get("load_average") or ["?", "?"]
+        rows.append((f"room on PostgreSQL, {f['processes']} process{'es' if f['processes'] > 1 else ''}: "
+                     f"casts per second", f"{value} /s",
+                     f"aim ≥ {STACK_CASTS_AIM:,} /s: {'met' if value >= STACK_CASTS_AIM else 'NOT MET'}"
+                     + (f"; ×{round(value / one, 2)} the one process's" if one and f["processes"] != 1 else "")
+                     + f"; {f['clients']} casts at once; load {load[0]}→{load[1]}"))
     for f in figures["room"]:
         label = f"room, {f['processes']} process{'es' if f['processes'] > 1 else ''}, {f['clients']} clients"
         rows += [
@@ -322,6 +338,7 @@ def main() -> int:
         print(f"stopped; the logs are in {base}", file=sys.stderr)
         raise
     shutil.rmtree(base, ignore_errors=True)
+    figures["casts_per_s_by_processes"] = casts_per_process(figures["room"])
     rows = table(figures)
     width = max(len(r[0]) for r in rows)
     for name, value, note in rows:
