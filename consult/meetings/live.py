@@ -133,7 +133,8 @@ def connect(auth=None, *_extra):
         meeting, invited, signed_out = _entry(meeting_id, current_user)
         if signed_out:
             raise _refused("unauthorized")
-        if meeting is None or not meetings.can_enter(current_user, meeting, invited=invited):
+        if meeting is None or not meetings.can_enter(current_user, meeting,
+                                                     invited={current_user.id} if invited else set()):
             raise _refused("not_invited")
         # A client that has seen the meeting's last event asks for nothing: no query.
         missed = [] if last_seq >= meeting.last_seq else [
