@@ -112,14 +112,20 @@ _ENTRY = select(
 
 
 def _entry(meeting_id: int, person: User) -> tuple[Meeting | None, bool, bool]:
-    """For the handshake, in one query: the meeting, whether ``person`` is invited to it
-    and whether the session's sign-in was ended. Nothing is kept between handshakes: a
-    person removed from the invitation or signed out is refused at the next one."""
+    """In one query: the meeting, whether ``person`` is invited to it and whether the
+    session's sign-in was ended; asked at the handshake and at every event. Nothing is
+    kept between them: a person removed from the invitation or signed out is refused at
+    the next one. A meeting that does not exist: (None, False, False)."""
     row = db.session.execute(_ENTRY, {"meeting_id": meeting_id, "user_id": person.id,
                                       "login_id": session.get("login_id")}).first()
     if row is None:
-        return None, False, _signed_out()
+        return None, False, False
     return row[0], bool(row[1]), bool(row[2])
+
+
+def _may_enter(meeting: Meeting | None, invited: bool) -> bool:
+    return meeting is not None and meetings.can_enter(current_user, meeting,
+                                                      invited={current_user.id} if invited else set())
 
 
 @socketio.on("connect")
@@ -131,10 +137,9 @@ def connect(auth=None, *_extra):
         if not current_user.is_authenticated:
             raise _refused("unauthorized")
         meeting, invited, signed_out = _entry(meeting_id, current_user)
-        if signed_out:
+        if signed_out or (meeting is None and _signed_out()):
             raise _refused("unauthorized")
-        if meeting is None or not meetings.can_enter(current_user, meeting,
-                                                     invited={current_user.id} if invited else set()):
+        if not _may_enter(meeting, invited):
             raise _refused("not_invited")
         # A client that has seen the meeting's last event asks for nothing: no query.
         missed = [] if last_seq >= meeting.last_seq else [
@@ -224,12 +229,10 @@ def _person_key():
 
 
 def _meeting() -> Meeting | None:
-    if not current_user.is_authenticated or _signed_out():
+    if not current_user.is_authenticated:
         return None
-    meeting = db.session.get(Meeting, session.get("meeting_id") or 0)
-    if meeting is None or not meetings.can_enter(current_user, meeting):
-        return None
-    return meeting
+    meeting, invited, signed_out = _entry(session.get("meeting_id") or 0, current_user)
+    return meeting if not signed_out and _may_enter(meeting, invited) else None
 
 
 # --- acting --------------------------------------------------------------------------------

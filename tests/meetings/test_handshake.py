@@ -141,3 +141,31 @@ def test_a_client_that_is_behind_gets_what_it_missed(app, meeting, cast):
     assert [(e["seq"], e["kind"]) for e in events(again, "events")] == [(2, "speakers"), (3, "pause")]
     _, fresh = connect(app, None, meeting, last_seq=0, http=http)
     assert [e["seq"] for e in events(fresh, "events")] == [1, 2, 3]
+
+
+# --- the same check at every event ------------------------------------------------------------
+
+def test_a_person_removed_from_the_invitation_may_no_longer_act_or_catch_up(app, meeting, cast):
+    _, resident = connect(app, "13900000001", meeting)
+    assert act(resident, "sign_in")["ok"]
+    db.session.execute(delete(Invitee).where(Invitee.meeting_id == meeting.id, Invitee.user_id == cast.wang.id))
+    db.session.commit()
+    answer = act(resident, "raise_hand")
+    assert answer["ok"] is False and answer["error"]["code"] == "not_allowed"
+    answer = resident.emit("since", {"seq": 0}, callback=True)
+    assert answer["ok"] is False and answer["error"]["code"] == "not_allowed"
+
+
+def test_a_sign_in_marked_signed_out_may_no_longer_act(app, meeting, cast):
+    _, resident = connect(app, "13900000001", meeting)
+    assert act(resident, "sign_in")["ok"]
+    db.session.add(SignedOut(login_id=_token(cast.wang)))
+    db.session.commit()
+    answer = act(resident, "raise_hand")
+    assert answer["ok"] is False and answer["error"]["code"] == "not_allowed"
+
+
+def test_a_moderator_who_is_not_invited_still_acts(app, meeting, cast):
+    _, moderator = connect(app, "moderator", meeting)
+    assert act(moderator, "start")["ok"]
+    assert act(moderator, "pause")["ok"]
