@@ -24,6 +24,7 @@ import asyncio
 import itertools
 import json
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -187,6 +188,10 @@ def free_port() -> int:
 
 # --- a client speaking Engine.IO 4 / Socket.IO 5 over a WebSocket ------------------------------
 
+class Busy(Exception):
+    """The server refused the handshake for now: no database connection was free in time."""
+
+
 class Client:
     def __init__(self, base_url: str, cookie: str):
         self.base_url, self.cookie = base_url, cookie
@@ -195,8 +200,21 @@ class Client:
         self.expect: dict[int, int] = {}
         self.acks: dict[int, asyncio.Future] = {}
         self.ids = itertools.count(1)
+        self.retries = 0
 
     async def connect(self, meeting_id: int, last_seq: int):
+        """As the room's page does: a handshake refused as "busy" (no database connection
+        free in time, when a crowd arrives at once) is asked again after a growing pause."""
+        delay = 0.5
+        while True:
+            try:
+                return await self._connect(meeting_id, last_seq)
+            except Busy:
+                self.retries += 1
+                await asyncio.sleep(delay * (0.5 + random.random()))
+                delay = min(delay * 2, 8)
+
+    async def _connect(self, meeting_id: int, last_seq: int):
         import websockets
 
         url = self.base_url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket"
@@ -208,6 +226,9 @@ class Client:
         await self.ws.send("40" + json.dumps({"meeting": meeting_id, "last_seq": last_seq}))
         reply = await self.ws.recv()
         if not reply.startswith("40"):
+            await self.ws.close()
+            if '"busy"' in reply:
+                raise Busy(reply)
             raise RuntimeError(f"refused: {reply}")
         self.reader = asyncio.get_running_loop().create_task(self.read())
 
@@ -317,7 +338,7 @@ async def _load(base_url: str, meeting_id: int, items: list[int], moderator_cook
     steady = await cast_all(await ballot(), 0.01) if casts else None
     rss_now, rss_peak = server.rss_mb()
     await asyncio.gather(*(c.close() for c in clients + [moderator]))
-    return {"clients": n, "connect_all_s": round(connected, 2),
+    return {"clients": n, "connect_all_s": round(connected, 2), "connect_retries": sum(c.retries for c in clients),
             "broadcast_p50_ms": _ms(_pct(delays, 0.5)), "broadcast_p99_ms": _ms(_pct(delays, 0.99)),
             "broadcast_last_client_median_ms": _ms(statistics.median([x for x in last if x is not None])),
             "burst": burst, "steady_100_per_s": steady,

@@ -32,9 +32,21 @@
     if (!me.signed_in && state.meeting.state !== "ended" && state.meeting.state !== "cancelled") act("sign_in");
   });
   socket.on("disconnect", () => status(T.lost, "warn"));
-  // A refused handshake names its reason: see consult/meetings/live.py connect().
-  socket.on("connect_error", (err) => status(err && ["not_invited", "unauthorized", "malformed"].includes(err.message)
-    ? T.refused : T.lost, "warn"));
+  // A refused handshake names its reason: see consult/meetings/live.py connect(). A server
+  // that refuses does not get asked again by the client library on its own: when the
+  // refusal is passing ("busy": a crowd arriving at once; "server_error"), ask again after
+  // a pause that grows and differs from one phone to the next, so that they do not all
+  // come back together.
+  let retryDelay = 1000;
+  socket.on("connect", () => { retryDelay = 1000; });
+  socket.on("connect_error", (err) => {
+    const reason = err && err.message;
+    status(["not_invited", "unauthorized", "malformed"].includes(reason) ? T.refused : T.lost, "warn");
+    if (!socket.active && ["busy", "server_error"].includes(reason)) {
+      setTimeout(() => { if (!socket.connected) socket.connect(); }, retryDelay * (0.5 + Math.random()));
+      retryDelay = Math.min(retryDelay * 2, 30000);
+    }
+  });
   socket.on("signed_out", () => { status(T.signed_out, "warn"); socket.disconnect(); });
   socket.on("event", (ev) => receive([ev]));
   socket.on("events", (evs) => receive(evs));
