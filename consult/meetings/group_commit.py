@@ -14,6 +14,11 @@ the casts that arrive while one is being written queue up and are written togeth
   before it is durable, and a server killed before the commit acknowledged none of them;
 * it hands the writing over to the first cast that queued meanwhile, and returns.
 
+Actions of one kind on one target (the casts in one ballot) may be written together
+(``together``): one call writes them all, set-based, and answers each, refusals included;
+if it fails, its savepoint is rolled back and each of them is written in a savepoint of
+its own, as above.
+
 A cast that fails in its savepoint for a reason other than a refusal (a deadlock between
 two processes on PostgreSQL, a lost connection), and every cast of a batch whose commit
 failed, is written again on its own, as if there were no batching. The unique constraints
@@ -25,7 +30,7 @@ import logging
 import threading
 from collections import deque
 from contextlib import nullcontext
-from typing import Callable, Optional
+from typing import Any, Callable, Hashable, Optional
 
 from flask_babel import force_locale
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
@@ -44,15 +49,26 @@ def _in(locale: Optional[str]):
 class Work:
     """One action to write in a batch: ``run`` does it in the running transaction and
     returns its answer; it raises a ``DomainError`` to refuse. ``locale`` is the language
-    of the person's answer. ``answer`` is set once the action is settled."""
+    of the person's answer. Works with the same ``together`` key (not None) may be written
+    together, from their ``request``. ``answer`` is set once the action is settled."""
 
-    __slots__ = ("run", "locale", "answer", "done", "lead")
+    __slots__ = ("run", "locale", "together", "request", "answer", "done", "lead")
 
-    def __init__(self, run: Callable[[], dict], locale: Optional[str]):
+    def __init__(self, run: Callable[[], dict], locale: Optional[str], *, together: Optional[Hashable] = None,
+                 request: Any = None):
         self.run, self.locale = run, locale
+        self.together, self.request = together, request
         self.answer: Optional[dict] = None
         self.done = threading.Event()     # gevent's, in a server patched by gevent
         self.lead = False
+
+
+def _groups(batch: list[Work]) -> list[list[Work]]:
+    """The batch in groups of works to write together, in the order they came."""
+    groups: dict[Any, list[Work]] = {}
+    for work in batch:
+        groups.setdefault(work.together if work.together is not None else object(), []).append(work)
+    return list(groups.values())
 
 
 class GroupCommit:
@@ -60,8 +76,10 @@ class GroupCommit:
     its batch has committed (or it was refused)."""
 
     def __init__(self, *, window: float, limit: int, refuse: Callable[[DomainError], dict],
-                 busy: Callable[[], dict], failed: Callable[[], dict]):
+                 busy: Callable[[], dict], failed: Callable[[], dict],
+                 together: Optional[Callable[[list[Work]], list[dict]]] = None):
         self.window, self.limit = window, limit
+        self.together = together
         self.refuse, self.busy, self.failed = refuse, busy, failed
         self.lock = threading.Lock()
         self.queue: deque[Work] = deque()
@@ -102,20 +120,23 @@ class GroupCommit:
         alone: list[Work] = []
         try:
             with unit_of_work():
-                for work in batch:
-                    events = collected("meeting_events")
-                    before = len(events)
-                    with _in(work.locale):
-                        try:
-                            with db.session.begin_nested():
-                                work.answer = work.run()
-                        except DomainError as error:
-                            del events[before:]          # nothing of it is announced
-                            work.answer = self.refuse(error)
-                        except Exception:
-                            del events[before:]
-                            log.warning("a cast failed in its batch: written again on its own", exc_info=True)
-                            alone.append(work)
+                for group in _groups(batch):
+                    if len(group) > 1 and self.together is not None and self._together(group):
+                        continue
+                    for work in group:
+                        events = collected("meeting_events")
+                        before = len(events)
+                        with _in(work.locale):
+                            try:
+                                with db.session.begin_nested():
+                                    work.answer = work.run()
+                            except DomainError as error:
+                                del events[before:]          # nothing of it is announced
+                                work.answer = self.refuse(error)
+                            except Exception:
+                                del events[before:]
+                                log.warning("a cast failed in its batch: written again on its own", exc_info=True)
+                                alone.append(work)
             self.batches += 1
         except Exception:
             log.warning("a batch of %d casts did not commit: each is written again on its own", len(batch),
@@ -127,6 +148,21 @@ class GroupCommit:
             db.session.close()
         for work in alone:
             work.answer = self._alone(work)
+
+    def _together(self, group: list[Work]) -> bool:
+        """Write ``group`` with one call, in a savepoint; False if it failed (rolled back)."""
+        events = collected("meeting_events")
+        before = len(events)
+        try:
+            with db.session.begin_nested():
+                answers = self.together(group)
+        except Exception:
+            del events[before:]
+            log.warning("%d casts written together failed: each is written on its own", len(group), exc_info=True)
+            return False
+        for work, answer in zip(group, answers, strict=True):
+            work.answer = answer
+        return True
 
     def _alone(self, work: Work) -> dict:
         with _in(work.locale):
