@@ -6,7 +6,8 @@ disk on SQLite, a round trip and a WAL flush on PostgreSQL) behind all the other
 the casts that arrive while one is being written queue up and are written together:
 
 * the first cast to find nobody writing becomes the writer: it waits ``window`` seconds
-  for the burst to gather, then takes up to ``limit`` queued casts;
+  for the burst to gather, and again while more casts keep coming (up to ``longest``
+  seconds in all), then takes up to ``limit`` queued casts;
 * it runs them in one transaction, each in a SAVEPOINT of its own: a cast that is refused
   (a second vote of the same voter, a closed ballot, a signed-out session) rolls back only
   its savepoint and is answered with its own error, the others go on;
@@ -77,8 +78,9 @@ class GroupCommit:
 
     def __init__(self, *, window: float, limit: int, refuse: Callable[[DomainError], dict],
                  busy: Callable[[], dict], failed: Callable[[], dict],
-                 together: Optional[Callable[[list[Work]], list[dict]]] = None):
+                 together: Optional[Callable[[list[Work]], list[dict]]] = None, longest: Optional[float] = None):
         self.window, self.limit = window, limit
+        self.longest = window if longest is None else max(longest, window)
         self.together = together
         self.refuse, self.busy, self.failed = refuse, busy, failed
         self.lock = threading.Lock()
@@ -90,12 +92,11 @@ class GroupCommit:
         with self.lock:
             self.queue.append(work)
             lead, self.writing = not self.writing, True
-        if lead:
-            socketio.sleep(self.window)       # the burst gathers
-        else:
+        if not lead:
             work.done.wait()
             if not work.lead:
                 return work.answer
+        self._gather()
         # This cast writes, its own batch and whatever queued with it.
         with self.lock:
             batch = [self.queue.popleft() for _ in range(min(self.limit, len(self.queue)))]
@@ -115,6 +116,17 @@ class GroupCommit:
                 if other is not work:
                     other.done.set()
         return work.answer
+
+    def _gather(self) -> None:
+        """Let the burst gather: wait ``window``, and again while casts keep coming, until
+        ``limit`` are queued or ``longest`` has passed. While a batch is written no cast is
+        read (SQLite holds the process), so the next writer waits too, or it would write
+        only the few read in between."""
+        waited, queued = 0.0, -1
+        while waited < self.longest and len(self.queue) != queued and len(self.queue) < self.limit:
+            queued = len(self.queue)
+            socketio.sleep(self.window)
+            waited += self.window
 
     def _write(self, batch: list[Work]) -> None:
         alone: list[Work] = []

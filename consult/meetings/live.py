@@ -339,12 +339,12 @@ class _Cast:
 def _group_cast(data) -> dict:
     """A cast, written with the casts that arrive with it (``group_commit``): answered once
     its batch has committed. Who casts is checked in the batch, for all its casts at once,
-    by the rules every other action is checked by at each event (``_meeting``)."""
+    by the rules every other action is checked by at each event (``_meeting``): no query
+    is made here, so no connection is held while the cast waits."""
     locale = session.get("room_locale") or str(get_locale())
     cast = _Cast(user_id=session.get("_user_id"), login_id=session.get("login_id"),
                  meeting_id=session.get("meeting_id"), ballot_id=data["ballot"], choice=data["choice"],
                  client_key=data.get("client_key") or None, locale=locale)
-    db.session.close()         # no connection is held while the cast waits
     work = group_commit.Work(lambda: _casts_together([cast])[0], locale, together=(cast.meeting_id, cast.ballot_id),
                              request=cast)
     return _writer(current_app._get_current_object()).submit(work)
@@ -377,15 +377,15 @@ def _casts_together(casts: list[_Cast]) -> list[dict]:
     requests = []
     for n, cast in enumerate(casts):
         sign_in = sign_ins.get(cast.login_id or "")
-        with force_locale(cast.locale) if cast.locale else nullcontext():
-            if (sign_in is None or str(sign_in.user_id) != cast.user_id or cast.login_id in ended or meeting is None
-                    or not meetings.can_enter(sign_in.user, meeting, invited=invited)):
+        if (sign_in is None or str(sign_in.user_id) != cast.user_id or cast.login_id in ended or meeting is None
+                or not meetings.can_enter(sign_in.user, meeting, invited=invited)):
+            with force_locale(cast.locale) if cast.locale else nullcontext():
                 answers[n] = _refusal(NotAllowed(_("You may no longer act in this meeting.")))
-            elif ballot is None or ballot.meeting_id != meeting.id:
+        elif ballot is None or ballot.meeting_id != meeting.id:
+            with force_locale(cast.locale) if cast.locale else nullcontext():
                 answers[n] = _refusal(NotFound(_("This ballot is not of this meeting.")))
-            else:
-                requests.append((n, voting.CastRequest(sign_in.user, cast.choice, cast.client_key,
-                                                       locale=cast.locale)))
+        else:
+            requests.append((n, voting.CastRequest(sign_in.user, cast.choice, cast.client_key, locale=cast.locale)))
     if requests:
         results = voting.cast_many(ballot, [request for _n, request in requests])
         mine = meetings.events_written()[before:]
@@ -404,6 +404,7 @@ def _writer(app) -> group_commit.GroupCommit:
     if writer is None:
         writer = app.extensions.setdefault("consult_room_casts", group_commit.GroupCommit(
             window=app.config["ROOM_CAST_WINDOW"], limit=app.config["ROOM_CAST_BATCH"],
+            longest=app.config["ROOM_CAST_GATHER"],
             refuse=_refusal, busy=_busy, failed=_failed, together=_write_together))
     return writer
 

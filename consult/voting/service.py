@@ -9,7 +9,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Iterable, Optional, Union
+from typing import Callable, Iterable, Optional, Union
 
 from flask import current_app
 from flask_babel import force_locale
@@ -300,6 +300,10 @@ def _already_voted(ballot: Ballot, channel: Channel = Channel.online) -> Conflic
     return Conflict(_l("You have already voted."))
 
 
+def _outside() -> NotAllowed:
+    return NotAllowed(_l("You are not in the electorate of this ballot."))
+
+
 def _not_open() -> InvalidTransition:
     return InvalidTransition(_l("This ballot is not open."))
 
@@ -357,7 +361,7 @@ def cast_many(ballot: Ballot, casts: list[CastRequest]) -> list[Union[str, Domai
         ballot = _lock_open(ballot)
     except InvalidTransition:
         return [_worded(c, _not_open) for c in casts]
-    valid = set(ballot.choices())
+    valid = set(ballot.choice_keys())
     waiting = list(range(len(casts)))
     while waiting:
         waiting = _cast_round(ballot, casts, waiting, answers, valid)
@@ -368,9 +372,16 @@ def _speaking(locale: Optional[str]):
     return force_locale(locale) if locale else nullcontext()
 
 
-def _worded(request: CastRequest, error) -> DomainError:
+def _worded(request: CastRequest, refuse: Callable[[], object]) -> DomainError:
+    """The error that ``refuse`` returns or raises, worded in the caster's language (only a
+    refusal is worded: switching the language for every cast of a burst costs)."""
     with _speaking(request.locale):
-        return error()
+        try:
+            error = refuse()
+        except DomainError as raised:
+            error = raised
+    assert isinstance(error, DomainError)
+    return error
 
 
 def _cast_round(ballot: Ballot, casts: list[CastRequest], waiting: list[int], answers: list,
@@ -393,27 +404,33 @@ def _cast_round(ballot: Ballot, casts: list[CastRequest], waiting: list[int], an
     later, writing, voters_taken, keys_taken = [], [], set(), set()
     for n, voter in zip(todo, voters):
         request = casts[n]
-        with _speaking(request.locale):
-            try:
-                if voter is None:
-                    raise NotAllowed(_l("You are not in the electorate of this ballot."))
-                marks = marks_of(ballot, request.choice, valid)
-                if voter.id in voters_taken or (request.client_key and request.client_key in keys_taken):
-                    later.append(n)
-                    continue
-                voters_taken.add(voter.id)
-                if voter.id in voted and ballot.changes is VoteChanges.once:
+        if voter is None:
+            answers[n] = _worded(request, _outside)
+            continue
+        try:
+            marks = marks_of(ballot, request.choice, valid)
+        except DomainError:
+            answers[n] = _worded(request, lambda: marks_of(ballot, request.choice, valid))
+            continue
+        if voter.id in voters_taken or (request.client_key and request.client_key in keys_taken):
+            later.append(n)       # after the cast it meets, as if one after the other
+            continue
+        voters_taken.add(voter.id)
+        if voter.id in voted and ballot.changes is VoteChanges.once:
+            with _speaking(request.locale):
+                try:
                     with db.session.begin_nested():
                         answers[n] = _change(ballot, voted[voter.id], actor=request.actor, marks=marks,
                                              receipt=request.receipt, client_key=request.client_key)
-                    continue
-                if voter.id in voted or request.client_key in earlier:
-                    raise _already_voted(ballot)
-                if request.client_key:
-                    keys_taken.add(request.client_key)
-                writing.append((n, voter, marks))
-            except DomainError as error:
-                answers[n] = error
+                except DomainError as error:
+                    answers[n] = error
+            continue
+        if voter.id in voted or request.client_key in earlier:
+            answers[n] = _worded(request, lambda: _already_voted(ballot))
+            continue
+        if request.client_key:
+            keys_taken.add(request.client_key)
+        writing.append((n, voter, marks))
     _write_votes(ballot, casts, writing, answers)
     return later
 

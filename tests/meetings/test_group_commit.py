@@ -404,13 +404,16 @@ def test_a_burst_of_room_casts_is_written_together(app, server, meeting, cast): 
     for t in threads:
         t.join()
     db.session.commit()
-    assert [a["ok"] for a in answers] == [True, True, True, False, False]
-    assert answers[3]["error"]["code"] == "conflict" and answers[4]["error"]["code"] == "not_allowed"
+    assert answers[1]["ok"] and answers[2]["ok"]
+    wang = [answers[0], answers[3]]                       # one vote of two phones: whichever came first
+    assert sorted(a["ok"] for a in wang) == [False, True]
+    assert next(a for a in wang if not a["ok"])["error"]["code"] == "conflict"
+    assert answers[4]["error"]["code"] == "not_allowed"
     assert writer.batches <= 2 and max(calls) >= 2        # casts that came together were written together
     assert db.session.scalar(select(func.count()).select_from(Participation)
                              .where(Participation.ballot_id == ballot.id)) == 3
     box = sorted(db.session.scalars(select(BallotBoxEntry.receipt).where(BallotBoxEntry.ballot_id == ballot.id)))
-    assert box == sorted(a["receipt"] for a in answers[:3])
+    assert box == sorted(a["receipt"] for a in answers if a["ok"])
 
 
 def test_casts_that_fail_together_are_written_one_by_one(app, server, tree, moderator):  # noqa: F811
