@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from contextlib import nullcontext
 from dataclasses import dataclass
 
@@ -315,7 +316,8 @@ def act(data=None, *extra):
         log.exception("room action failed")
         return _failed()
     finally:
-        db.session.close()
+        if db.session.registry.has():      # a cast made no query, and has no session to close
+            db.session.close()
     answer = {"ok": True, "seq": events[-1][1]["seq"] if events else None}
     if isinstance(value, dict):
         answer.update(value)
@@ -428,15 +430,21 @@ def disconnect(*_args):
 # --- tallies, coalesced --------------------------------------------------------------------
 
 IDLE_TICKS = 25   # a ticker with nothing to send for this many ticks stops; the next cast restarts it
+# While casts are being written in this process (a burst), the room is sent the count at
+# most this often: each tally goes to every connection, and those sends would slow the
+# casts down and so the final count. The tally after the last batch goes at the next tick.
+TALLY_BUSY_INTERVAL = 0.5
 
 
 class _Tallies:
-    """Per app: ballots cast in since the last tick, and whether a ticker runs."""
+    """Per app: ballots cast in since the last tick, whether a ticker runs, and when it
+    last sent."""
 
     def __init__(self):
         self.dirty: dict[int, int] = {}
         self.lock = threading.Lock()
         self.running = False
+        self.sent = 0.0
 
 
 def _tallies(app) -> _Tallies:
@@ -462,7 +470,7 @@ def tally_message(ballot) -> dict:
                "eligible": voting.electorate_size(ballot).headcount}
     if ballot.secrecy is Secrecy.named:
         counted = voting.tally(ballot)
-        message["marks"] = {key: counted.of(key).headcount for key in ballot.choices()}
+        message["marks"] = {key: counted.of(key).headcount for key in ballot.choice_keys()}
     assert set(message) <= set(schema.TALLY), message
     return message
 
@@ -477,13 +485,16 @@ def _tick(app) -> None:
         while True:
             socketio.sleep(TALLY_INTERVAL)
             with tallies.lock:
-                due = dict(tallies.dirty)
-                tallies.dirty.clear()
-                idle = 0 if due else idle + 1
+                held = bool(tallies.dirty) and _casting(app) and time.monotonic() - tallies.sent < TALLY_BUSY_INTERVAL
+                due = {} if held else dict(tallies.dirty)
+                if not held:
+                    tallies.dirty.clear()
+                idle = 0 if due or held else idle + 1
                 if idle >= IDLE_TICKS:
                     tallies.running = False
                     return
             if due:
+                tallies.sent = time.monotonic()
                 try:
                     _send_tallies(app, due)
                 except Exception:
@@ -492,6 +503,12 @@ def _tick(app) -> None:
         with tallies.lock:
             tallies.running = False
         raise
+
+
+def _casting(app) -> bool:
+    """Whether casts are being gathered or written in this process."""
+    writer = app.extensions.get("consult_room_casts")
+    return writer is not None and writer.writing
 
 
 def _send_tallies(app, due: dict[int, int]) -> None:

@@ -448,3 +448,36 @@ def test_casts_that_fail_together_are_written_one_by_one(app, server, tree, mode
     assert db.session.scalar(select(func.count()).select_from(Participation)) == 6
     assert db.session.scalar(select(func.count()).select_from(AuditEntry)
                              .where(AuditEntry.action == "ballot.cast")) == 6
+
+
+def test_the_room_hears_the_count_when_the_burst_is_written(app, monkeypatch):
+    """While casts are being written, the tally (a send to every connection) waits, up to
+    ``TALLY_BUSY_INTERVAL``; once the writing ends, the next tick sends it."""
+    import time
+    from types import SimpleNamespace
+
+    from consult.meetings import live
+
+    sent = []
+    monkeypatch.setattr(live, "_send_tallies", lambda _app, due: sent.append(dict(due)))
+    monkeypatch.setattr(live, "TALLY_BUSY_INTERVAL", 60.0)
+    monkeypatch.setattr(live, "IDLE_TICKS", 3)
+    writer = SimpleNamespace(writing=True)
+    app.extensions["consult_room_casts"] = writer
+    tallies = live._tallies(app)
+    tallies.sent, tallies.running = time.monotonic(), True
+    tallies.dirty[7] = 3
+    ticker = threading.Thread(target=live._tick, args=(app,))
+    ticker.start()
+    try:
+        time.sleep(5 * live.TALLY_INTERVAL)
+        assert sent == [] and tallies.dirty == {7: 3}       # held while the casts are written
+        writer.writing = False
+        deadline = time.monotonic() + 10
+        while not sent and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert sent == [{7: 3}]
+    finally:
+        writer.writing = False
+        ticker.join(timeout=10)
+    assert not tallies.running
