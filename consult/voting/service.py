@@ -426,7 +426,14 @@ def _cast_round(ballot: Ballot, casts: list[CastRequest], waiting: list[int], an
                     answers[n] = error
             continue
         if voter.id in voted or request.client_key in earlier:
-            answers[n] = _worded(request, lambda: _already_voted(ballot))
+            # As when the insert finds the vote counted: a retry whose first cast committed
+            # since the client keys were read gets that vote's receipt back.
+            known = _by_client_key(ballot, {request.client_key}).get(request.client_key) \
+                if request.client_key else None
+            if known is not None and known[0] == request.actor.id:
+                answers[n] = known[1] or ""
+            else:
+                answers[n] = _worded(request, lambda: _already_voted(ballot))
             continue
         if request.client_key:
             keys_taken.add(request.client_key)

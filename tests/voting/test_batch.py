@@ -150,6 +150,29 @@ def test_a_vote_written_meanwhile_fails_only_its_own_cast(app, tree, moderator, 
     assert _count(AuditEntry, action="ballot.cast") == 4
 
 
+def test_a_retry_whose_first_cast_committed_meanwhile_gets_its_receipt(app, tree, moderator,  # noqa: F811
+                                                                      monkeypatch):
+    """The same press sent twice, each in a process of its own: the first commits after the
+    second read the client keys but before it read who voted. The second is told the vote
+    is counted, with its receipt, as it would be had it lost the race on the insert."""
+    [owner] = _people(households(tree.b1, 1))
+    ballot_id = open_ballot(tree.b1, moderator)
+    voters_of = voting._voters_of
+
+    def meanwhile(ballot, casts):
+        found = voters_of(ballot, casts)
+        db.session.execute(insert(Participation).values(ballot_id=ballot_id, voter_id=found[0].id,
+                                                        cast_by_id=owner.id, client_key="press", choice="yes",
+                                                        receipt="f" * 32))
+        return found
+
+    monkeypatch.setattr(voting, "_voters_of", meanwhile)
+    with force_locale("en"):
+        [answer] = _batch(ballot_id, [voting.CastRequest(owner, Choice.yes, "press")])
+    assert answer == "f" * 32
+    assert _count(Participation, ballot_id=ballot_id) == 1
+
+
 def test_a_vote_changed_once_in_a_batch(app, tree, moderator):  # noqa: F811
     owners = _people(households(tree.b1, 2))
     ballot_id = open_ballot(tree.b1, moderator)
