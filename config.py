@@ -58,8 +58,10 @@ class Config:
     ROOM_HANDS_PER_MINUTE = int(os.environ.get("ROOM_HANDS_PER_MINUTE", "10"))
     ROOM_CASTS_PER_MINUTE = int(os.environ.get("ROOM_CASTS_PER_MINUTE", "10"))
     # Casts in the room are written in batches (group commit): the first of a burst waits
-    # this long for the others, and one transaction takes at most this many.
+    # this long for the others, again while more keep coming up to ROOM_CAST_GATHER in
+    # all, and one transaction takes at most ROOM_CAST_BATCH.
     ROOM_CAST_WINDOW = float(os.environ.get("ROOM_CAST_WINDOW", "0.003"))
+    ROOM_CAST_GATHER = float(os.environ.get("ROOM_CAST_GATHER", "0.03"))
     ROOM_CAST_BATCH = int(os.environ.get("ROOM_CAST_BATCH", "500"))
 
     # SOCKETIO_MESSAGE_QUEUE: redis://127.0.0.1:6379/0 when several server processes

@@ -20,6 +20,14 @@ class SessionInterface(SecureCookieSessionInterface):
     def get_cookie_secure(self, app):
         return app.config["SESSION_COOKIE_SECURE"] or request.is_secure
 
+    def open_session(self, app, request):
+        # An event of a live-room connection: Flask-SocketIO replaces the session opened here
+        # with the connection's own copy, made at its first event, so the cookie is not read
+        # (verified, decoded) again for every event.
+        if "saved_session" in request.environ:
+            return self.session_class()
+        return super().open_session(app, request)
+
 
 def _secret_key(app: Flask) -> str:
     path = Path(app.instance_path) / "secret_key"

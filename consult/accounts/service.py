@@ -6,7 +6,7 @@ import ipaddress
 import re
 import secrets
 from datetime import timedelta
-from typing import Optional
+from typing import Iterable, Optional
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select, update
@@ -353,25 +353,38 @@ def sign_in(identifier: str, password: str, *, address: str, user_agent: Optiona
 def live_sign_in(user_id: str, token: Optional[str], *, config) -> Optional[SignIn]:
     """The sign-in a session names, if it still opens the account: not ended, not idle
     too long, not too old, of the user the session names, whose account is usable."""
-    if not token or not (user_id or "").isdigit():
-        return None
-    sign_in = db.session.scalar(select(SignIn).options(joinedload(SignIn.user)).where(SignIn.token == token))
-    if sign_in is None or sign_in.user_id != int(user_id):
-        return None
-    if not sign_in.is_live(utcnow(), **_limits(config)) or not sign_in.user.can_sign_in:
-        return None
-    return sign_in
+    return live_sign_ins_of([(user_id, token)], config=config).get(token or "")
+
+
+def live_sign_ins_of(sessions: Iterable[tuple[Optional[str], Optional[str]]], *, config) -> dict[str, SignIn]:
+    """``live_sign_in`` for many sessions at once (user id, token), read in one query: the
+    live sign-ins by token."""
+    wanted = {token: int(user_id) for user_id, token in sessions if token and (user_id or "").isdigit()}
+    if not wanted:
+        return {}
+    now, limits = utcnow(), _limits(config)
+    rows = db.session.scalars(select(SignIn).options(joinedload(SignIn.user)).where(SignIn.token.in_(wanted)))
+    return {sign_in.token: sign_in for sign_in in rows
+            if sign_in.user_id == wanted[sign_in.token] and sign_in.is_live(now, **limits)
+            and sign_in.user.can_sign_in}
 
 
 def seen(sign_in: SignIn) -> bool:
     """Note that the device was seen now, at most once a minute; True when written."""
+    return seen_all([sign_in]) == 1
+
+
+def seen_all(sign_ins: Iterable[SignIn]) -> int:
+    """``seen`` for many devices (a burst of votes), with one statement: how many were noted."""
     now = utcnow()
-    if now - sign_in.last_seen_at < SEEN_EVERY:
-        return False
-    db.session.execute(update(SignIn).where(SignIn.id == sign_in.id, SignIn.last_seen_at < now - SEEN_EVERY)
+    due = [sign_in for sign_in in sign_ins if now - sign_in.last_seen_at >= SEEN_EVERY]
+    if not due:
+        return 0
+    db.session.execute(update(SignIn).where(SignIn.id.in_([s.id for s in due]), SignIn.last_seen_at < now - SEEN_EVERY)
                        .values(last_seen_at=now).execution_options(synchronize_session=False))
-    sign_in.last_seen_at = now
-    return True
+    for sign_in in due:
+        sign_in.last_seen_at = now
+    return len(due)
 
 
 def live_sign_ins(user: User, *, config) -> list[SignIn]:

@@ -56,9 +56,8 @@ def _client_address() -> str:
 def load_signed_in_user(user_id: str):
     """Flask-Login's user loader, for pages and live connections alike: the user only
     while the sign-in the session names is live. Notes the device as seen, at most once a
-    minute (in the action's own transaction if one runs, else in a short one; a caller that
-    writes later, the room's batched casts, sets ``g.consult_seen_later`` to a list and
-    notes it itself)."""
+    minute (in the action's own transaction if one runs, else in a short one; the room's
+    batched casts note it in their batch, ``accounts.seen_all``)."""
     sign_in = accounts.live_sign_in(user_id, session.get("login_id"), config=current_app.config)
     if sign_in is None:
         return None
@@ -66,8 +65,6 @@ def load_signed_in_user(user_id: str):
     if utcnow() - sign_in.last_seen_at >= accounts.SEEN_EVERY:
         if in_unit_of_work():
             accounts.seen(sign_in)
-        elif g.get("consult_seen_later") is not None:
-            g.consult_seen_later.append(sign_in.id)
         else:
             with unit_of_work():
                 accounts.seen(sign_in)

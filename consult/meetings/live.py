@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from contextlib import nullcontext
+from dataclasses import dataclass
 
-from flask import current_app, g, request, session
+from flask import current_app, request, session
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -35,6 +37,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 
+from .. import permissions
 from ..accounts.models import User
 from ..database import on_commit, unit_of_work
 from ..errors import DomainError, InvalidInput, NotAllowed, NotFound
@@ -271,17 +274,6 @@ def _ballot(meeting: Meeting, data):
     return ballot
 
 
-def _cast(meeting, actor, data):
-    from ..voting import service as voting
-
-    ballot = _ballot(meeting, data)
-    receipt = voting.cast(ballot, actor=actor, choice=data["choice"], client_key=data.get("client_key") or None)
-    ballot_id, meeting_id = ballot.id, meeting.id
-    # After the commit: a tick that counted before it would miss this vote for good.
-    on_commit(lambda: _mark_dirty(ballot_id, meeting_id), key=f"tally:{ballot_id}")
-    return {"receipt": receipt}
-
-
 def _open_ballot(meeting, actor, data):
     from ..voting.models import BallotKind, Secrecy
 
@@ -320,7 +312,7 @@ ACTIONS = {
         reason=str(d.get("reason") or "")),
     "ballot_open": _open_ballot,
     "ballot_close": lambda m, a, d: meetings.close_ballot(m, _ballot(m, d), actor=a),
-    "cast": _cast,
+    # "cast" is written with the casts that come with it: ``_group_cast``.
 }
 
 
@@ -337,12 +329,10 @@ def act(data=None, *extra):
             name, data = schema.action(data if not extra else None)
             limits.check_action(request.sid, _person_key(), name)
         if name == "cast":
-            g.consult_seen_later = []        # noted in the cast's batch, not in a commit of its own
+            return _group_cast(data)
         meeting = _meeting()
         if meeting is None:
             raise NotAllowed(_("You may no longer act in this meeting."))
-        if name == "cast":
-            return _group_cast(meeting, current_user._get_current_object(), data)
         with unit_of_work():
             value = ACTIONS[name](meeting, current_user._get_current_object(), data)
             events = meetings.events_written()
@@ -354,37 +344,89 @@ def act(data=None, *extra):
         log.exception("room action failed")
         return _failed()
     finally:
-        db.session.close()
+        if db.session.registry.has():      # a cast made no query, and has no session to close
+            db.session.close()
     answer = {"ok": True, "seq": events[-1][1]["seq"] if events else None}
     if isinstance(value, dict):
         answer.update(value)
     return answer
 
 
-def _group_cast(meeting, actor, data) -> dict:
+@dataclass
+class _Cast:
+    """A cast as its batch needs it: who sends it (the session's user and sign-in), in which
+    meeting, and what; read from the session without a query."""
+
+    user_id: str | None
+    login_id: str | None
+    meeting_id: int | None
+    ballot_id: int
+    choice: object
+    client_key: str | None
+    locale: str | None
+
+
+def _group_cast(data) -> dict:
     """A cast, written with the casts that arrive with it (``group_commit``): answered once
-    its batch has committed. Who casts was checked above, as for any action; the batch
-    loads the meeting and the person again in its own transaction."""
-    meeting_id, actor_id = meeting.id, actor.id
+    its batch has committed. Who casts is checked in the batch, for all its casts at once,
+    by the rules every other action is checked by at each event (``_meeting``): no query
+    is made here, so no connection is held while the cast waits."""
     locale = session.get("room_locale") or str(get_locale())
-    seen = list(g.get("consult_seen_later") or ())
-    db.session.close()         # the connection goes back to the pool while the cast waits
+    cast = _Cast(user_id=session.get("_user_id"), login_id=session.get("login_id"),
+                 meeting_id=session.get("meeting_id"), ballot_id=data["ballot"], choice=data["choice"],
+                 client_key=data.get("client_key") or None, locale=locale)
+    work = group_commit.Work(lambda: _casts_together([cast])[0], locale, together=(cast.meeting_id, cast.ballot_id),
+                             request=cast)
+    return _writer(current_app._get_current_object()).submit(work)
 
-    def run() -> dict:
-        from ..accounts import service as accounts
-        from ..accounts.models import SignIn
 
-        before = len(meetings.events_written())
-        for sign_in in filter(None, (db.session.get(SignIn, i) for i in seen)):
-            accounts.seen(sign_in)
-        meeting, actor = db.session.get(Meeting, meeting_id), db.session.get(User, actor_id)
-        if meeting is None or actor is None:
-            raise NotAllowed(_("You may no longer act in this meeting."))
-        value = _cast(meeting, actor, data)
+def _write_together(works: list[group_commit.Work]) -> list[dict]:
+    return _casts_together([work.request for work in works])
+
+
+def _casts_together(casts: list[_Cast]) -> list[dict]:
+    """The casts of one batch in one ballot, in the running transaction: the people who
+    send them are checked as ``_meeting`` checks one (a live sign-in, not signed out,
+    let into the meeting), with one query for all; the votes are cast with
+    ``voting.cast_many``. Each cast gets its answer, or its refusal, in its language."""
+    from ..accounts import service as accounts
+    from ..voting import service as voting
+    from ..voting.models import Ballot
+
+    meeting_id, ballot_id = casts[0].meeting_id, casts[0].ballot_id
+    assert all((c.meeting_id, c.ballot_id) == (meeting_id, ballot_id) for c in casts)
+    before = len(meetings.events_written())
+    sign_ins = accounts.live_sign_ins_of([(c.user_id, c.login_id) for c in casts], config=current_app.config)
+    accounts.seen_all(sign_ins.values())
+    ended = set(db.session.scalars(select(SignedOut.login_id).where(SignedOut.login_id.in_(sign_ins)))) \
+        if sign_ins else set()
+    meeting = db.session.get(Meeting, meeting_id or 0)
+    invited = permissions.invited_among({s.user_id for s in sign_ins.values()}, meeting) if meeting else set()
+    ballot = db.session.get(Ballot, ballot_id)
+    answers: list = [None] * len(casts)
+    requests = []
+    for n, cast in enumerate(casts):
+        sign_in = sign_ins.get(cast.login_id or "")
+        if (sign_in is None or str(sign_in.user_id) != cast.user_id or cast.login_id in ended or meeting is None
+                or not meetings.can_enter(sign_in.user, meeting, invited=invited)):
+            with force_locale(cast.locale) if cast.locale else nullcontext():
+                answers[n] = _refusal(NotAllowed(_("You may no longer act in this meeting.")))
+        elif ballot is None or ballot.meeting_id != meeting.id:
+            with force_locale(cast.locale) if cast.locale else nullcontext():
+                answers[n] = _refusal(NotFound(_("This ballot is not of this meeting.")))
+        else:
+            requests.append((n, voting.CastRequest(sign_in.user, cast.choice, cast.client_key, locale=cast.locale)))
+    if requests:
+        results = voting.cast_many(ballot, [request for _n, request in requests])
         mine = meetings.events_written()[before:]
-        return {"ok": True, "seq": mine[-1][1]["seq"] if mine else None, **value}
-
-    return _writer(current_app._get_current_object()).submit(group_commit.Work(run, locale))
+        seq = mine[-1][1]["seq"] if mine else None
+        for (n, _request), result in zip(requests, results):
+            answers[n] = _refusal(result) if isinstance(result, DomainError) else {"ok": True, "seq": seq,
+                                                                                   "receipt": result}
+        if any(answer["ok"] for answer in answers):
+            # After the commit: a tick that counted before it would miss these votes for good.
+            on_commit(lambda: _mark_dirty(ballot_id, meeting_id), key=f"tally:{ballot_id}")
+    return answers
 
 
 def _writer(app) -> group_commit.GroupCommit:
@@ -392,7 +434,8 @@ def _writer(app) -> group_commit.GroupCommit:
     if writer is None:
         writer = app.extensions.setdefault("consult_room_casts", group_commit.GroupCommit(
             window=app.config["ROOM_CAST_WINDOW"], limit=app.config["ROOM_CAST_BATCH"],
-            refuse=_refusal, busy=_busy, failed=_failed))
+            longest=app.config["ROOM_CAST_GATHER"],
+            refuse=_refusal, busy=_busy, failed=_failed, together=_write_together))
     return writer
 
 
@@ -415,15 +458,21 @@ def disconnect(*_args):
 # --- tallies, coalesced --------------------------------------------------------------------
 
 IDLE_TICKS = 25   # a ticker with nothing to send for this many ticks stops; the next cast restarts it
+# While casts are being written in this process (a burst), the room is sent the count at
+# most this often: each tally goes to every connection, and those sends would slow the
+# casts down and so the final count. The tally after the last batch goes at the next tick.
+TALLY_BUSY_INTERVAL = 0.5
 
 
 class _Tallies:
-    """Per app: ballots cast in since the last tick, and whether a ticker runs."""
+    """Per app: ballots cast in since the last tick, whether a ticker runs, and when it
+    last sent."""
 
     def __init__(self):
         self.dirty: dict[int, int] = {}
         self.lock = threading.Lock()
         self.running = False
+        self.sent = 0.0
 
 
 def _tallies(app) -> _Tallies:
@@ -449,7 +498,7 @@ def tally_message(ballot) -> dict:
                "eligible": voting.electorate_size(ballot).headcount}
     if ballot.secrecy is Secrecy.named:
         counted = voting.tally(ballot)
-        message["marks"] = {key: counted.of(key).headcount for key in ballot.choices()}
+        message["marks"] = {key: counted.of(key).headcount for key in ballot.choice_keys()}
     assert set(message) <= set(schema.TALLY), message
     return message
 
@@ -464,13 +513,16 @@ def _tick(app) -> None:
         while True:
             socketio.sleep(TALLY_INTERVAL)
             with tallies.lock:
-                due = dict(tallies.dirty)
-                tallies.dirty.clear()
-                idle = 0 if due else idle + 1
+                held = bool(tallies.dirty) and _casting(app) and time.monotonic() - tallies.sent < TALLY_BUSY_INTERVAL
+                due = {} if held else dict(tallies.dirty)
+                if not held:
+                    tallies.dirty.clear()
+                idle = 0 if due or held else idle + 1
                 if idle >= IDLE_TICKS:
                     tallies.running = False
                     return
             if due:
+                tallies.sent = time.monotonic()
                 try:
                     _send_tallies(app, due)
                 except Exception:
@@ -479,6 +531,12 @@ def _tick(app) -> None:
         with tallies.lock:
             tallies.running = False
         raise
+
+
+def _casting(app) -> bool:
+    """Whether casts are being gathered or written in this process."""
+    writer = app.extensions.get("consult_room_casts")
+    return writer is not None and writer.writing
 
 
 def _send_tallies(app, due: dict[int, int]) -> None:

@@ -195,6 +195,12 @@ class Ballot(db.Model):
             return {c.value: str(c.label) for c in Choice}
         return {NONE_OF_THESE if o.none_of_these else str(o.position): o.label for o in self.options}
 
+    def choice_keys(self) -> list[str]:
+        """The keys of ``choices``, without their labels."""
+        if self.kind is BallotKind.yes_no:
+            return [c.value for c in Choice]
+        return [NONE_OF_THESE if o.none_of_these else str(o.position) for o in self.options]
+
     def choice_words(self) -> dict[str, Any]:
         """Option key → label as a record keeps it for readers of any language: the marks
         of a for/against ballot as the system's words, options as they were written."""

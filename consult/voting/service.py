@@ -5,14 +5,18 @@ from __future__ import annotations
 import re
 import secrets
 from collections import defaultdict
+from contextlib import nullcontext
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Iterable, Optional, Union
+from typing import Callable, Iterable, Optional, Union
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from .. import permissions
 from ..accounts.models import Role, User
@@ -192,9 +196,10 @@ def _people_of(ballot: Ballot, voter: Optional[BallotVoter] = None) -> list[int]
 
 # --- casting ---------------------------------------------------------------------------
 
-def marks_of(ballot: Ballot, choice: Marks) -> str:
+def marks_of(ballot: Ballot, choice: Marks, valid: Optional[Iterable[str]] = None) -> str:
     """Check a choice against the ballot and write it the way it is stored: "yes", or the
-    option numbers in order, "1,3"; a blank vote is "abstain"."""
+    option numbers in order, "1,3"; a blank vote is "abstain". ``valid``: the ballot's
+    option keys, when already known (a batch of casts reads them once)."""
     if isinstance(choice, Choice):
         keys = [choice.value]
     elif isinstance(choice, str):
@@ -202,7 +207,7 @@ def marks_of(ballot: Ballot, choice: Marks) -> str:
     else:
         keys = list(choice)
     keys = sorted({k for k in keys if k}, key=lambda k: (not k.isdigit(), int(k) if k.isdigit() else 0, k))
-    valid = ballot.choices()
+    valid = ballot.choices() if valid is None else valid
     if not keys:
         raise InvalidInput(_l("Choose an option."))
     if keys == [ABSTAIN]:
@@ -216,22 +221,42 @@ def marks_of(ballot: Ballot, choice: Marks) -> str:
     return ",".join(keys)
 
 
-def voter_of(ballot: Ballot, user, household: Optional[Household] = None) -> Optional[BallotVoter]:
-    """The vote ``user`` may cast in ``ballot`` (their household's, their own as an owner or
-    an attendee), or None."""
+def _voter_keys(ballot: Ballot, user, household: Optional[Household] = None) -> list[str]:
+    """The keys of the votes ``user`` may cast in ``ballot``: their households' within the
+    ballot's place (or the one named), their own as an owner or an attendee."""
     if ballot.electorate is Electorate.households:
         mine = [m.household for m in user.memberships if m.household.place.is_within(ballot.place)]
         if household is not None:
             mine = [h for h in mine if h.id == household.id]
-        keys = [f"household:{h.id}" for h in mine]
-    else:
-        prefix = "owner" if ballot.electorate is Electorate.owners else "person"
-        keys = [f"{prefix}:{user.id}"]
+        return [f"household:{h.id}" for h in mine]
+    prefix = "owner" if ballot.electorate is Electorate.owners else "person"
+    return [f"{prefix}:{user.id}"]
+
+
+def voter_of(ballot: Ballot, user, household: Optional[Household] = None) -> Optional[BallotVoter]:
+    """The vote ``user`` may cast in ``ballot`` (their household's, their own as an owner or
+    an attendee), or None."""
+    keys = _voter_keys(ballot, user, household)
     if not keys:
         return None
     return db.session.scalars(select(BallotVoter).where(BallotVoter.ballot_id == ballot.id,
                                                          BallotVoter.voter_key.in_(keys))
                               .order_by(BallotVoter.id)).first()
+
+
+def _voters_of(ballot: Ballot, casts: list["CastRequest"]) -> list[Optional[BallotVoter]]:
+    """``voter_of`` for each of ``casts``, in one query (and one more for the households of
+    the people casting, in a ballot of households)."""
+    if ballot.electorate is Electorate.households:
+        unloaded = [c.actor.id for c in casts if "memberships" not in c.actor.__dict__]
+        if unloaded:
+            db.session.scalars(select(User).where(User.id.in_(unloaded)).options(
+                selectinload(User.memberships).joinedload(HouseholdMember.household).joinedload(Household.place)))
+    keys = [_voter_keys(ballot, c.actor, c.household) for c in casts]
+    wanted = {key for some in keys for key in some}
+    found = {v.voter_key: v for v in db.session.scalars(select(BallotVoter).where(
+        BallotVoter.ballot_id == ballot.id, BallotVoter.voter_key.in_(wanted)))} if wanted else {}
+    return [min((found[k] for k in some if k in found), key=lambda v: v.id, default=None) for some in keys]
 
 
 def participation_of(ballot: Ballot, voter: Optional[BallotVoter]) -> Optional[Participation]:
@@ -245,7 +270,7 @@ def _lock_open(ballot: Ballot) -> Ballot:
     # Hold the ballot row while casting, so that closing waits for casts under way.
     ballot = db.session.scalar(select(Ballot).where(Ballot.id == ballot.id).with_for_update(read=True))
     if not TRANSITIONS.allows(ballot.state, "cast") or (ballot.closes_at is not None and utcnow() >= ballot.closes_at):
-        raise InvalidTransition(_l("This ballot is not open."))
+        raise _not_open()
     return ballot
 
 
@@ -262,17 +287,47 @@ def _record(ballot: Ballot, voter: BallotVoter, *, actor, marks: str, client_key
                 weight = voter.area if RULES[ballot.rule].by_area else Decimal("0")
                 db.session.add(BallotBoxEntry(ballot_id=ballot.id, choice=marks, area=weight, receipt=receipt))
     except IntegrityError:
-        if channel is not Channel.online:
-            raise Conflict(_l("This vote has already been cast, online or on paper."))
-        if ballot.electorate is Electorate.households:
-            raise Conflict(_l("Your household has already voted."))
-        raise Conflict(_l("You have already voted."))
+        raise _already_voted(ballot, channel)
+    _still_open(ballot)
+    return receipt
+
+
+def _already_voted(ballot: Ballot, channel: Channel = Channel.online) -> Conflict:
+    if channel is not Channel.online:
+        return Conflict(_l("This vote has already been cast, online or on paper."))
+    if ballot.electorate is Electorate.households:
+        return Conflict(_l("Your household has already voted."))
+    return Conflict(_l("You have already voted."))
+
+
+def _outside() -> NotAllowed:
+    return NotAllowed(_l("You are not in the electorate of this ballot."))
+
+
+def _not_open() -> InvalidTransition:
+    return InvalidTransition(_l("This ballot is not open."))
+
+
+def _still_open(ballot: Ballot) -> None:
     # On SQLite the write lock is taken only by the insert: look again, now that no close
     # can slip in, so that a vote racing the close is refused rather than left uncounted.
     state = db.session.execute(select(Ballot.state).where(Ballot.id == ballot.id)).scalar_one()
     if not TRANSITIONS.allows(state, "cast"):
-        raise InvalidTransition(_l("This ballot is not open."))
-    return receipt
+        raise _not_open()
+
+
+@dataclass
+class CastRequest:
+    """One vote cast online, as ``cast`` takes it; ``cast_many`` takes a batch of them.
+    ``locale``: the language its refusal is worded in, when not the current one (a batch
+    holds the casts of people who read different languages)."""
+
+    actor: User
+    choice: Marks
+    client_key: Optional[str] = None
+    household: Optional[Household] = None
+    receipt: Optional[str] = None
+    locale: Optional[str] = None
 
 
 def cast(ballot: Ballot, *, actor, choice: Marks, client_key: Optional[str] = None,
@@ -282,34 +337,176 @@ def cast(ballot: Ballot, *, actor, choice: Marks, client_key: Optional[str] = No
     vote already counted. A retry with the same ``client_key`` gets its receipt back
     (a secret vote's receipt is shown once and kept nowhere but in the box). Where the
     ballot allows it, a vote already cast is changed once (``_change``): a secret vote by
-    its ``receipt``."""
-    ballot = _lock_open(ballot)
-    if client_key:
-        earlier = db.session.scalar(select(Participation).where(Participation.ballot_id == ballot.id,
-                                                                Participation.client_key == client_key))
-        if earlier is not None and earlier.cast_by_id == actor.id:
-            return earlier.receipt or ""
-    voter = voter_of(ballot, actor, household)
-    if voter is None:
-        raise NotAllowed(_l("You are not in the electorate of this ballot."))
-    marks = marks_of(ballot, choice)
-    if ballot.changes is VoteChanges.once:
-        earlier = participation_of(ballot, voter)
-        if earlier is not None:
-            return _change(ballot, earlier, actor=actor, marks=marks, receipt=receipt, client_key=client_key)
+    its ``receipt``. One cast is a batch of one (``cast_many``)."""
+    [answer] = cast_many(ballot, [CastRequest(actor, choice, client_key, household, receipt)])
+    if isinstance(answer, DomainError):
+        raise answer
+    return answer
+
+
+def cast_many(ballot: Ballot, casts: list[CastRequest]) -> list[Union[str, DomainError]]:
+    """Cast a batch of votes arriving together (the live room's burst) in the running
+    transaction, by the rules of ``cast`` and with the answers it would give them one after
+    another, in this order: each cast's receipt, or the error that refuses that cast alone.
+
+    The ballot, the retries (client keys), the voters and the votes already cast are read
+    once for the batch; the participations, the box entries and the audit entries are
+    written with one statement each, the box entries in a random order. A cast that meets
+    an earlier one of the batch (the same voter, the same client key) waits for the next
+    round, which reads what the first wrote. If the database refuses a round's insert (a
+    vote written meanwhile by another process), each of its votes is written again alone,
+    as ``cast`` writes one."""
+    answers: list = [None] * len(casts)
     try:
-        receipt = _record(ballot, voter, actor=actor, marks=marks, client_key=client_key)
+        ballot = _lock_open(ballot)
+    except InvalidTransition:
+        return [_worded(c, _not_open) for c in casts]
+    valid = set(ballot.choice_keys())
+    waiting = list(range(len(casts)))
+    while waiting:
+        waiting = _cast_round(ballot, casts, waiting, answers, valid)
+    return answers
+
+
+def _speaking(locale: Optional[str]):
+    return force_locale(locale) if locale else nullcontext()
+
+
+def _worded(request: CastRequest, refuse: Callable[[], object]) -> DomainError:
+    """The error that ``refuse`` returns or raises, worded in the caster's language (only a
+    refusal is worded: switching the language for every cast of a burst costs)."""
+    with _speaking(request.locale):
+        try:
+            error = refuse()
+        except DomainError as raised:
+            error = raised
+    assert isinstance(error, DomainError)
+    return error
+
+
+def _cast_round(ballot: Ballot, casts: list[CastRequest], waiting: list[int], answers: list,
+                valid: set[str]) -> list[int]:
+    """One round of ``cast_many``: answers the casts it settles, writes the votes; returns
+    the casts left for the next round."""
+    earlier = _by_client_key(ballot, {casts[n].client_key for n in waiting if casts[n].client_key})
+    todo = []
+    for n in waiting:
+        request = casts[n]
+        known = earlier.get(request.client_key) if request.client_key else None
+        if known is not None and known[0] == request.actor.id:
+            answers[n] = known[1] or ""          # a retry: its vote is counted
+        else:
+            todo.append(n)
+    voters = _voters_of(ballot, [casts[n] for n in todo])
+    voted = {p.voter_id: p for p in db.session.scalars(select(Participation).where(
+        Participation.ballot_id == ballot.id, Participation.voter_id.in_({v.id for v in voters if v})))} \
+        if any(voters) else {}
+    later, writing, voters_taken, keys_taken = [], [], set(), set()
+    for n, voter in zip(todo, voters):
+        request = casts[n]
+        if voter is None:
+            answers[n] = _worded(request, _outside)
+            continue
+        try:
+            marks = marks_of(ballot, request.choice, valid)
+        except DomainError:
+            answers[n] = _worded(request, lambda: marks_of(ballot, request.choice, valid))
+            continue
+        if voter.id in voters_taken or (request.client_key and request.client_key in keys_taken):
+            later.append(n)       # after the cast it meets, as if one after the other
+            continue
+        voters_taken.add(voter.id)
+        if voter.id in voted and ballot.changes is VoteChanges.once:
+            with _speaking(request.locale):
+                try:
+                    with db.session.begin_nested():
+                        answers[n] = _change(ballot, voted[voter.id], actor=request.actor, marks=marks,
+                                             receipt=request.receipt, client_key=request.client_key)
+                except DomainError as error:
+                    answers[n] = error
+            continue
+        if voter.id in voted or request.client_key in earlier:
+            # As when the insert finds the vote counted: a retry whose first cast committed
+            # since the client keys were read gets that vote's receipt back.
+            known = _by_client_key(ballot, {request.client_key}).get(request.client_key) \
+                if request.client_key else None
+            if known is not None and known[0] == request.actor.id:
+                answers[n] = known[1] or ""
+            else:
+                answers[n] = _worded(request, lambda: _already_voted(ballot))
+            continue
+        if request.client_key:
+            keys_taken.add(request.client_key)
+        writing.append((n, voter, marks))
+    _write_votes(ballot, casts, writing, answers)
+    return later
+
+
+def _by_client_key(ballot: Ballot, keys: set[str]) -> dict[str, tuple[int, Optional[str]]]:
+    """The votes of ``ballot`` already cast under these client keys: who cast them, and the
+    receipt of a named vote."""
+    if not keys:
+        return {}
+    return {key: (by, receipt) for key, by, receipt in db.session.execute(
+        select(Participation.client_key, Participation.cast_by_id, Participation.receipt)
+        .where(Participation.ballot_id == ballot.id, Participation.client_key.in_(keys)))}
+
+
+def _write_votes(ballot: Ballot, casts: list[CastRequest], writing: list[tuple[int, BallotVoter, str]],
+                 answers: list) -> None:
+    """Write a round's votes with one statement per table, in a savepoint of their own."""
+    if not writing:
+        return
+    named = ballot.secrecy is Secrecy.named
+    by_area = RULES[ballot.rule].by_area
+    receipts = [secrets.token_hex(16) for _ in writing]
+    try:
+        with db.session.begin_nested():
+            db.session.execute(insert(Participation), [
+                {"ballot_id": ballot.id, "voter_id": voter.id, "cast_by_id": casts[n].actor.id,
+                 "client_key": casts[n].client_key, "channel": Channel.online, "choice": marks if named else None,
+                 "receipt": receipt if named else None}
+                for (n, voter, marks), receipt in zip(writing, receipts)])
+            if not named:
+                entries = [{"ballot_id": ballot.id, "receipt": receipt, "choice": marks,
+                            "area": voter.area if by_area else Decimal("0")}
+                           for (_n, voter, marks), receipt in zip(writing, receipts)]
+                # Nothing of the order of casting goes into the box, not even within a batch.
+                secrets.SystemRandom().shuffle(entries)
+                db.session.execute(insert(BallotBoxEntry), entries)
+            # The audit log says that a vote was cast, never what.
+            audit.record_many("ballot.cast", ballot, actors=[casts[n].actor for n, _v, _m in writing],
+                              place=ballot.place)
+            _still_open(ballot)
+    except IntegrityError:
+        for n, voter, marks in writing:
+            with _speaking(casts[n].locale):
+                try:
+                    answers[n] = _write_one(ballot, voter, casts[n], marks)
+                except DomainError as error:
+                    answers[n] = error
+        return
+    except InvalidTransition:
+        for n, _voter, _marks in writing:
+            answers[n] = _worded(casts[n], _not_open)
+        return
+    for (n, _voter, _marks), receipt in zip(writing, receipts):
+        answers[n] = receipt
+
+
+def _write_one(ballot: Ballot, voter: BallotVoter, request: CastRequest, marks: str) -> str:
+    """One vote written alone, when its batch's insert was refused."""
+    try:
+        with db.session.begin_nested():
+            receipt = _record(ballot, voter, actor=request.actor, marks=marks, client_key=request.client_key)
+            audit.record("ballot.cast", ballot, actor=request.actor, place=ballot.place)
     except Conflict:
         # The same cast, retried while the first was still under way, lost the race to it.
-        earlier = db.session.scalar(select(Participation).where(Participation.ballot_id == ballot.id,
-                                                                Participation.client_key == client_key)) \
-            if client_key else None
-        if earlier is not None and earlier.cast_by_id == actor.id:
-            return earlier.receipt or ""
+        known = _by_client_key(ballot, {request.client_key}).get(request.client_key) if request.client_key else None
+        if known is not None and known[0] == request.actor.id:
+            return known[1] or ""
         raise
-    # The audit log says that a vote was cast, never what.
-    audit.record("ballot.cast", ballot, actor=actor, place=ballot.place)
-    return receipt
+    return receipt or ""
 
 
 def _change(ballot: Ballot, participation: Participation, *, actor, marks: str, receipt: Optional[str],

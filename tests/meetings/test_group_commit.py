@@ -15,11 +15,12 @@ from sqlalchemy import func, select
 
 from consult.accounts.models import User
 from consult.audit.models import AuditEntry
+from consult.database import unit_of_work
 from consult.extensions import db
 from consult.meetings import group_commit
 from consult.meetings.live import _busy, _failed, _refusal
 from consult.voting import service as voting
-from consult.voting.models import Ballot, Choice, Participation
+from consult.voting.models import Ballot, BallotBoxEntry, Choice, Participation
 from tests.conftest import PASSWORD, migrate_to_head
 from tests.live import LiveServer, sign_in
 from tests.voting.test_load import households, moderator, open_ballot, server  # noqa: F401 — fixtures
@@ -301,3 +302,182 @@ def test_a_cast_notes_the_device_seen_in_its_batch_not_in_a_commit_of_its_own(ap
         assert seen == clock.utcnow()
     finally:
         clock.set_now(None)
+
+
+# --- the room's casts, checked and written together ---------------------------------------------
+
+def _room_ballot(app, meeting, cast, *, secret=False):
+    """The council in session, its residents signed in, a ballot open; each person's
+    sign-in on a phone: (ballot, {person: sign-in})."""
+    from consult.accounts import service as accounts
+    from consult.meetings import service as meetings
+    from consult.voting.models import Secrecy
+
+    people = [cast.wang, cast.zhang, cast.zhao, cast.outsider, cast.moderator]
+    with unit_of_work():
+        meetings.change_state(meeting, "start", actor=cast.moderator)
+        for person in (cast.wang, cast.zhang, cast.zhao):
+            meetings.sign_in(meeting, actor=person)
+        ballot = meetings.open_ballot(meeting, actor=cast.moderator, question="是否同意方案一？",
+                                      secrecy=Secrecy.secret if secret else Secrecy.named)
+        phones = {p: accounts.open_sign_in(p, user_agent=None, address="127.0.0.1", config=app.config)
+                  for p in people}
+    return ballot, {p: s.token for p, s in phones.items()}
+
+
+def _room_cast(person, token, meeting_id, ballot_id, choice="yes", key=None, locale="en"):
+    from consult.meetings.live import _Cast
+
+    return _Cast(user_id=str(person.id), login_id=token, meeting_id=meeting_id, ballot_id=ballot_id, choice=choice,
+                 client_key=key, locale=locale)
+
+
+def test_the_rooms_casts_are_checked_together_and_each_refusal_answers_alone(app, meeting, cast):
+    from consult.meetings.live import _casts_together
+    from consult.meetings.models import SignedOut
+
+    ballot, phones = _room_ballot(app, meeting, cast)
+    ballot_id, meeting_id = ballot.id, meeting.id
+    with unit_of_work():
+        db.session.add(SignedOut(login_id=phones[cast.zhao]))     # zhao signed out on another device
+    casts = [
+        _room_cast(cast.wang, phones[cast.wang], meeting_id, ballot_id, "yes", "w1"),      # valid
+        _room_cast(cast.zhang, phones[cast.wang], meeting_id, ballot_id, "no", "z1"),      # another's sign-in
+        _room_cast(cast.zhao, phones[cast.zhao], meeting_id, ballot_id, "no", "s1"),       # signed out
+        _room_cast(cast.outsider, phones[cast.outsider], meeting_id, ballot_id, "yes"),    # not invited
+        _room_cast(cast.zhang, phones[cast.zhang], meeting_id, ballot_id + 1000, "no"),    # not this meeting's ballot
+        _room_cast(cast.moderator, phones[cast.moderator], meeting_id, ballot_id, "yes"),  # not signed in: no vote
+        _room_cast(cast.wang, phones[cast.wang], meeting_id, ballot_id, "yes", "w1"),      # a double click
+        _room_cast(cast.zhang, phones[cast.zhang], meeting_id, ballot_id, "no", "z2"),     # valid
+        _room_cast(cast.zhang, phones[cast.zhang], meeting_id, ballot_id, "yes", "z3", "zh_Hans"),  # a second vote
+    ]
+    answers: dict = {}
+    for group in ([n for n, c in enumerate(casts) if c.ballot_id == ballot_id], [4]):
+        with unit_of_work():
+            answers.update(zip(group, _casts_together([casts[n] for n in group])))
+    db.session.commit()
+    assert answers[0]["ok"] and answers[6] == answers[0] and len(answers[0]["receipt"]) == 32
+    gone = {"code": "not_allowed", "message": "You may no longer act in this meeting."}
+    assert answers[1]["error"] == gone and answers[2]["error"] == gone and answers[3]["error"] == gone
+    assert answers[4]["error"] == {"code": "not_found", "message": "This ballot is not of this meeting."}
+    assert answers[5]["error"] == {"code": "not_allowed", "message": "You are not in the electorate of this ballot."}
+    assert answers[7]["ok"] and len(answers[7]["receipt"]) == 32
+    assert answers[8]["error"] == {"code": "conflict", "message": "您已经投过票了。"}
+    voted = dict(db.session.execute(select(Participation.cast_by_id, Participation.choice)
+                                    .where(Participation.ballot_id == ballot_id)).all())
+    assert voted == {cast.wang.id: "yes", cast.zhang.id: "no"}
+    assert set(db.session.scalars(select(AuditEntry.actor_id).where(AuditEntry.action == "ballot.cast"))) \
+        == {cast.wang.id, cast.zhang.id}
+
+
+def test_a_burst_of_room_casts_is_written_together(app, server, meeting, cast):  # noqa: F811
+    from consult.meetings.live import _casts_together, _write_together
+
+    ballot, phones = _room_ballot(app, meeting, cast, secret=True)
+    casts = [_room_cast(p, phones[p], meeting.id, ballot.id, "yes" if n else "no", f"k{n}")
+             for n, p in enumerate([cast.wang, cast.zhang, cast.zhao, cast.wang, cast.outsider])]
+    writer = group_commit.GroupCommit(window=0.05, limit=500, refuse=_refusal, busy=_busy, failed=_failed,
+                                      together=_write_together)
+    calls = []
+
+    def counted(works):
+        calls.append(len(works))
+        return _write_together(works)
+
+    writer.together = counted
+    barrier = threading.Barrier(len(casts), timeout=60)
+    answers: list = [None] * len(casts)
+
+    def one(n):
+        with server.app_context():
+            try:
+                barrier.wait()
+                c = casts[n]
+                answers[n] = writer.submit(group_commit.Work(lambda: _casts_together([c])[0], "en",
+                                                             together=(c.meeting_id, c.ballot_id), request=c))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(len(casts))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    db.session.commit()
+    assert answers[1]["ok"] and answers[2]["ok"]
+    wang = [answers[0], answers[3]]                       # one vote of two phones: whichever came first
+    assert sorted(a["ok"] for a in wang) == [False, True]
+    assert next(a for a in wang if not a["ok"])["error"]["code"] == "conflict"
+    assert answers[4]["error"]["code"] == "not_allowed"
+    assert writer.batches <= 2 and max(calls) >= 2        # casts that came together were written together
+    assert db.session.scalar(select(func.count()).select_from(Participation)
+                             .where(Participation.ballot_id == ballot.id)) == 3
+    box = sorted(db.session.scalars(select(BallotBoxEntry.receipt).where(BallotBoxEntry.ballot_id == ballot.id)))
+    assert box == sorted(a["receipt"] for a in answers if a["ok"])
+
+
+def test_casts_that_fail_together_are_written_one_by_one(app, server, tree, moderator):  # noqa: F811
+    owners = households(tree.b1, 6)
+    ballot_id = open_ballot(tree.b1, moderator)
+    failures = []
+
+    def together(works):
+        failures.append(len(works))
+        raise RuntimeError("a lost connection, say")
+
+    writer = group_commit.GroupCommit(window=0.05, limit=500, refuse=_refusal, busy=_busy, failed=_failed,
+                                      together=together)
+    barrier = threading.Barrier(len(owners), timeout=60)
+    answers: list = [None] * len(owners)
+
+    def one(n):
+        with server.app_context():
+            try:
+                barrier.wait()
+                answers[n] = writer.submit(group_commit.Work(_cast(ballot_id, owners[n]), "en", together=ballot_id))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(len(owners))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    db.session.commit()
+    assert failures and all(a["ok"] for a in answers)
+    assert db.session.scalar(select(func.count()).select_from(Participation)) == 6
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry)
+                             .where(AuditEntry.action == "ballot.cast")) == 6
+
+
+def test_the_room_hears_the_count_when_the_burst_is_written(app, monkeypatch):
+    """While casts are being written, the tally (a send to every connection) waits, up to
+    ``TALLY_BUSY_INTERVAL``; once the writing ends, the next tick sends it."""
+    import time
+    from types import SimpleNamespace
+
+    from consult.meetings import live
+
+    sent = []
+    monkeypatch.setattr(live, "_send_tallies", lambda _app, due: sent.append(dict(due)))
+    monkeypatch.setattr(live, "TALLY_BUSY_INTERVAL", 60.0)
+    monkeypatch.setattr(live, "IDLE_TICKS", 3)
+    writer = SimpleNamespace(writing=True)
+    app.extensions["consult_room_casts"] = writer
+    tallies = live._tallies(app)
+    tallies.sent, tallies.running = time.monotonic(), True
+    tallies.dirty[7] = 3
+    ticker = threading.Thread(target=live._tick, args=(app,))
+    ticker.start()
+    try:
+        time.sleep(5 * live.TALLY_INTERVAL)
+        assert sent == [] and tallies.dirty == {7: 3}       # held while the casts are written
+        writer.writing = False
+        deadline = time.monotonic() + 10
+        while not sent and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert sent == [{7: 3}]
+    finally:
+        writer.writing = False
+        ticker.join(timeout=10)
+    assert not tallies.running
