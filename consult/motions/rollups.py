@@ -116,9 +116,12 @@ def _before_commit(session: Session) -> None:
         apply_pending(session)
 
 
-@event.listens_for(Session, "after_rollback")
-def _after_rollback(session: Session) -> None:
-    session.info.pop(PENDING, None)
+@event.listens_for(Session, "after_transaction_end")
+def _after_transaction_end(session: Session, transaction) -> None:
+    """The transaction ended (committed: nothing is pending; rolled back: nothing is to be
+    done); a savepoint's end leaves what its transaction marked."""
+    if transaction.parent is None:
+        session.info.pop(PENDING, None)
 
 
 def apply_pending(session: Optional[Session] = None) -> None:

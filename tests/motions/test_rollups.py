@@ -5,7 +5,7 @@ import random
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from consult import clock
 from consult.accounts.models import Role
@@ -15,7 +15,7 @@ from consult.errors import DomainError
 from consult.extensions import db
 from consult.motions import figures, rollups
 from consult.motions import service as motions
-from consult.motions.models import Answer, FigureCount, FigureDuration, FigureFact, Motion, Score
+from consult.motions.models import Answer, FigureCount, FigureDuration, FigureFact, Motion, MotionState, Score
 
 from .support import T0, do
 
@@ -140,15 +140,18 @@ def test_rebuilding_writes_the_same_rollups(busy):
     assert _assert_same(busy) > 0
 
 
-def test_a_rebuild_counts_motions_loaded_without_the_service(busy):
-    _history(busy, 11, steps=60)
+def test_the_rebuild_command_counts_motions_written_without_the_service(busy, runner):
+    made = _history(busy, 11, steps=60)
     with unit_of_work():
         for model in (FigureDuration, FigureCount, FigureFact):
             db.session.execute(model.__table__.delete())
     period = start_of_local_day(date(2026, 2, 1)), start_of_local_day(date(2026, 9, 1))
     assert figures.report(busy.tree.sub, *period).total.received == 0
-    with unit_of_work():
-        rollups.rebuild()
+    result = runner.invoke(args=["figures", "rebuild"])
+    assert result.exit_code == 0, result.output
+    counted = db.session.scalar(select(func.count()).select_from(Motion).where(Motion.state != MotionState.withdrawn))
+    assert f"figures rebuilt from {counted} motions" in result.output and 0 < counted <= len(made)
+    db.session.expire_all()
     assert figures.report(busy.tree.sub, *period).total.received == \
         figures.direct_report(busy.tree.sub, *period).total.received > 0
 
