@@ -123,14 +123,15 @@ def init_app(app: Flask) -> None:
 
     @figures.command("rebuild")
     def rebuild_figures():
-        """Write the figures' rollups again from the motions: once after upgrading to the
+        """Write the figures' rollups again from the motions and the matters: once after upgrading to the
         version that brought them, after loading motions in bulk, or after changing the
         site's time zone."""
         from .motions.rollups import rebuild
+        from .proposals.rollups import rebuild as rebuild_matters
 
         with unit_of_work():
-            counted = rebuild()
-        click.echo(f"figures rebuilt from {counted} motions")
+            counted, matters = rebuild(), rebuild_matters()
+        click.echo(f"figures rebuilt from {counted} motions and {matters} matters")
 
     app.cli.add_command(figures)
 

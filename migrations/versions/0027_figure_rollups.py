@@ -1,6 +1,7 @@
 """figure rollups: what each motion counts for, the counts per place, organisation, month
-and day, and the durations the medians are read from. After upgrading an installation
-that holds motions, run ``flask figures rebuild`` once: the rollups start empty.
+and day, and the durations the medians are read from; the matters per place, category,
+month and day. After upgrading an installation that holds motions or proposals, run
+``flask figures rebuild`` once: the rollups start empty.
 
 Revision ID: 0027_figure_rollups
 Revises: 0026_webhooks
@@ -60,8 +61,27 @@ def upgrade():
         batch_op.create_index('ix_motion_figure_durations_month', ['place_id', 'kind', 'organisation_id', 'month', 'seconds', 'day'], unique=False)
         batch_op.create_index('ix_motion_figure_durations_period', ['place_id', 'kind', 'organisation_id', 'seconds', 'day', 'own'], unique=False)
 
+    op.create_table('proposal_figure_facts',
+    sa.Column('proposal_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('place_id', sa.Integer(), nullable=False),
+    sa.Column('category_id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('proposal_id', name=op.f('pk_proposal_figure_facts'))
+    )
+    op.create_table('proposal_figure_counts',
+    sa.Column('place_id', sa.Integer(), nullable=False),
+    sa.Column('category_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('month', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('day', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['place_id'], ['places.id'], name=op.f('fk_proposal_figure_counts_place_id_places')),
+    sa.PrimaryKeyConstraint('place_id', 'category_id', 'month', 'day', name=op.f('pk_proposal_figure_counts'))
+    )
+
 
 def downgrade():
+    op.drop_table('proposal_figure_counts')
+    op.drop_table('proposal_figure_facts')
     with op.batch_alter_table('motion_figure_durations', schema=None) as batch_op:
         batch_op.drop_index('ix_motion_figure_durations_period')
         batch_op.drop_index('ix_motion_figure_durations_month')
