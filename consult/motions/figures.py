@@ -21,14 +21,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NamedTuple, Optional
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select, text
 
 from ..accounts.models import Organisation
 from ..clock import site_zone, start_of_local_day, to_local, utcnow
 from ..extensions import db
 from ..places.models import Place
 from . import rollups
-from .models import FigureCount, FigureDuration, Motion, MotionState, Rating, Responder, Score
+from .models import FigureCount, Motion, MotionState, Rating, Responder, Score
 
 
 @dataclass
@@ -303,15 +303,13 @@ def report(place: Place, start: datetime, end: datetime) -> Report:
             own_timed[1] -= timed[id(by_child[i])][1]
     timed[id(own)] = own_timed
 
-    duration = FigureDuration
-    in_period = (duration.day >= _number(first), duration.day < _number(after))
-    groups = [(total, place.id, rollups.MOTION, in_period), (own, place.id, rollups.MOTION,
-                                                            (*in_period, duration.own.is_(True)))]
-    groups += [(figures, i, rollups.MOTION, in_period) for i, figures in by_child.items()]
-    groups += [(figures, place.id, i, in_period) for i, figures in by_org.items()]
-    groups += [(figures, place.id, rollups.MOTION, (duration.month == int(label.replace("-", "")), *in_period))
+    # (figures, place, organisation, month, of the place itself)
+    groups = [(total, place.id, rollups.MOTION, None, False), (own, place.id, rollups.MOTION, None, True)]
+    groups += [(figures, i, rollups.MOTION, None, False) for i, figures in by_child.items()]
+    groups += [(figures, place.id, i, None, False) for i, figures in by_org.items()]
+    groups += [(figures, place.id, rollups.MOTION, int(label.replace("-", "")), False)
                for label, figures in by_month.items()]
-    _medians(groups, timed)
+    _medians(groups, timed, _number(first), _number(after))
 
     names = dict(db.session.execute(select(Organisation.id, Organisation.name).where(
         Organisation.id.in_(list(by_org)))).all()) if by_org else {}
@@ -331,26 +329,27 @@ def _take(figures: Figures, values: dict) -> None:
     figures.satisfied += values["satisfied"]
 
 
-def _medians(groups, timed: dict[int, list[int]], batch: int = 200) -> None:
-    """Each group's medians: the middle one or two of its durations, read in the order of
-    an index at the offset its count gives, all groups in one query (per ``batch``)."""
-    duration = FigureDuration
-    parts, wanted = [], {}
-    for figures, place_id, org_id, where in groups:
+def _medians(groups, timed: dict[int, list[int]], first: int, after: int, batch: int = 200) -> None:
+    """Each group's medians: the middle one or two of its durations in the period (local
+    days ``first`` to before ``after``, as numbers), read in the order of an index at the
+    offset its count gives, all groups in one query (per ``batch``). The statement is
+    written out here: it has as many parts as groups, and only numbers go into it."""
+    parts, wanted, params = [], {}, {"first": first, "after": after}
+    for figures, place_id, org_id, month, own in groups:
         for kind, n in zip((rollups.ACKNOWLEDGE, rollups.COMPLETE), timed.get(id(figures), (0, 0))):
             if n <= 0:
                 continue
             tag = len(wanted)
             wanted[tag] = (figures, kind, n)
-            middle = select(duration.seconds).where(
-                duration.place_id == place_id, duration.kind == kind, duration.organisation_id == org_id, *where
-            ).order_by(duration.seconds).limit(2 - n % 2).offset((n - 1) // 2).subquery()
-            parts.append(select(literal(tag).label("tag"), middle.c.seconds))
+            params[f"p{tag}"], params[f"o{tag}"] = place_id, org_id
+            parts.append(
+                f"SELECT {tag} AS tag, seconds FROM (SELECT seconds FROM motion_figure_durations"
+                f" WHERE place_id = :p{tag} AND kind = {int(kind)} AND organisation_id = :o{tag}"
+                f"{f' AND month = {int(month)}' if month is not None else ''} AND day >= :first AND day < :after"
+                f"{' AND own' if own else ''} ORDER BY seconds LIMIT {2 - n % 2} OFFSET {(n - 1) // 2}) AS m{tag}")
     found: dict[int, list[int]] = defaultdict(list)
     for start in range(0, len(parts), batch):
-        chunk = parts[start:start + batch]
-        query = chunk[0] if len(chunk) == 1 else chunk[0].union_all(*chunk[1:])
-        for tag, seconds in db.session.execute(query):
+        for tag, seconds in db.session.execute(text(" UNION ALL ".join(parts[start:start + batch])), params):
             found[tag].append(seconds)
     for tag, (figures, kind, n) in wanted.items():
         middle = found.get(tag)
