@@ -38,6 +38,7 @@ from .models import (
 PENDING = "consult_figures_pending"
 ACKNOWLEDGE, COMPLETE = 1, 2
 MOTION = 0   # organisation_id of the rows that count the motion itself
+CHUNK = 2000   # motions brought up to date at a time
 
 
 @dataclass(frozen=True)
@@ -93,13 +94,18 @@ def facts(state: MotionState, completed_at, reopened_count: int, overdue_at, ack
     return found
 
 
-def facts_of(motion: Motion) -> dict[int, Fact]:
-    given, good = db.session.execute(
-        select(func.count(), func.coalesce(func.sum(case((Rating.score != Score.unsatisfied, 1), else_=0)), 0))
-        .where(Rating.motion_id == motion.id)).one()
-    return facts(motion.state, motion.completed_at, motion.reopened_count, motion.overdue_at,
-                 motion.acknowledge_seconds, motion.complete_seconds,
-                 [(r.organisation_id, r.in_time) for r in motion.responders], given, good)
+def facts_of(motions: list[Motion]) -> dict[int, dict[int, Fact]]:
+    """What each motion counts for now, by motion id."""
+    ids = [m.id for m in motions]
+    rated = {motion_id: (given, int(good or 0)) for motion_id, given, good in db.session.execute(
+        select(Rating.motion_id, func.count(), func.sum(case((Rating.score != Score.unsatisfied, 1), else_=0)))
+        .where(Rating.motion_id.in_(ids)).group_by(Rating.motion_id))} if ids else {}
+    responders: dict[int, list] = defaultdict(list)
+    for responder in db.session.scalars(select(Responder).where(Responder.motion_id.in_(ids))
+                                        .order_by(Responder.id)) if ids else ():
+        responders[responder.motion_id].append((responder.organisation_id, responder.in_time))
+    return {m.id: facts(m.state, m.completed_at, m.reopened_count, m.overdue_at, m.acknowledge_seconds,
+                        m.complete_seconds, responders[m.id], *rated.get(m.id, (0, 0))) for m in motions}
 
 
 # --- keeping them up to date ------------------------------------------------------------------
@@ -131,19 +137,26 @@ def apply_pending(session: Optional[Session] = None) -> None:
     if not pending:
         return
     session.flush()
-    ids = sorted(pending)
+    deltas: dict[tuple[int, int, int, int], list[int]] = {}
+    ordered = sorted(pending)
+    for start in range(0, len(ordered), CHUNK):
+        _apply(session, ordered[start:start + CHUNK], deltas)
+    _write_counts(session, deltas)
+
+
+def _apply(session: Session, ids: list[int], deltas: dict) -> None:
     motions = {m.id: m for m in session.scalars(select(Motion).where(Motion.id.in_(ids)))}
     # Locked in the order of the motions, so that two changes of a motion follow each other.
     kept: dict[int, dict[int, FigureFact]] = defaultdict(dict)
     for row in session.scalars(select(FigureFact).where(FigureFact.motion_id.in_(ids))
                                .order_by(FigureFact.motion_id, FigureFact.organisation_id).with_for_update()):
         kept[row.motion_id][row.organisation_id] = row
-    deltas: dict[tuple[int, int, int, int], list[int]] = {}
     paths = _paths({m.place_id for m in motions.values()})
+    now = facts_of(list(motions.values()))
     for motion_id in ids:
         motion = motions.get(motion_id)
         before = kept.get(motion_id, {})
-        after = facts_of(motion) if motion is not None else {}
+        after = now.get(motion_id, {})
         day = local_day(motion.created_at) if motion is not None else None
         old_day = next(iter(before.values())).day if before else None
         unchanged = old_day == day and {o: _fact(r) for o, r in before.items()} == after
@@ -155,7 +168,6 @@ def apply_pending(session: Optional[Session] = None) -> None:
             _add(deltas, paths[motion.place_id], organisation_id, day, fact.counts(), 1)
         _write_durations(session, motion_id, before, after, motion, day, paths)   # before the facts change
         _write_facts(session, motion_id, before, after, motion, day)
-    _write_counts(session, deltas)
 
 
 def _fact(row: FigureFact) -> Fact:
