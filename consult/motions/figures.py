@@ -260,11 +260,11 @@ def report(place: Place, start: datetime, end: datetime) -> Report:
     (months in the site's local time), read from the rollups: the counts of the place and of
     its children for the months and days of the period, and each median at its offset in
     the durations. The same as ``direct_report``, which counts periods that do not start
-    and end at local midnight."""
+    and end at local midnight, or while the rollups of an installation that holds motions
+    have not been built yet (``flask figures rebuild``)."""
     first, after = _local_midnight(start), _local_midnight(end)
-    if first is None or after is None or first >= after:
+    if first is None or after is None or first >= after or not rollups.built():
         return direct_report(place, start, end)
-    rollups.apply_pending()
     children = db.session.execute(select(Place.id, Place.name).where(Place.parent_id == place.id)
                                   .order_by(Place.name)).all()
     child_ids = [child.id for child in children]

@@ -247,6 +247,15 @@ def _write_counts(session, deltas: dict) -> None:
                                          **dict(zip(COUNTS, delta))))
 
 
+def built() -> bool:
+    """Whether the rollups can be read: brought up to date with this transaction, and
+    written at all if there are motions (an installation upgraded without ``rebuild`` has
+    motions and no facts)."""
+    apply_pending()
+    return db.session.scalar(select(FigureFact.motion_id).limit(1)) is not None or \
+        db.session.scalar(select(Motion.id).limit(1)) is None
+
+
 # --- writing them all again -------------------------------------------------------------------
 
 def rebuild(batch: int = 5000) -> int:

@@ -146,14 +146,17 @@ def test_the_rebuild_command_counts_motions_written_without_the_service(busy, ru
         for model in (FigureDuration, FigureCount, FigureFact):
             db.session.execute(model.__table__.delete())
     period = start_of_local_day(date(2026, 2, 1)), start_of_local_day(date(2026, 9, 1))
-    assert figures.report(busy.tree.sub, *period).total.received == 0
+    # Not built (as after upgrading): the figures are counted from the motions meanwhile.
+    assert not rollups.built()
+    assert _report(figures.report(busy.tree.sub, *period)) == _report(figures.direct_report(busy.tree.sub, *period))
     result = runner.invoke(args=["figures", "rebuild"])
     assert result.exit_code == 0, result.output
     counted = db.session.scalar(select(func.count()).select_from(Motion).where(Motion.state != MotionState.withdrawn))
     assert f"figures rebuilt from {counted} motions" in result.output and 0 < counted <= len(made)
     db.session.expire_all()
-    assert figures.report(busy.tree.sub, *period).total.received == \
-        figures.direct_report(busy.tree.sub, *period).total.received > 0
+    assert rollups.built()
+    assert _report(figures.report(busy.tree.sub, *period)) == _report(figures.direct_report(busy.tree.sub, *period))
+    assert _assert_same(busy) > 0
 
 
 def test_figures_read_in_the_transaction_of_a_change_count_it(busy):
