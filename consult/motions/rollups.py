@@ -14,7 +14,7 @@ the version that brought them, or after the site's time zone was changed."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable, Optional
 
@@ -101,8 +101,8 @@ def facts_of(motions: list[Motion]) -> dict[int, dict[int, Fact]]:
         select(Rating.motion_id, func.count(), func.sum(case((Rating.score != Score.unsatisfied, 1), else_=0)))
         .where(Rating.motion_id.in_(ids)).group_by(Rating.motion_id))} if ids else {}
     responders: dict[int, list] = defaultdict(list)
-    for responder in db.session.scalars(select(Responder).where(Responder.motion_id.in_(ids))
-                                        .order_by(Responder.id)) if ids else ():
+    for responder in db.session.scalars(select(Responder).where(Responder.motion_id.in_(ids)).order_by(Responder.id)
+                                        .execution_options(populate_existing=True)) if ids else ():
         responders[responder.motion_id].append((responder.organisation_id, responder.in_time))
     return {m.id: facts(m.state, m.completed_at, m.reopened_count, m.overdue_at, m.acknowledge_seconds,
                         m.complete_seconds, responders[m.id], *rated.get(m.id, (0, 0))) for m in motions}
@@ -145,12 +145,16 @@ def apply_pending(session: Optional[Session] = None) -> None:
 
 
 def _apply(session: Session, ids: list[int], deltas: dict) -> None:
-    motions = {m.id: m for m in session.scalars(select(Motion).where(Motion.id.in_(ids)))}
-    # Locked in the order of the motions, so that two changes of a motion follow each other.
+    # Locked in the order of the motions, so that two changes of a motion follow each other:
+    # the motions, their responders and ratings are read after the lock, as another
+    # transaction may have committed a change of them meanwhile (ours are flushed).
     kept: dict[int, dict[int, FigureFact]] = defaultdict(dict)
     for row in session.scalars(select(FigureFact).where(FigureFact.motion_id.in_(ids))
-                               .order_by(FigureFact.motion_id, FigureFact.organisation_id).with_for_update()):
+                               .order_by(FigureFact.motion_id, FigureFact.organisation_id).with_for_update()
+                               .execution_options(populate_existing=True)):
         kept[row.motion_id][row.organisation_id] = row
+    motions = {m.id: m for m in session.scalars(select(Motion).where(Motion.id.in_(ids))
+                                                .execution_options(populate_existing=True))}
     paths = _paths({m.place_id for m in motions.values()})
     now = facts_of(list(motions.values()))
     for motion_id in ids:
