@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Optional
 
 import pygal
@@ -138,14 +139,20 @@ def two_years_chart(place: Place, year: int) -> Optional[Markup]:
     this, last = monthly_two_years(place, year)
     if not any(this) and not any(last):
         return None
+    return Markup(_draw(year, tuple(this), tuple(last)))
+
+
+@lru_cache(maxsize=256)
+def _draw(year: int, this: tuple, last: tuple) -> str:
+    """The chart of these counts: drawn once for the same counts (a pure function of them)."""
     from ..motions.charts import STYLE
 
     chart = pygal.Bar(style=STYLE, width=320, height=260, legend_at_bottom=True, disable_xml_declaration=True,
                       js=[], show_minor_y_labels=False, margin=8, explicit_size=False)
     chart.x_labels = [str(m) for m in range(1, 13)]
-    chart.add(str(year - 1), last)
-    chart.add(str(year), this)
+    chart.add(str(year - 1), list(last))
+    chart.add(str(year), list(this))
     svg = re.sub(r"<script\b.*?</script>", "", chart.render(is_unicode=True), flags=re.S)
     # The page may hold the motions' chart too: its ids stay unique.
     svg = svg.replace('id="activate-serie-', 'id="matters-serie-')
-    return Markup(re.sub(r'\sstyle="[^"]*"', "", svg))
+    return re.sub(r'\sstyle="[^"]*"', "", svg)
