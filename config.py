@@ -236,10 +236,8 @@ class Config:
     # Pages of motions look too, at most once in this many seconds per process (0: at
     # every view), so that nothing waits for a server without the background loop.
     MOTION_FOLLOW_UP_ON_ACCESS_SECONDS = int(os.environ.get("MOTION_FOLLOW_UP_ON_ACCESS_SECONDS", "10"))
-    # The accountability figures of a place and period are computed at most once in this
-    # many seconds (0: every time) and kept in the cache: CACHE_TYPE "SimpleCache" (one
-    # process) or "RedisCache" with CACHE_REDIS_URL when several processes serve the site.
-    FIGURES_CACHE_SECONDS = int(os.environ.get("FIGURES_CACHE_SECONDS", "300"))
+    # The Flask-Caching cache: CACHE_TYPE "SimpleCache" (one process) or "RedisCache" with
+    # CACHE_REDIS_URL when several processes serve the site.
     CACHE_TYPE = os.environ.get("CACHE_TYPE", "SimpleCache")
     CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL") or None
     CACHE_KEY_PREFIX = "consult:"
@@ -312,7 +310,6 @@ class TestConfig(Config):
     # Argon2 at full cost makes a suite of hundreds of logins slow; the parameters are
     # read from here so that tests use a cheaper (still Argon2id) setting.
     PASSWORD_HASH_COST = "test"
-    FIGURES_CACHE_SECONDS = 0
     MOTION_FOLLOW_UP_ON_ACCESS_SECONDS = 0
     # The tests of the other domains open owners' ballots at once; tests/owners follow the
     # whole procedure (OWNERS_PROCEDURE on).

@@ -17,6 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bench.live_room import table as live_room_table
+from bench.motions import table as motions_table
 from bench.pdf import table as pdf_table
 from bench.turnout import table as turnout_table
 from config import TestConfig
@@ -296,13 +297,7 @@ def main() -> int:
         (f"tally of {v['tally']['owners']:,} owners ({engine})", f"{v['tally']['tally_s']} s",
          f"close with breakdown {v['tally']['close_with_breakdown_s']} s, "
          f"open snapshot {v['tally']['open_snapshot_s']} s"),
-    )] + [
-        (f"figures of {results['motion_figures']['motions']:,} motions (report)",
-         f"{results['motion_figures']['report']['median_ms']} ms", f"p95 {results['motion_figures']['report']['p95_ms']} ms"),
-        ("… the figures page, counted at each view", f"{(results['motion_figures']['page'] or {}).get('median_ms')} ms",
-         f"p95 {(results['motion_figures']['page'] or {}).get('p95_ms')} ms"),
-        ("… the figures page, kept five minutes", f"{(results['motion_figures']['page_kept'] or {}).get('median_ms')} ms",
-         f"p95 {(results['motion_figures']['page_kept'] or {}).get('p95_ms')} ms"),
+    )] + motions_table(results["motion_figures"]) + [
         ("archive of 1,000 meetings: zip export", f"{results['archive']['export_s']} s",
          f"{results['archive']['zip_files']} files, {results['archive']['zip_mb']} MB"),
         ("… drafting / signing one meeting's minutes", f"{results['archive']['draft_ms_median']} ms",

@@ -5,6 +5,7 @@ import sys
 
 import click
 from flask import Flask
+from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from .database import unit_of_work
@@ -117,6 +118,22 @@ def init_app(app: Flask) -> None:
         manifest = restored.manifest
         signed = "signature not verified" if restored.unverified is not None else "signed by this installation"
         click.echo(f"restored the backup of {printable(str(manifest['created_at']))} ({manifest['engine']}, {signed})")
+
+    figures = AppGroup("figures", help="The accountability figures (接诉即办).")
+
+    @figures.command("rebuild")
+    def rebuild_figures():
+        """Write the figures' rollups again from the motions and the matters: once after upgrading to the
+        version that brought them, after loading motions in bulk, or after changing the
+        site's time zone."""
+        from .motions.rollups import rebuild
+        from .proposals.rollups import rebuild as rebuild_matters
+
+        with unit_of_work():
+            counted, matters = rebuild(), rebuild_matters()
+        click.echo(f"figures rebuilt from {counted} motions and {matters} matters")
+
+    app.cli.add_command(figures)
 
     @app.cli.command("stats")
     @click.option("--depth", default=2, show_default=True, help="Levels of the place tree to show.")

@@ -30,8 +30,6 @@ class LiveServer:
         self.log = database.with_name(f"{database.stem}-{name}-{self.port}.log").open("a")
         env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "HOST": "127.0.0.1",
                "PORT": str(self.port), "SECRET_KEY": "e2e-secret", "SOCKETIO_MESSAGE_QUEUE": message_queue,
-               # Browser tests look at the figures change within seconds, not five minutes.
-               "FIGURES_CACHE_SECONDS": "0",
                # Tests act in the room as fast as the machine goes; those of its limits set their own.
                **{name: "100000" for name in ("ROOM_ACTIONS_PER_SECOND", "ROOM_PERSON_ACTIONS_PER_SECOND",
                                                "ROOM_STATEMENTS_PER_MINUTE", "ROOM_HANDS_PER_MINUTE",

@@ -731,8 +731,7 @@ def figures(args, place_id: int):
     if start_day > end_day:
         raise InvalidInput(_("The period starts after it ends."), field="start")
     start, end = start_of_local_day(start_day), end_of_local_day(end_day)
-    key = motion_figures.report_key(place, start, end)
-    report = motion_figures.kept(key, lambda: motion_figures.report(place, start, end))
+    report = motion_figures.report(place, start, end)
     return {"place": _place_ref(place), "start": start_day, "end": end_day, "total": report.total.as_dict(),
             "places": [{"id": p.id, "name": p.name, "figures": f.as_dict()} for p, f in report.places],
             "organisations": [{"id": o.id, "name": o.name, "figures": f.as_dict()} for o, f in report.organisations]}

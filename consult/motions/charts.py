@@ -3,6 +3,7 @@ they show on any phone and under a strict Content-Security-Policy."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import pygal
 from flask_babel import gettext as _
@@ -20,18 +21,26 @@ def monthly(report) -> Markup | None:
     page caps its width on a wide screen (``.chart svg``)."""
     if not report.months:
         return None
-    months = [month for month, _f in report.months]
+    return Markup(_draw(tuple(month for month, _f in report.months), (_("Received"), _("Completed"),
+                                                                      _("Satisfaction rate (%)")),
+                        tuple(f.received for _m, f in report.months), tuple(f.completed for _m, f in report.months),
+                        tuple(None if f.satisfaction_rate is None else round(f.satisfaction_rate * 100)
+                              for _m, f in report.months)))
+
+
+@lru_cache(maxsize=256)
+def _draw(months: tuple, names: tuple, received: tuple, completed: tuple, satisfaction: tuple) -> str:
+    """The chart of these values: drawn once for the same values and words (a pure
+    function of them, so nothing drawn can be out of date)."""
     chart = pygal.Bar(style=STYLE, width=320, height=260, legend_at_bottom=True, x_label_rotation=-30,
                       disable_xml_declaration=True, js=[], show_minor_y_labels=False, print_values=False,
                       secondary_range=(0, 100), margin=8, explicit_size=False)
-    chart.x_labels = months
-    chart.add(_("Received"), [f.received for _m, f in report.months])
-    chart.add(_("Completed"), [f.completed for _m, f in report.months])
-    chart.add(_("Satisfaction rate (%)"),
-              [None if f.satisfaction_rate is None else round(f.satisfaction_rate * 100) for _m, f in report.months],
-              secondary=True)
+    chart.x_labels = list(months)
+    chart.add(names[0], list(received))
+    chart.add(names[1], list(completed))
+    chart.add(names[2], list(satisfaction), secondary=True)
     # pygal always writes its configuration as an inline script for its tooltips, and an
     # inline style on the (empty) tooltip: the page shows the chart without either, as the
     # Content-Security-Policy refuses both. Its <style> block gets the request's nonce.
     svg = re.sub(r"<script\b.*?</script>", "", chart.render(is_unicode=True), flags=re.S)
-    return Markup(re.sub(r'\sstyle="[^"]*"', "", svg))
+    return re.sub(r'\sstyle="[^"]*"', "", svg)

@@ -19,19 +19,16 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Callable, NamedTuple, Optional, TypeVar
+from typing import NamedTuple, Optional
 
-from flask import current_app
-
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select, text
 
 from ..accounts.models import Organisation
 from ..clock import site_zone, start_of_local_day, to_local, utcnow
-from ..extensions import cache, db
+from ..extensions import db
 from ..places.models import Place
-from .models import Motion, MotionState, Rating, Responder, Score
-
-T = TypeVar("T")
+from . import rollups
+from .models import FigureCount, Motion, MotionState, Rating, Responder, Score
 
 
 @dataclass
@@ -93,8 +90,7 @@ class Figures:
 
 
 class Named(NamedTuple):
-    """A place or an organisation as the report names it: plain values, so that a report
-    can be kept in a cache shared by several processes."""
+    """A place or an organisation as the report names it."""
     id: int
     name: str
 
@@ -110,23 +106,6 @@ class Report:
     organisations: list[tuple[Named, Figures]]
     months: list[tuple[str, Figures]]
     computed_at: datetime
-
-
-def report_key(place: Place, start: datetime, end: datetime) -> str:
-    return f"figures:{place.id}:{start.isoformat()}:{end.isoformat()}:{site_zone().key}"
-
-
-def kept(key: str, compute: Callable[[], T]) -> T:
-    """What ``compute`` returns, computed at most once per FIGURES_CACHE_SECONDS for the
-    same key: a year of a subdistrict's motions is too much to add up at every view."""
-    seconds = current_app.config["FIGURES_CACHE_SECONDS"]
-    if not seconds:
-        return compute()
-    found = cache.get(key)
-    if found is None:
-        found = compute()
-        cache.set(key, found, timeout=seconds)
-    return found
 
 
 RESOLVED = and_(Motion.state == MotionState.closed, Motion.reopened_count == 0)
@@ -157,9 +136,11 @@ def _months(start: datetime, end: datetime) -> tuple[list[str], list[datetime]]:
         boundaries.append(begins)
 
 
-def report(place: Place, start: datetime, end: datetime) -> Report:
+def direct_report(place: Place, start: datetime, end: datetime) -> Report:
     """Every figure for ``place`` and below, per child place, per organisation and per month
-    (months in the site's local time).
+    (months in the site's local time), counted from the motions themselves: the rollups
+    (``report``) must give the same, and periods that do not start and end at local
+    midnight are counted this way.
 
     Counts are summed by the database, grouped by place and month, and rolled up to the
     child places here; the medians need every duration, which one narrow query brings."""
@@ -240,3 +221,142 @@ def report(place: Place, start: datetime, end: datetime) -> Report:
         own=by_child.get(None, Figures()),
         organisations=sorted(((Named(i, names[i]), f) for i, f in by_org.items()), key=lambda p: p[0].name),
         months=sorted(by_month.items()), computed_at=utcnow())
+
+
+# --- from the rollups -------------------------------------------------------------------------
+
+def _local_midnight(moment: datetime) -> Optional[date]:
+    """The local day ``moment`` begins, if it is a local midnight."""
+    day = to_local(moment).date()
+    return day if start_of_local_day(day) == moment else None
+
+
+def _number(day: date) -> int:
+    return day.year * 10000 + day.month * 100 + day.day
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + 1, 1, 1) if day.month == 12 else date(day.year, day.month + 1, 1)
+
+
+def _period_rows(first: date, after: date):
+    """Which rows of the counts make up the local days from ``first`` to before ``after``:
+    the months wholly inside, and the days of the months at either end."""
+    months = []
+    begins = first if first.day == 1 else _next_month(first)
+    while _next_month(begins) <= after:
+        months.append(begins)
+        begins = _next_month(begins)
+    days = FigureCount.day
+    if not months:
+        return and_(days >= _number(first), days < _number(after))
+    return or_(and_(days == 0, FigureCount.month.in_([m.year * 100 + m.month for m in months])),
+               and_(days >= _number(first), days < _number(months[0])),
+               and_(days >= _number(_next_month(months[-1])), days < _number(after)))
+
+
+def report(place: Place, start: datetime, end: datetime) -> Report:
+    """Every figure for ``place`` and below, per child place, per organisation and per month
+    (months in the site's local time), read from the rollups: the counts of the place and of
+    its children for the months and days of the period, and each median at its offset in
+    the durations. The same as ``direct_report``, which counts periods that do not start
+    and end at local midnight, or while the rollups of an installation that holds motions
+    have not been built yet (``flask figures rebuild``)."""
+    first, after = _local_midnight(start), _local_midnight(end)
+    if first is None or after is None or first >= after or not rollups.built():
+        return direct_report(place, start, end)
+    children = db.session.execute(select(Place.id, Place.name).where(Place.parent_id == place.id)
+                                  .order_by(Place.name)).all()
+    child_ids = [child.id for child in children]
+    total, by_child, by_month, by_org = Figures(), defaultdict(Figures), defaultdict(Figures), defaultdict(Figures)
+    timed: dict[int, list[int]] = defaultdict(lambda: [0, 0])   # id(figures) -> motions acknowledged, completed
+    count = FigureCount
+    for place_id, org_id, month, *sums in db.session.execute(
+            select(count.place_id, count.organisation_id, count.month,
+                   *(func.sum(getattr(count, name)) for name in rollups.COUNTS))
+            .where(or_(count.place_id == place.id, and_(count.place_id.in_(child_ids),
+                                                        count.organisation_id == rollups.MOTION)),
+                   _period_rows(first, after))
+            .group_by(count.place_id, count.organisation_id, count.month)):
+        values = dict(zip(rollups.COUNTS, (int(v or 0) for v in sums)))
+        if not values["received"]:
+            continue
+        if place_id != place.id:
+            targets = (by_child[place_id],)
+        elif org_id == rollups.MOTION:
+            targets = (total, by_month[f"{month // 100:04d}-{month % 100:02d}"])
+        else:
+            targets = (by_org[org_id],)
+        for figures in targets:
+            _take(figures, values)
+            timed[id(figures)][0] += values["acknowledged"]
+            timed[id(figures)][1] += values["finished"]
+
+    own = Figures()
+    own_timed = list(timed[id(total)])
+    for name in ("received", "responders", "responded_in_time", "completed", "resolved", "settled", "ratings",
+                 "satisfied", "overdue"):
+        setattr(own, name, getattr(total, name) - sum(getattr(by_child[i], name) for i in child_ids if i in by_child))
+    for i in child_ids:
+        if i in by_child:
+            own_timed[0] -= timed[id(by_child[i])][0]
+            own_timed[1] -= timed[id(by_child[i])][1]
+    timed[id(own)] = own_timed
+
+    # (figures, place, organisation, month, of the place itself)
+    groups = [(total, place.id, rollups.MOTION, None, False), (own, place.id, rollups.MOTION, None, True)]
+    groups += [(figures, i, rollups.MOTION, None, False) for i, figures in by_child.items()]
+    groups += [(figures, place.id, i, None, False) for i, figures in by_org.items()]
+    groups += [(figures, place.id, rollups.MOTION, int(label.replace("-", "")), False)
+               for label, figures in by_month.items()]
+    _medians(groups, timed, _number(first), _number(after))
+
+    names = dict(db.session.execute(select(Organisation.id, Organisation.name).where(
+        Organisation.id.in_(list(by_org)))).all()) if by_org else {}
+    return Report(
+        place=Named(place.id, place.name), start=start, end=end, total=total,
+        places=[(Named(child.id, child.name), by_child.get(child.id, Figures())) for child in children],
+        own=own if own.received else Figures(),
+        organisations=sorted(((Named(i, names[i]), f) for i, f in by_org.items()), key=lambda p: p[0].name),
+        months=sorted(by_month.items()), computed_at=utcnow())
+
+
+def _take(figures: Figures, values: dict) -> None:
+    figures.add(values["received"], values["completed"], values["resolved"], values["settled"], values["overdue"])
+    figures.responders += values["responders"]
+    figures.responded_in_time += values["responded_in_time"]
+    figures.ratings += values["ratings"]
+    figures.satisfied += values["satisfied"]
+
+
+def _medians(groups, timed: dict[int, list[int]], first: int, after: int, batch: int = 200) -> None:
+    """Each group's medians: the middle one or two of its durations in the period (local
+    days ``first`` to before ``after``, as numbers), read in the order of an index at the
+    offset its count gives, all groups in one query (per ``batch``). The statement is
+    written out here: it has as many parts as groups, and only numbers go into it."""
+    parts, wanted, params = [], {}, {"first": first, "after": after}
+    for figures, place_id, org_id, month, own in groups:
+        for kind, n in zip((rollups.ACKNOWLEDGE, rollups.COMPLETE), timed.get(id(figures), (0, 0))):
+            if n <= 0:
+                continue
+            tag = len(wanted)
+            wanted[tag] = (figures, kind, n)
+            params[f"p{tag}"], params[f"o{tag}"] = place_id, org_id
+            parts.append(
+                f"SELECT {tag} AS tag, seconds FROM (SELECT seconds FROM motion_figure_durations"
+                f" WHERE place_id = :p{tag} AND kind = {int(kind)} AND organisation_id = :o{tag}"
+                f"{f' AND month = {int(month)}' if month is not None else ''} AND day >= :first AND day < :after"
+                f"{' AND own' if own else ''} ORDER BY seconds LIMIT {2 - n % 2} OFFSET {(n - 1) // 2}) AS m{tag}")
+    found: dict[int, list[int]] = defaultdict(list)
+    for start in range(0, len(parts), batch):
+        for tag, seconds in db.session.execute(text(" UNION ALL ".join(parts[start:start + batch])), params):
+            found[tag].append(seconds)
+    for tag, (figures, kind, n) in wanted.items():
+        middle = found.get(tag)
+        if not middle:
+            continue
+        value = middle[0] if n % 2 else (middle[0] + middle[1]) / 2
+        if kind == rollups.ACKNOWLEDGE:
+            figures.median_acknowledge_hours = value / 3600
+        else:
+            figures.median_complete_hours = value / 3600

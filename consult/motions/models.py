@@ -258,3 +258,75 @@ class StandingResponder(db.Model):
 
     place: Mapped[Place] = relationship()
     organisation: Mapped["Organisation"] = relationship()
+
+
+# --- the figures' rollups (接诉即办数据) --------------------------------------------------------
+# Kept up to date in the transaction of every change of a motion (``rollups``), so that the
+# figures of a place are a sum over a few rows instead of a count over all its motions.
+# ``organisation_id`` 0 stands for the motion itself; another value for one organisation
+# addressed. Days and months are the site's local ones, as integers: 20260315, 202603.
+
+class FigureFact(db.Model):
+    """What one motion counts for in the figures, as last added to the rollups: the row
+    with organisation 0 for the motion, one more for each organisation addressed."""
+    __tablename__ = "motion_figure_facts"
+
+    motion_id: Mapped[int] = mapped_column(ForeignKey("motions.id"), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id"))
+    day: Mapped[int]
+    received: Mapped[int] = mapped_column(default=0)
+    completed: Mapped[int] = mapped_column(default=0)
+    resolved: Mapped[int] = mapped_column(default=0)
+    settled: Mapped[int] = mapped_column(default=0)
+    overdue: Mapped[int] = mapped_column(default=0)
+    responders: Mapped[int] = mapped_column(default=0)
+    responded_in_time: Mapped[int] = mapped_column(default=0)
+    ratings: Mapped[int] = mapped_column(default=0)
+    satisfied: Mapped[int] = mapped_column(default=0)
+    acknowledge_seconds: Mapped[Optional[int]]
+    complete_seconds: Mapped[Optional[int]]
+
+
+class FigureCount(db.Model):
+    """The counts of the motions assigned in one place or below it (``place_id``: each
+    place above a motion's own, and that one), in one local month (``day`` 0) or on one
+    day of it."""
+    __tablename__ = "motion_figure_counts"
+
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id"), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    month: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    day: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    received: Mapped[int] = mapped_column(default=0)
+    completed: Mapped[int] = mapped_column(default=0)
+    resolved: Mapped[int] = mapped_column(default=0)
+    settled: Mapped[int] = mapped_column(default=0)
+    overdue: Mapped[int] = mapped_column(default=0)
+    responders: Mapped[int] = mapped_column(default=0)
+    responded_in_time: Mapped[int] = mapped_column(default=0)
+    ratings: Mapped[int] = mapped_column(default=0)
+    satisfied: Mapped[int] = mapped_column(default=0)
+    acknowledged: Mapped[int] = mapped_column(default=0)   # motions with a time to acknowledge
+    finished: Mapped[int] = mapped_column(default=0)       # motions with a time to complete
+
+
+class FigureDuration(db.Model):
+    """One time to acknowledge (``kind`` 1) or to complete (2) of a motion, once for each
+    place at or above the motion's own (``own``: that one): the median of a place and
+    period is read from an index in the order of the seconds, at the offset its count
+    gives."""
+    __tablename__ = "motion_figure_durations"
+    __table_args__ = (
+        Index("ix_motion_figure_durations_period", "place_id", "kind", "organisation_id", "seconds", "day", "own"),
+        Index("ix_motion_figure_durations_month", "place_id", "kind", "organisation_id", "month", "seconds", "day"),
+    )
+
+    motion_id: Mapped[int] = mapped_column(ForeignKey("motions.id"), primary_key=True)
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id"), primary_key=True)
+    kind: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    organisation_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    seconds: Mapped[int]
+    day: Mapped[int]
+    month: Mapped[int]
+    own: Mapped[bool]

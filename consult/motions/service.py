@@ -22,6 +22,7 @@ from ..i18n import said as system_said
 from ..notifications import service as notifications
 from ..places.models import HouseholdMember, Place
 from ..proposals.models import Proposal
+from . import rollups
 from .lifecycle import ANY_RESPONDER, MODERATOR, RESPONDER, SYSTEM, TRANSITIONS
 from .signals import motion_assigned, motion_recorded, motion_reopened, motion_sent_back, motion_settled
 from .models import (
@@ -78,6 +79,7 @@ def _record(motion: Motion, action: str, *, actor, body: Optional[str] = None, p
     update = MotionUpdate(motion=motion, action=action, actor_id=getattr(actor, "id", None), body=body,
                           photos=list(photos), detail=detail, at=utcnow())
     db.session.add(update)
+    rollups.touch(motion)   # the figures' rollups follow every step, in this transaction
     audit.record(f"motion.{action}", motion, actor=actor, place=motion.place, **detail)
     motion_recorded.send(motion, action=action, body=body)
     return update
@@ -394,6 +396,7 @@ def rate(motion: Motion, *, actor, score: Score, comment: Optional[str] = None, 
             db.session.add(rating)
     except IntegrityError:
         raise Conflict(_l("Your household has already rated this motion."))
+    rollups.touch(motion)
     audit.record("motion.rate", motion, actor=actor, place=motion.place)   # never the score: it is public below
     motion_recorded.send(motion, action="rate", body=None)
     scores = [s for (s,) in db.session.execute(select(Rating.score).where(

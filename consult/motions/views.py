@@ -321,20 +321,14 @@ def _figures_place(place_id: int) -> Place:
     return place
 
 
-def _report(place: Place, start: datetime, end: datetime) -> tuple[str, figures.Report]:
-    """The figures of ``place`` for the period, as kept in the cache, and their key."""
-    key = figures.report_key(place, start, end)
-    return key, figures.kept(key, lambda: figures.report(place, start, end))
-
-
 @bp.get("/places/<int:place_id>/figures")
 @login_required
 def figures_page(place_id: int):
     place = _figures_place(place_id)
     _follow_up()
     form, start_day, end_day, start, end = _period()
-    key, report = _report(place, start, end)
-    chart = figures.kept(f"{key}:chart:{get_locale()}", lambda: charts.monthly(report))
+    report = figures.report(place, start, end)
+    chart = charts.monthly(report)
     period = {"start": start_day.isoformat(), "end": end_day.isoformat()}
     place_rows = [(_("%(place)s itself", place=place.name), report.own, None)] if report.own.received else []
     place_rows += [(child.name, f, url_for("motions.figures_page", place_id=child.id, **period))
@@ -347,8 +341,7 @@ def figures_page(place_id: int):
     return render_template("motions/figures.html", place=place, report=report, form=form, start_day=start_day,
                            end_day=end_day, chart=chart, place_rows=place_rows, org_rows=org_rows, chain=chain,
                            cadences=cadences, categories=categories, two_years=two_years,
-                           locale=str(get_locale()),
-                           cache_minutes=current_app.config["FIGURES_CACHE_SECONDS"] // 60)
+                           locale=str(get_locale()))
 
 
 @bp.get("/places/<int:place_id>/figures.csv")
@@ -356,7 +349,7 @@ def figures_page(place_id: int):
 def figures_csv(place_id: int):
     place = _figures_place(place_id)
     _form, start_day, end_day, start, end = _period()
-    _key, report = _report(place, start, end)
+    report = figures.report(place, start, end)
     out = io.StringIO()
     writer = csv.writer(out)
     headings = {"received": _("Received"), "response_rate": _("Response rate"),

@@ -6,7 +6,7 @@ from ..domains import Domain
 from ..meetings import signals as meetings
 from ..motions import signals as motions
 from ..voting import signals as voting
-from . import models, searching, service
+from . import models, rollups, searching, service  # noqa: F401 (rollups: follows every flush)
 from .views import bp
 
 DOMAIN = Domain(

@@ -1,25 +1,31 @@
 """The matters raised per category and year on year (“同比下降46.28%”): the most frequent
 categories of a period, each beside the same period a year before, so that a moderator
 picks the month's theme (每月一题) from them; and the matters of each month of a year
-beside those of the year before. Months and days are the site's local ones."""
+beside those of the year before. Months and days are the site's local ones.
+
+Both are read from the counts kept per place, category, month and day (``rollups``); the
+``*_direct`` functions count the same from the proposals themselves (and count periods
+that do not start and end at local midnight)."""
 from __future__ import annotations
 
 import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Optional
 
 import pygal
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from ..clock import start_of_local_day, to_local
 from ..extensions import db
 from ..places.models import Place
-from .models import Category, Proposal, ProposalState
+from . import rollups
+from .models import Category, Proposal, ProposalCount
 
-LEFT_OUT = (ProposalState.merged,)   # a duplicate counts once, in the matter it was merged into
+LEFT_OUT = rollups.LEFT_OUT   # a duplicate counts once, in the matter it was merged into
 
 
 @dataclass
@@ -44,7 +50,47 @@ def year_before(moment: datetime) -> datetime:
     return moment - (local - earlier)
 
 
+def _local_midnight(moment: datetime) -> Optional[date]:
+    day = to_local(moment).date()
+    return day if start_of_local_day(day) == moment else None
+
+
+def _number(day: date) -> int:
+    return day.year * 10000 + day.month * 100 + day.day
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + 1, 1, 1) if day.month == 12 else date(day.year, day.month + 1, 1)
+
+
+def _period_rows(first: date, after: date):
+    """The rows of the counts that make up the local days from ``first`` to before
+    ``after``: the months wholly inside, and the days of the months at either end."""
+    months = []
+    begins = first if first.day == 1 else _next_month(first)
+    while _next_month(begins) <= after:
+        months.append(begins)
+        begins = _next_month(begins)
+    days = ProposalCount.day
+    if not months:
+        return and_(days >= _number(first), days < _number(after))
+    return or_(and_(days == 0, ProposalCount.month.in_([m.year * 100 + m.month for m in months])),
+               and_(days >= _number(first), days < _number(months[0])),
+               and_(days >= _number(_next_month(months[-1])), days < _number(after)))
+
+
 def _counts(place: Place, start: datetime, end: datetime) -> Counter:
+    first, after = _local_midnight(start), _local_midnight(end)
+    if first is None or after is None or first >= after:
+        return _counts_direct(place, start, end)
+    rows = db.session.execute(
+        select(ProposalCount.category_id, func.sum(ProposalCount.count))
+        .where(ProposalCount.place_id == place.id, _period_rows(first, after))
+        .group_by(ProposalCount.category_id))
+    return Counter({category_id: int(n) for category_id, n in rows if n})
+
+
+def _counts_direct(place: Place, start: datetime, end: datetime) -> Counter:
     rows = db.session.execute(
         select(Proposal.category_id, func.count()).join(Place, Place.id == Proposal.place_id)
         .where(Place.path.startswith(place.path, autoescape=True), Proposal.created_at >= start,
@@ -53,10 +99,11 @@ def _counts(place: Place, start: datetime, end: datetime) -> Counter:
     return Counter(dict(rows.all()))
 
 
-def by_category(place: Place, start: datetime, end: datetime) -> list[CategoryRow]:
+def by_category(place: Place, start: datetime, end: datetime, *, direct: bool = False) -> list[CategoryRow]:
     """Every category with matters in the period or in the same period a year before, the
-    most frequent first."""
-    now, before = _counts(place, start, end), _counts(place, year_before(start), year_before(end))
+    most frequent first (``direct``: counted from the proposals)."""
+    count = _counts_direct if direct else _counts
+    now, before = count(place, start, end), count(place, year_before(start), year_before(end))
     ids = [i for i in set(now) | set(before) if i is not None]
     categories = {c.id: c for c in db.session.scalars(select(Category).where(Category.id.in_(ids)))} if ids else {}
     rows = [CategoryRow(categories.get(i), now.get(i, 0), before.get(i, 0)) for i in set(now) | set(before)]
@@ -65,6 +112,17 @@ def by_category(place: Place, start: datetime, end: datetime) -> list[CategoryRo
 
 def monthly_two_years(place: Place, year: int) -> tuple[list[int], list[int]]:
     """The matters raised in each local month of ``year`` and of the year before."""
+    counts = dict(db.session.execute(
+        select(ProposalCount.month, func.sum(ProposalCount.count))
+        .where(ProposalCount.place_id == place.id, ProposalCount.day == 0,
+               ProposalCount.month.between((year - 1) * 100 + 1, year * 100 + 12))
+        .group_by(ProposalCount.month)).all())
+    return ([int(counts.get(year * 100 + m) or 0) for m in range(1, 13)],
+            [int(counts.get((year - 1) * 100 + m) or 0) for m in range(1, 13)])
+
+
+def monthly_two_years_direct(place: Place, year: int) -> tuple[list[int], list[int]]:
+    """The same as ``monthly_two_years``, counted from the proposals."""
     first = start_of_local_day(date(year - 1, 1, 1))
     last = start_of_local_day(date(year + 1, 1, 1))
     created = db.session.scalars(
@@ -81,14 +139,20 @@ def two_years_chart(place: Place, year: int) -> Optional[Markup]:
     this, last = monthly_two_years(place, year)
     if not any(this) and not any(last):
         return None
+    return Markup(_draw(year, tuple(this), tuple(last)))
+
+
+@lru_cache(maxsize=256)
+def _draw(year: int, this: tuple, last: tuple) -> str:
+    """The chart of these counts: drawn once for the same counts (a pure function of them)."""
     from ..motions.charts import STYLE
 
     chart = pygal.Bar(style=STYLE, width=320, height=260, legend_at_bottom=True, disable_xml_declaration=True,
                       js=[], show_minor_y_labels=False, margin=8, explicit_size=False)
     chart.x_labels = [str(m) for m in range(1, 13)]
-    chart.add(str(year - 1), last)
-    chart.add(str(year), this)
+    chart.add(str(year - 1), list(last))
+    chart.add(str(year), list(this))
     svg = re.sub(r"<script\b.*?</script>", "", chart.render(is_unicode=True), flags=re.S)
     # The page may hold the motions' chart too: its ids stay unique.
     svg = svg.replace('id="activate-serie-', 'id="matters-serie-')
-    return Markup(re.sub(r'\sstyle="[^"]*"', "", svg))
+    return re.sub(r'\sstyle="[^"]*"', "", svg)

@@ -251,3 +251,31 @@ class Comment(db.Model):
 
     def __repr__(self) -> str:
         return f"<Comment {self.id} on {self.proposal_id}>"
+
+
+# --- the counts per category and month (``rollups``) --------------------------------------------
+# Days and months are the site's local ones, as integers: 20260315, 202603.
+
+class ProposalFact(db.Model):
+    """Where and when one matter is counted, as last added to ``ProposalCount``; none for a
+    matter merged into another. No foreign key: the row outlives a deleted proposal until
+    the flush that deleted it has taken it off the counts."""
+    __tablename__ = "proposal_figure_facts"
+
+    proposal_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    place_id: Mapped[int]
+    category_id: Mapped[int]
+    day: Mapped[int]
+
+
+class ProposalCount(db.Model):
+    """The matters raised in one place or below it (``place_id``: each place above a
+    matter's own, and that one), of one category, in one local month (``day`` 0) or on one
+    day of it."""
+    __tablename__ = "proposal_figure_counts"
+
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id"), primary_key=True)
+    category_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    month: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    day: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    count: Mapped[int] = mapped_column(default=0)

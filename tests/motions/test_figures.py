@@ -14,16 +14,30 @@ Compound 北区 with buildings 1 and 2; 富成物业 (company) and 另一家物�
   received 3 · response 1/3 · completion 2/3 · resolution 1/2 · satisfaction 4/6
   overdue 2 · median to acknowledge (3 h, 30 h) 16.5 h · to complete (48 h, 144 h) 96 h
 """
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
 from consult import clock
+from consult.clock import start_of_local_day
 from consult.motions import figures
 from consult.motions import service as motions
 from consult.motions.models import Answer, MotionState, Score
 
 from .support import T0, assign, do
+
+
+@pytest.fixture(params=["rollups", "direct"])
+def count(request):
+    """The figures read from the rollups, and counted from the motions: the same."""
+    return figures.report if request.param == "rollups" else figures.direct_report
+
+
+def days(first: date, after: date):
+    return start_of_local_day(first), start_of_local_day(after)
+
+
+MARCH = (date(2026, 3, 1), date(2026, 4, 1))
 
 
 def rate(motion, who, score):
@@ -65,8 +79,8 @@ def fortnight(area):
     return area
 
 
-def test_every_figure_of_the_compound(fortnight):
-    report = figures.report(fortnight.tree.north, T0 - timedelta(days=1), T0 + timedelta(days=30))
+def test_every_figure_of_the_compound(fortnight, count):
+    report = count(fortnight.tree.north, *days(*MARCH))
     total = report.total
     assert total.received == 3
     assert total.response_rate == pytest.approx(1 / 3)
@@ -78,8 +92,8 @@ def test_every_figure_of_the_compound(fortnight):
     assert total.median_complete_hours == pytest.approx(96)
 
 
-def test_per_building_and_per_organisation(fortnight):
-    report = figures.report(fortnight.tree.north, T0 - timedelta(days=1), T0 + timedelta(days=30))
+def test_per_building_and_per_organisation(fortnight, count):
+    report = count(fortnight.tree.north, *days(*MARCH))
     rows = {place.name: f for place, f in report.places}
     b1, b2 = rows["1号楼"], rows["2号楼"]
     assert (b1.received, b1.responded_in_time, b1.completed, b1.resolved, b1.ratings, b1.satisfied, b1.overdue) \
@@ -93,39 +107,39 @@ def test_per_building_and_per_organisation(fortnight):
     assert [month for month, _ in report.months] == ["2026-03"]
 
 
-def test_the_period_decides_which_motions_count(fortnight):
-    before = figures.report(fortnight.tree.north, T0 - timedelta(days=60), T0 - timedelta(days=1))
+def test_the_period_decides_which_motions_count(fortnight, count):
+    before = count(fortnight.tree.north, *days(date(2026, 1, 1), date(2026, 3, 1)))
     assert before.total.received == 1 and before.total.overdue == 1   # M0, never acknowledged
-    empty = figures.report(fortnight.tree.jm, T0 - timedelta(days=60), T0 + timedelta(days=30))
+    empty = count(fortnight.tree.jm, *days(date(2026, 1, 1), date(2026, 4, 1)))
     assert empty.total.received == 0 and empty.total.response_rate is None
 
 
-def test_a_motion_still_being_rated_waits_for_the_resolution_rate(area):
+def test_a_motion_still_being_rated_waits_for_the_resolution_rate(area, count):
     motion = assign(area)
     do(motions.answer, motion, actor=area.manager, answer=Answer.accept)
     do(motions.complete, motion, actor=area.manager, evidence="修好了")
     rate(motion, area.residents[0], Score.satisfied)
-    period = (T0 - timedelta(days=1), T0 + timedelta(days=30))
-    being_rated = figures.report(area.tree.north, *period).total
+    period = days(*MARCH)
+    being_rated = count(area.tree.north, *period).total
     assert (being_rated.completed, being_rated.settled, being_rated.resolution_rate) == (1, 0, None)
     clock.advance(days=8)
     motions.follow_up()
     assert motion.state is MotionState.closed
-    closed = figures.report(area.tree.north, *period).total
+    closed = count(area.tree.north, *period).total
     assert (closed.settled, closed.resolved, closed.resolution_rate) == (1, 1, 1.0)
 
 
-def test_a_reopened_motion_is_not_counted_as_done(area):
+def test_a_reopened_motion_is_not_counted_as_done(area, count):
     motion = assign(area)
     do(motions.answer, motion, actor=area.manager, answer=Answer.accept)
     do(motions.complete, motion, actor=area.manager, evidence="修好了")
-    period = (T0 - timedelta(days=1), T0 + timedelta(days=30))
-    assert figures.report(area.tree.north, *period).total.completion_rate == 1
+    period = days(*MARCH)
+    assert count(area.tree.north, *period).total.completion_rate == 1
     for resident in area.residents[:3]:
         rate(motion, resident, Score.unsatisfied)
     assert motion.state is MotionState.reopened
-    assert figures.report(area.tree.north, *period).total.completion_rate == 0
+    assert count(area.tree.north, *period).total.completion_rate == 0
     do(motions.send_back, motion, actor=area.moderator, reason="仍有问题")
-    assert figures.report(area.tree.north, *period).total.completed == 0
+    assert count(area.tree.north, *period).total.completed == 0
     do(motions.complete, motion, actor=area.manager, evidence="再修")
-    assert figures.report(area.tree.north, *period).total.completion_rate == 1
+    assert count(area.tree.north, *period).total.completion_rate == 1
