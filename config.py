@@ -236,11 +236,6 @@ class Config:
     # Pages of motions look too, at most once in this many seconds per process (0: at
     # every view), so that nothing waits for a server without the background loop.
     MOTION_FOLLOW_UP_ON_ACCESS_SECONDS = int(os.environ.get("MOTION_FOLLOW_UP_ON_ACCESS_SECONDS", "10"))
-    # The Flask-Caching cache: CACHE_TYPE "SimpleCache" (one process) or "RedisCache" with
-    # CACHE_REDIS_URL when several processes serve the site.
-    CACHE_TYPE = os.environ.get("CACHE_TYPE", "SimpleCache")
-    CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL") or None
-    CACHE_KEY_PREFIX = "consult:"
 
     # Signed minutes are published to the residents for this many days (公示) before they
     # are archived; objections must be answered first.

@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from config import Config
 
 from . import messaging
-from .extensions import babel, cache, csrf, db, login_manager, migrate, socketio
+from .extensions import babel, csrf, db, login_manager, migrate, socketio
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -63,7 +63,6 @@ def create_app(config_class=Config) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(root / "migrations"), render_as_batch=True)
     csrf.init_app(app)
-    cache.init_app(app)
     login_manager.init_app(app)
 
     from . import domains, i18n

@@ -1,6 +1,5 @@
 """Extensions, created unbound and bound to an app in ``create_app``."""
 from flask_babel import Babel
-from flask_caching import Cache
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_socketio import SocketIO
@@ -29,4 +28,3 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 socketio = SocketIO()
-cache = Cache()

@@ -52,8 +52,6 @@ class Stack:
             "SECRET_KEY": secret.read_text().strip(),
             "DATABASE_URL": f"postgresql+psycopg://consult@127.0.0.1:{self.pg_port}/consult",
             "SOCKETIO_MESSAGE_QUEUE": f"redis://127.0.0.1:{self.redis_port}/0",
-            "CACHE_TYPE": "RedisCache",
-            "CACHE_REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/1",
             "TRUSTED_PROXIES": "1",
             "UPLOAD_DIR": str(self.path("uploads")),
         }
