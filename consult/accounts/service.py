@@ -18,7 +18,7 @@ from ..clock import utcnow
 from ..errors import Conflict, InvalidInput, NotAllowed, NotFound, TooManyAttempts
 from ..extensions import db
 from ..places import service as places
-from ..places.models import Grid, Household, Place, PlaceKind, Relation
+from ..places.models import Grid, Household, HouseholdMember, Place, PlaceKind, Relation
 from .models import (
     InviteCode,
     LoginFailure,
@@ -355,7 +355,13 @@ def live_sign_in(user_id: str, token: Optional[str], *, config) -> Optional[Sign
     too long, not too old, of the user the session names, whose account is usable."""
     if not token or not (user_id or "").isdigit():
         return None
-    sign_in = db.session.scalar(select(SignIn).options(joinedload(SignIn.user)).where(SignIn.token == token))
+    # With the person come their roles and households, which every page asks about:
+    # one query instead of one for each.
+    person = joinedload(SignIn.user)
+    sign_in = db.session.scalars(select(SignIn).options(
+        person.joinedload(User.grants).joinedload(RoleGrant.place),
+        person.joinedload(User.memberships).joinedload(HouseholdMember.household).joinedload(Household.place),
+    ).where(SignIn.token == token)).unique().first()
     if sign_in is None or sign_in.user_id != int(user_id):
         return None
     if not sign_in.is_live(utcnow(), **_limits(config)) or not sign_in.user.can_sign_in:
