@@ -142,12 +142,42 @@ def wrk(url: str, cookie: str, seconds: int, connections: int = CONNECTIONS) -> 
             "met": per_s >= AIM_REQUESTS_PER_S and p99 <= AIM_P99_MS and not errors}
 
 
+def _py_spy() -> str | None:
+    return shutil.which("py-spy") or next((str(p) for p in [Path(sys.executable).parent / "py-spy"] if p.exists()), None)
+
+
+def profile(pid: int, url: str, cookie: str, seconds: int, top: int = 12) -> list[dict]:
+    """Where the server's time goes on one page: py-spy samples the server while wrk asks
+    for it; the share of samples in which each function of the app (and the database and
+    template calls) is on the stack, largest first."""
+    spy = _py_spy()
+    if spy is None:
+        return [{"frame": "py-spy is not installed (pip install py-spy)", "share": 0}]
+    with tempfile.NamedTemporaryFile(suffix=".txt") as out:
+        load = subprocess.Popen(["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds + 2}s", "-H", f"Cookie: {cookie}", url],
+                                stdout=subprocess.DEVNULL)
+        subprocess.run([spy, "record", "-p", str(pid), "-d", str(seconds), "-r", "200", "-f", "raw", "-o", out.name],
+                       check=True, capture_output=True)
+        load.wait()
+        counts, total = {}, 0
+        for line in Path(out.name).read_text().splitlines():
+            stack, _, n = line.rpartition(" ")
+            total += int(n)
+            for frame in set(stack.split(";")):
+                if any(mark in frame for mark in ("consult/", ".html", "Session.execute", "Template.render")) \
+                        and "consult/serve.py" not in frame:
+                    counts[frame] = counts.get(frame, 0) + int(n)
+    ranked = sorted(counts.items(), key=lambda item: -item[1])[:top]
+    return [{"frame": frame, "share": round(n / max(total, 1), 3)} for frame, n in ranked]
+
+
 def load_average() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def bench_pages(proposals: int = 100_000, seconds: int = 15, base: Path | None = None) -> dict:
-    """Build the database, start the server, sign in, and run wrk on each page."""
+    """Build the database, start the server, sign in, and run wrk on each page; where a
+    page misses its aim, profile the server on it."""
     own = base is None
     base = Path(tempfile.mkdtemp(prefix="consult-bench-pages-")) if own else base
     database = base / "pages.db"
@@ -165,6 +195,8 @@ def bench_pages(proposals: int = 100_000, seconds: int = 15, base: Path | None =
             wrk(url + path, cookie, 2)  # warm up: caches, the pool, SQLite's pages
             figures["pages"][name] = {"path": path, **wrk(url + path, cookie, seconds),
                                       "load_average": load_average()}
+            if not figures["pages"][name]["met"]:
+                figures["pages"][name]["profile"] = profile(server.pid, url + path, cookie, min(seconds, 10))
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -184,11 +216,15 @@ def table(figures: dict) -> list[tuple[str, str, str]]:
     """Rows for ``make bench``'s table."""
     if "skipped" in figures:
         return [("pages under wrk, 1 process", "—", figures["skipped"])]
-    return [(f"pages, 1 process, {figures['proposals']:,} proposals: {name.replace('_', ' ')}",
+    rows = [(f"pages, 1 process, {figures['proposals']:,} proposals: {name.replace('_', ' ')}",
              f"{f['requests_per_s']} /s",
              f"p50 {f['p50_ms']} ms, p99 {f['p99_ms']} ms; aim ≥ {AIM_REQUESTS_PER_S}/s, p99 ≤ {AIM_P99_MS} ms: "
              f"{'met' if f['met'] else 'NOT met'} (load {f['load_average']})")
             for name, f in figures["pages"].items()]
+    for name, f in figures["pages"].items():
+        rows += [(f"  … {name.replace('_', ' ')}: {row['frame'][:70]}", f"{row['share']:.0%}", "of the server's samples")
+                 for row in f.get("profile", [])[:6]]
+    return rows
 
 
 def main() -> int:
@@ -205,6 +241,11 @@ def main() -> int:
         print(f"{name:<14} {f['requests_per_s']:>8} {f['p50_ms']:>8} {f['p99_ms']:>8}  "
               f"{f'≥{AIM_REQUESTS_PER_S}/s, p99≤{AIM_P99_MS}ms':<20} {'yes' if f['met'] else 'NO':<6} "
               f"{f['load_average']}" + (f"  ({f['non_2xx']} non-2xx)" if f["non_2xx"] else ""))
+    for name, f in figures["pages"].items():
+        if f.get("profile"):
+            print(f"\n{name}: aim not met; where the server's time goes (share of samples):")
+            for row in f["profile"]:
+                print(f"  {row['share']:6.1%}  {row['frame']}")
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "pages.json").write_text(json.dumps(figures, indent=2, ensure_ascii=False))
     print(f"\nwritten to {RESULTS / 'pages.json'}")
