@@ -7,9 +7,10 @@ from datetime import timedelta
 from typing import Optional
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, inspect, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm.util import identity_key
 
 from .. import permissions
 from ..audit import service as audit
@@ -471,6 +472,11 @@ def read_for_page(proposal: Proposal) -> Proposal:
     people.update(e.actor_id for e in proposal.events)
     people.update(c.author_id for c in proposal.comments)
     people.discard(None)
+    # Those read already with what is needed (the reader, with their sign-in) are not read again.
+    for user_id in list(people):
+        held = db.session.identity_map.get(identity_key(User, user_id))
+        if held is not None and not {"grants", "memberships"} & inspect(held).unloaded:
+            people.discard(user_id)
     if people:
         # Kept with the proposal: the session holds what it read only while something refers
         # to it, and the page finds each person there by their id.
