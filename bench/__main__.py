@@ -278,6 +278,9 @@ def main() -> int:
             results["search"]["postgresql"] = bench_search(Path(tmp) / "search-pg", pg)
     results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     results["live_room"] = _live_room()
+    from bench.pages import for_make_bench, table as pages_table
+
+    results["served_pages"] = for_make_bench(int(os.environ.get("BENCH_PAGES_SECONDS", "5")))
 
     rows = [
         ("import 5,000 households (CSV, GB18030)", f"{results['import']['import_s']} s",
@@ -310,7 +313,7 @@ def main() -> int:
         (f"search of 100k documents, {what} ({engine})", f"{v[key]['median_ms']} ms", f"p95 {v[key]['p95_ms']} ms")
         for engine, v in results["search"].items()
         for key, what in (("page_two_character_words", "page, two-character words"),
-                          ("page_rarer_terms", "page, rarer terms"))]
+                          ("page_rarer_terms", "page, rarer terms"))] + pages_table(results["served_pages"])
     width = max(len(r[0]) for r in rows)
     print(f"{'figure':<{width}}  {'value':>12}  note")
     for name, value, note in rows:

@@ -410,8 +410,28 @@ def party_committee_member(user, place: Place) -> bool:
     if not _signed_in(user):
         return False
     community = community_of(place)
-    return community is not None and any(
-        o.kind is OrganisationKind.party_committee and o.place_id == community.id for o in organisations_of(user))
+    return community is not None and community.id in _party_committees_of(user)
+
+
+def _party_committees_of(user) -> set[int]:
+    """The communities whose Party committee ``user`` is a member of. Asked for every name
+    on a page (``acts_officially``): in a request, the few members are read once."""
+    from flask import g, has_request_context
+
+    if not has_request_context():
+        return {o.place_id for o in organisations_of(user) if o.kind is OrganisationKind.party_committee}
+    if "party_committees" not in g:
+        from .accounts.models import OrganisationMember
+        from .extensions import db
+
+        committees: dict[int, set[int]] = {}
+        for user_id, place_id in db.session.execute(
+                db.select(OrganisationMember.user_id, Organisation.place_id)
+                .join(Organisation, Organisation.id == OrganisationMember.organisation_id)
+                .where(Organisation.kind == OrganisationKind.party_committee)):
+            committees.setdefault(user_id, set()).add(place_id)
+        g.party_committees = committees
+    return g.party_committees.get(user.id, set())
 
 
 def convenes(user, place: Place) -> bool:

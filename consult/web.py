@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
 from typing import Any, Callable
 
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, flash, g, jsonify, redirect, render_template, request, url_for
-from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
+from babel import dates as babel_dates
+from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale, to_user_timezone
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -179,6 +182,21 @@ def free_text(text: str | None, place=None, author: User | None = None) -> str:
     return reveal_text(text, place, author, current_user)
 
 
+@lru_cache(maxsize=2048)
+def _day(day: date, fmt: str, locale) -> str:
+    return format_date(day, fmt, rebase=False) if locale is None else babel_dates.format_date(day, fmt, locale=locale)
+
+
+def format_day(value, fmt: str = "medium") -> str:
+    """``|date``: the day of a time, in the reader's time zone and language. A list shows
+    many times of the same few days: each day is written once per language."""
+    if not value:
+        return ""
+    if isinstance(value, datetime):
+        value = to_user_timezone(value).date()
+    return _day(value, fmt, get_locale())
+
+
 def _is_responder(user) -> bool:
     """A member of an organisation: the property company's staff, a department's."""
     from .accounts.models import OrganisationMember
@@ -235,7 +253,7 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
     app.jinja_env.filters["deadline"] = format_deadline
-    app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
+    app.jinja_env.filters["date"] = format_day
     app.jinja_env.filters["markdown"] = lambda text: render_markdown(mask_personal_numbers(text or ""))
     # A flash answers the person who acted, often quoting what they typed (a number that
     # is nobody's): it is theirs to read in full, as plain text.

@@ -36,6 +36,8 @@ MOBILE, MOBILE_DASHED, ID_NUMBER = "13912345678", "139-1234-5678", "110105194912
     ("身份证11010519491231002X", "身份证1101**********002X"),
     ("面积 88.50 平方米，编号 20261216", "面积 88.50 平方米，编号 20261216"),
     ("/photos/ab13912345678cd.jpg", "/photos/ab13912345678cd.jpg"),   # inside a token: not a number
+    (MOBILE, "139****5678"),                                        # nothing but the number
+    ("139 1234 5678", "139****5678"),
 ])
 def test_mask_personal_numbers(text, shown):
     assert mask_personal_numbers(text) == shown

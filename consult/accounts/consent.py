@@ -78,11 +78,11 @@ def record_consent(user: User, version: int) -> Consent:
 
 def needs_consent(user: User) -> bool:
     """Whether ``user`` must agree to a published version before going on."""
-    version = db.session.scalar(select(func.max(PrivacyNotice.version)))
-    if version is None:
-        return False
-    return db.session.scalar(select(Consent.id).where(Consent.user_id == user.id,
-                                                      Consent.version == version)) is None
+    # Asked before every page: one query.
+    newest = select(func.max(PrivacyNotice.version)).scalar_subquery()
+    agreed = select(Consent.id).where(Consent.user_id == user.id, Consent.version == newest).exists()
+    version, given = db.session.execute(select(newest, agreed)).one()
+    return version is not None and not given
 
 
 def consents_of(user: User) -> list[Consent]:

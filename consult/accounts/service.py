@@ -18,7 +18,7 @@ from ..clock import utcnow
 from ..errors import Conflict, InvalidInput, NotAllowed, NotFound, TooManyAttempts
 from ..extensions import db
 from ..places import service as places
-from ..places.models import Grid, Household, Place, PlaceKind, Relation
+from ..places.models import Grid, Household, HouseholdMember, Place, PlaceKind, Relation
 from .models import (
     InviteCode,
     LoginFailure,
@@ -353,17 +353,23 @@ def sign_in(identifier: str, password: str, *, address: str, user_agent: Optiona
 def live_sign_in(user_id: str, token: Optional[str], *, config) -> Optional[SignIn]:
     """The sign-in a session names, if it still opens the account: not ended, not idle
     too long, not too old, of the user the session names, whose account is usable."""
-    return live_sign_ins_of([(user_id, token)], config=config).get(token or "")
+    return live_sign_ins_of([(user_id, token)], config=config, with_person=True).get(token or "")
 
 
-def live_sign_ins_of(sessions: Iterable[tuple[Optional[str], Optional[str]]], *, config) -> dict[str, SignIn]:
+def live_sign_ins_of(sessions: Iterable[tuple[Optional[str], Optional[str]]], *, config,
+                     with_person: bool = False) -> dict[str, SignIn]:
     """``live_sign_in`` for many sessions at once (user id, token), read in one query: the
-    live sign-ins by token."""
+    live sign-ins by token. ``with_person``: with the person come their roles and
+    households, which every page asks about (one query instead of one for each)."""
     wanted = {token: int(user_id) for user_id, token in sessions if token and (user_id or "").isdigit()}
     if not wanted:
         return {}
+    person = joinedload(SignIn.user)
+    options = [person.joinedload(User.grants).joinedload(RoleGrant.place),
+               person.joinedload(User.memberships).joinedload(HouseholdMember.household)
+               .joinedload(Household.place)] if with_person else [person]
     now, limits = utcnow(), _limits(config)
-    rows = db.session.scalars(select(SignIn).options(joinedload(SignIn.user)).where(SignIn.token.in_(wanted)))
+    rows = db.session.scalars(select(SignIn).options(*options).where(SignIn.token.in_(wanted))).unique()
     return {sign_in.token: sign_in for sign_in in rows
             if sign_in.user_id == wanted[sign_in.token] and sign_in.is_live(now, **limits)
             and sign_in.user.can_sign_in}

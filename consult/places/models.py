@@ -23,7 +23,8 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
+from sqlalchemy.orm.util import identity_key
 
 from ..clock import utcnow
 from ..extensions import db
@@ -106,8 +107,21 @@ class Place(db.Model):
         ids = self.ancestor_ids[:-1]
         if not ids:
             return []
-        found = {p.id: p for p in db.session.scalars(select(Place).where(Place.id.in_(ids)))}
-        return [found[i] for i in ids if i in found]
+        # A page asks for the same few places above again and again (breadcrumbs, the
+        # community of each name shown): they are read once per session and kept with the
+        # place (while its path is the same), and those the session holds are not read again.
+        session = object_session(self) or db.session()
+        kept = self.__dict__.get("_ancestors_kept")
+        if kept is not None and kept[0] == self.path and all(object_session(p) is session for p in kept[1]):
+            return list(kept[1])
+        held = {i: session.identity_map.get(identity_key(Place, i)) for i in ids}
+        found = {i: p for i, p in held.items() if p is not None}
+        missing = [i for i in ids if i not in found]
+        if missing:
+            found.update((p.id, p) for p in session.scalars(select(Place).where(Place.id.in_(missing))))
+        ancestors = [found[i] for i in ids if i in found]
+        self._ancestors_kept = (self.path, ancestors)
+        return list(ancestors)
 
     def is_within(self, other: "Place") -> bool:
         """True if this place is ``other`` or lies below it."""

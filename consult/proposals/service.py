@@ -7,8 +7,10 @@ from datetime import timedelta
 from typing import Optional
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, inspect, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm.util import identity_key
 
 from .. import permissions
 from ..audit import service as audit
@@ -424,8 +426,11 @@ def report_comment(item: Comment, *, actor, reason: Optional[str] = None) -> Com
 def proposals_in(place: Place, *, state: Optional[ProposalState] = None, tier: Optional[Tier] = None,
                  category_id: Optional[int] = None, call_id: Optional[int] = None, author=None,
                  sort: str = "newest",
-                 page: int = 1, per_page: int = 20):
-    """The proposals of ``place`` and the places below it."""
+                 page: int = 1, per_page: int = 20, count_at_most: Optional[int] = None):
+    """The proposals of ``place`` and the places below it, one page of them, and how many
+    there are. With ``count_at_most``, they are counted no further than one past it (a
+    total above it means "more than"): a count of every matter of a subdistrict reads them
+    all at each page."""
     query = select(Proposal).join(Proposal.place).where(Place.path.startswith(place.path, autoescape=True))
     if state is not None:
         query = query.where(Proposal.state == state)
@@ -446,9 +451,39 @@ def proposals_in(place: Place, *, state: Optional[ProposalState] = None, tier: O
         raise InvalidInput(_l("Unknown sort order."))
     if sort == "oldest_open":
         query = query.where(Proposal.state.in_([ProposalState.submitted, ProposalState.reopened]))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = db.session.scalars(query.order_by(*order).offset((page - 1) * per_page).limit(per_page)).all()
+    counted = query.with_only_columns(Proposal.id)
+    if count_at_most is not None:
+        counted = counted.limit(count_at_most + 1)
+    total = db.session.scalar(select(func.count()).select_from(counted.subquery()))
+    # Each card names its place: read with the proposal, from the join already there.
+    rows = db.session.scalars(query.options(contains_eager(Proposal.place)).order_by(*order)
+                              .offset((page - 1) * per_page).limit(per_page)).all()
     return rows, total
+
+
+def read_for_page(proposal: Proposal) -> Proposal:
+    """Read what the proposal's page shows — its steps and comments, and the people named in
+    them with their roles and households, which decide how each name is shown — in a fixed
+    number of queries, however many steps, comments and people there are."""
+    from ..accounts.models import HouseholdMember, RoleGrant, User
+    from ..places.models import Household
+
+    people = {proposal.author_id, proposal.entered_by_id}
+    people.update(e.actor_id for e in proposal.events)
+    people.update(c.author_id for c in proposal.comments)
+    people.discard(None)
+    # Those read already with what is needed (the reader, with their sign-in) are not read again.
+    for user_id in list(people):
+        held = db.session.identity_map.get(identity_key(User, user_id))
+        if held is not None and not {"grants", "memberships"} & inspect(held).unloaded:
+            people.discard(user_id)
+    if people:
+        # Kept with the proposal: the session holds what it read only while something refers
+        # to it, and the page finds each person there by their id.
+        proposal._people_named = db.session.scalars(select(User).where(User.id.in_(people)).options(
+            selectinload(User.grants).joinedload(RoleGrant.place),
+            selectinload(User.memberships).joinedload(HouseholdMember.household).joinedload(Household.place))).all()
+    return proposal
 
 
 def waiting_for(user, *, limit: int = 50) -> list[Proposal]:
@@ -466,7 +501,8 @@ def waiting_for(user, *, limit: int = 50) -> list[Proposal]:
         if not paths:
             return []
         query = query.where(or_(*[Place.path.startswith(path, autoescape=True) for path in paths]))
-    return list(db.session.scalars(query.order_by(Proposal.updated_at.asc()).limit(limit)))
+    return list(db.session.scalars(query.options(contains_eager(Proposal.place))
+                                   .order_by(Proposal.updated_at.asc()).limit(limit)))
 
 
 def news_for(user, *, days: int = 30, limit: int = 20) -> list[ProposalEvent]:
@@ -479,7 +515,8 @@ def news_for(user, *, days: int = 30, limit: int = 20) -> list[ProposalEvent]:
                                          ProposalEvent.at >= utcnow() - timedelta(days=days),
                                          ProposalEvent.action != "raise",
                                          or_(ProposalEvent.actor_id.is_(None), ProposalEvent.actor_id != user.id))
-             .order_by(ProposalEvent.at.desc(), ProposalEvent.id.desc()).limit(limit))
+             .order_by(ProposalEvent.at.desc(), ProposalEvent.id.desc()).limit(limit)
+             .options(selectinload(ProposalEvent.proposal)))
     return list(db.session.scalars(query))
 
 
@@ -497,7 +534,8 @@ def raised_where_served(user, *, limit: int = 20) -> list[Proposal]:
     query = select(Proposal).join(Proposal.place).where(
         Proposal.state.in_([ProposalState.submitted, ProposalState.reopened]),
         or_(*[Place.path.startswith(p.path, autoescape=True) for p in served]))
-    return list(db.session.scalars(query.order_by(Proposal.updated_at.desc()).limit(limit)))
+    return list(db.session.scalars(query.options(contains_eager(Proposal.place))
+                                   .order_by(Proposal.updated_at.desc()).limit(limit)))
 
 
 def is_overdue(proposal: Proposal, triage_days: int) -> bool:

@@ -33,6 +33,10 @@ from .models import TIER_ORDER, Category, Comment, ProposalState, Tier
 bp = Blueprint("proposals", __name__)
 
 SORTS = ("newest", "cosigned", "oldest_open")
+# A list counts its matters up to this many (or the page asked for and the next): beyond,
+# it says "more than".
+COUNT_AT_MOST = 1000
+PER_PAGE = 20
 
 
 def _category_choices():
@@ -86,10 +90,12 @@ def index(place_id: int):
     if sort not in SORTS:
         abort(400)
     page = max(request.args.get("page", 1, type=int), 1)
-    per_page = 20
+    per_page = PER_PAGE
+    at_most = max(COUNT_AT_MOST, (page + 1) * per_page)
     rows, total = proposals.proposals_in(place, state=state, tier=tier, category_id=category, call_id=call,
-                                         sort=sort, page=page, per_page=per_page)
-    return render_template("proposals/index.html", place=place, proposals=rows, total=total, page=page,
+                                         sort=sort, page=page, per_page=per_page, count_at_most=at_most)
+    more, total = total > at_most, min(total, at_most)
+    return render_template("proposals/index.html", place=place, proposals=rows, total=total, more=more, page=page,
                            pages=max((total + per_page - 1) // per_page, 1), categories=_category_choices(),
                            filters={"state": state.value if state else "", "tier": tier.value if tier else "",
                                     "category": category or "", "call": call or "", "sort": sort},
@@ -135,11 +141,12 @@ def new(place_id: int):
 @bp.get("/proposals/<int:proposal_id>")
 @login_required
 def detail(proposal_id: int):
-    proposal = load_proposal(proposal_id)
+    proposal = proposals.read_for_page(load_proposal(proposal_id))
     triage = TriageForm(category_id=str(proposal.category_id), tier=proposal.tier.value,
                         place_id=str(proposal.place_id))
-    triage.category_id.choices = _category_choices()
-    if permissions.can_moderate(current_user, proposal):
+    moderate = permissions.can_moderate(current_user, proposal)
+    triage.category_id.choices = _category_choices() if moderate else []   # shown to moderators only
+    if moderate:
         triage.place_id.choices = [(str(p.id), p.full_name) for p in proposals.triage_places(proposal, current_user)]
     escalate = EscalateForm()
     escalate.tier.choices = [("", "—")] + [(t.value, t.label) for t in TIER_ORDER
@@ -150,7 +157,7 @@ def detail(proposal_id: int):
         reason_form=ReasonForm(), escalate_form=escalate, merge_form=MergeForm(prefix="merge"), hide_form=ReasonForm(prefix="hide"),
         confirm=ConfirmForm(), transitions=TRANSITIONS, triage_actions=TRIAGE_ACTIONS, deliberable=DELIBERABLE,
         ProposalState=ProposalState,
-        moderate=permissions.can_moderate(current_user, proposal),
+        moderate=moderate,
         can_cosign=permissions.can_cosign(current_user, proposal),
         cosigned=proposals.household_cosigned(current_user, proposal),
         can_comment=permissions.can_comment(current_user, proposal),
