@@ -242,6 +242,30 @@ def _live_room() -> dict:
     return json.loads((RESULTS / "live_room.json").read_text())
 
 
+def _stack() -> dict | None:
+    """The stack's casts per second with one and with two processes on PostgreSQL: the room
+    part of bench.stack, where this machine has the stack's servers (``make stack`` installs
+    them, as root); None where it has not."""
+    import glob
+    import shutil
+    import subprocess
+
+    if not (shutil.which("nginx") and shutil.which("redis-server") and glob.glob("/usr/lib/postgresql/*/bin/pg_ctl")):
+        return None
+    subprocess.run([sys.executable, "-m", "bench.stack", "--skip", "pages"], check=True, stdout=subprocess.DEVNULL)
+    return json.loads((RESULTS / "stack.json").read_text())
+
+
+def _stack_rows(figures: dict | None) -> list[tuple[str, str, str]]:
+    from bench.stack import table as stack_table
+
+    if figures is None:
+        return [("room on PostgreSQL, 1 and 2 processes: casts per second", "—",
+                 "not measured: needs nginx, redis-server and PostgreSQL (make stack installs them "
+                 "as root); then python -m bench.stack")]
+    return [row for row in stack_table(figures) if "casts per second" in row[0]]
+
+
 def main() -> int:
     results = {"python": platform.python_version(), "machine": platform.machine()}
     with tempfile.TemporaryDirectory() as tmp:
@@ -281,6 +305,7 @@ def main() -> int:
     from bench.pages import for_make_bench, table as pages_table
 
     results["served_pages"] = for_make_bench(int(os.environ.get("BENCH_PAGES_SECONDS", "5")))
+    results["stack"] = _stack()
 
     rows = [
         ("import 5,000 households (CSV, GB18030)", f"{results['import']['import_s']} s",
@@ -313,7 +338,8 @@ def main() -> int:
         (f"search of 100k documents, {what} ({engine})", f"{v[key]['median_ms']} ms", f"p95 {v[key]['p95_ms']} ms")
         for engine, v in results["search"].items()
         for key, what in (("page_two_character_words", "page, two-character words"),
-                          ("page_rarer_terms", "page, rarer terms"))] + pages_table(results["served_pages"])
+                          ("page_rarer_terms", "page, rarer terms"))] + pages_table(results["served_pages"]) \
+        + _stack_rows(results["stack"])
     width = max(len(r[0]) for r in rows)
     print(f"{'figure':<{width}}  {'value':>12}  note")
     for name, value, note in rows:

@@ -278,7 +278,8 @@ def table(figures: dict) -> list[tuple[str, str, str]]:
         value, load = f["burst"]["casts_per_s"], f.get("load_average") or ["?", "?"]
         rows.append((f"room on PostgreSQL, {f['processes']} process{'es' if f['processes'] > 1 else ''}: "
                      f"casts per second", f"{value} /s",
-                     f"aim ≥ {STACK_CASTS_AIM:,} /s: {'met' if value >= STACK_CASTS_AIM else 'NOT MET'}"
+                     (f"aim ≥ {STACK_CASTS_AIM:,} /s: {'met' if value >= STACK_CASTS_AIM else 'NOT MET'}"
+                      if f["processes"] >= 2 else f"aim with two processes ≥ {STACK_CASTS_AIM:,} /s")
                      + (f"; ×{round(value / one, 2)} the one process's" if one and f["processes"] != 1 else "")
                      + f"; {f['clients']} casts at once; load {load[0]}→{load[1]}"))
     for f in figures["room"]:
