@@ -24,7 +24,8 @@ from typing import NamedTuple, Optional
 from sqlalchemy import and_, case, func, literal, or_, select, text
 
 from ..accounts.models import Organisation
-from ..clock import site_zone, start_of_local_day, to_local, utcnow
+from ..clock import start_of_local_day, to_local, utcnow
+from .. import periods
 from ..extensions import db
 from ..places.models import Place
 from . import rollups
@@ -225,36 +226,6 @@ def direct_report(place: Place, start: datetime, end: datetime) -> Report:
 
 # --- from the rollups -------------------------------------------------------------------------
 
-def _local_midnight(moment: datetime) -> Optional[date]:
-    """The local day ``moment`` begins, if it is a local midnight."""
-    day = to_local(moment).date()
-    return day if start_of_local_day(day) == moment else None
-
-
-def _number(day: date) -> int:
-    return day.year * 10000 + day.month * 100 + day.day
-
-
-def _next_month(day: date) -> date:
-    return date(day.year + 1, 1, 1) if day.month == 12 else date(day.year, day.month + 1, 1)
-
-
-def _period_rows(first: date, after: date):
-    """Which rows of the counts make up the local days from ``first`` to before ``after``:
-    the months wholly inside, and the days of the months at either end."""
-    months = []
-    begins = first if first.day == 1 else _next_month(first)
-    while _next_month(begins) <= after:
-        months.append(begins)
-        begins = _next_month(begins)
-    days = FigureCount.day
-    if not months:
-        return and_(days >= _number(first), days < _number(after))
-    return or_(and_(days == 0, FigureCount.month.in_([m.year * 100 + m.month for m in months])),
-               and_(days >= _number(first), days < _number(months[0])),
-               and_(days >= _number(_next_month(months[-1])), days < _number(after)))
-
-
 def report(place: Place, start: datetime, end: datetime) -> Report:
     """Every figure for ``place`` and below, per child place, per organisation and per month
     (months in the site's local time), read from the rollups: the counts of the place and of
@@ -262,7 +233,7 @@ def report(place: Place, start: datetime, end: datetime) -> Report:
     the durations. The same as ``direct_report``, which counts periods that do not start
     and end at local midnight, or while the rollups of an installation that holds motions
     have not been built yet (``flask figures rebuild``)."""
-    first, after = _local_midnight(start), _local_midnight(end)
+    first, after = periods.local_midnight(start), periods.local_midnight(end)
     if first is None or after is None or first >= after or not rollups.built():
         return direct_report(place, start, end)
     children = db.session.execute(select(Place.id, Place.name).where(Place.parent_id == place.id)
@@ -276,7 +247,7 @@ def report(place: Place, start: datetime, end: datetime) -> Report:
                    *(func.sum(getattr(count, name)) for name in rollups.COUNTS))
             .where(or_(count.place_id == place.id, and_(count.place_id.in_(child_ids),
                                                         count.organisation_id == rollups.MOTION)),
-                   _period_rows(first, after))
+                   periods.period_rows(first, after, FigureCount.month, FigureCount.day))
             .group_by(count.place_id, count.organisation_id, count.month)):
         values = dict(zip(rollups.COUNTS, (int(v or 0) for v in sums)))
         if not values["received"]:
@@ -309,7 +280,7 @@ def report(place: Place, start: datetime, end: datetime) -> Report:
     groups += [(figures, place.id, i, None, False) for i, figures in by_org.items()]
     groups += [(figures, place.id, rollups.MOTION, int(label.replace("-", "")), False)
                for label, figures in by_month.items()]
-    _medians(groups, timed, _number(first), _number(after))
+    _medians(groups, timed, periods.day_number(first), periods.day_number(after))
 
     names = dict(db.session.execute(select(Organisation.id, Organisation.name).where(
         Organisation.id.in_(list(by_org)))).all()) if by_org else {}

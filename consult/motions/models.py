@@ -266,15 +266,9 @@ class StandingResponder(db.Model):
 # ``organisation_id`` 0 stands for the motion itself; another value for one organisation
 # addressed. Days and months are the site's local ones, as integers: 20260315, 202603.
 
-class FigureFact(db.Model):
-    """What one motion counts for in the figures, as last added to the rollups: the row
-    with organisation 0 for the motion, one more for each organisation addressed."""
-    __tablename__ = "motion_figure_facts"
+class FigureCounters:
+    """The additive figures, the same in a motion's facts and in the counts."""
 
-    motion_id: Mapped[int] = mapped_column(ForeignKey("motions.id"), primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    place_id: Mapped[int] = mapped_column(ForeignKey("places.id"))
-    day: Mapped[int]
     received: Mapped[int] = mapped_column(default=0)
     completed: Mapped[int] = mapped_column(default=0)
     resolved: Mapped[int] = mapped_column(default=0)
@@ -284,11 +278,22 @@ class FigureFact(db.Model):
     responded_in_time: Mapped[int] = mapped_column(default=0)
     ratings: Mapped[int] = mapped_column(default=0)
     satisfied: Mapped[int] = mapped_column(default=0)
+
+
+class FigureFact(FigureCounters, db.Model):
+    """What one motion counts for in the figures, as last added to the rollups: the row
+    with organisation 0 for the motion, one more for each organisation addressed."""
+    __tablename__ = "motion_figure_facts"
+
+    motion_id: Mapped[int] = mapped_column(ForeignKey("motions.id"), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id"))
+    day: Mapped[int]
     acknowledge_seconds: Mapped[Optional[int]]
     complete_seconds: Mapped[Optional[int]]
 
 
-class FigureCount(db.Model):
+class FigureCount(FigureCounters, db.Model):
     """The counts of the motions assigned in one place or below it (``place_id``: each
     place above a motion's own, and that one), in one local month (``day`` 0) or on one
     day of it."""
@@ -298,15 +303,6 @@ class FigureCount(db.Model):
     organisation_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     month: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     day: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    received: Mapped[int] = mapped_column(default=0)
-    completed: Mapped[int] = mapped_column(default=0)
-    resolved: Mapped[int] = mapped_column(default=0)
-    settled: Mapped[int] = mapped_column(default=0)
-    overdue: Mapped[int] = mapped_column(default=0)
-    responders: Mapped[int] = mapped_column(default=0)
-    responded_in_time: Mapped[int] = mapped_column(default=0)
-    ratings: Mapped[int] = mapped_column(default=0)
-    satisfied: Mapped[int] = mapped_column(default=0)
     acknowledged: Mapped[int] = mapped_column(default=0)   # motions with a time to acknowledge
     finished: Mapped[int] = mapped_column(default=0)       # motions with a time to complete
 

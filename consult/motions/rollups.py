@@ -15,13 +15,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Iterable, Optional
 
 from sqlalchemy import case, delete, event, func, insert, literal, select
 from sqlalchemy.orm import Session
 
-from ..clock import to_local
+from ..periods import local_day
 from ..extensions import db
 from ..places.models import Place
 from .models import (
@@ -68,10 +67,6 @@ COUNTS = ("received", "completed", "resolved", "settled", "overdue", "responders
 FACT_COLUMNS = ("received", "completed", "resolved", "settled", "overdue", "responders", "responded_in_time",
                 "ratings", "satisfied", "acknowledge_seconds", "complete_seconds")
 
-
-def local_day(moment: datetime) -> int:
-    day = to_local(moment).date()
-    return day.year * 10000 + day.month * 100 + day.day
 
 
 def facts(state: MotionState, completed_at, reopened_count: int, overdue_at, acknowledge_seconds, complete_seconds,

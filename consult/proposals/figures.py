@@ -17,9 +17,10 @@ from typing import Optional
 
 import pygal
 from markupsafe import Markup
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 
 from ..clock import start_of_local_day, to_local
+from .. import periods
 from ..extensions import db
 from ..places.models import Place
 from . import rollups
@@ -50,42 +51,13 @@ def year_before(moment: datetime) -> datetime:
     return moment - (local - earlier)
 
 
-def _local_midnight(moment: datetime) -> Optional[date]:
-    day = to_local(moment).date()
-    return day if start_of_local_day(day) == moment else None
-
-
-def _number(day: date) -> int:
-    return day.year * 10000 + day.month * 100 + day.day
-
-
-def _next_month(day: date) -> date:
-    return date(day.year + 1, 1, 1) if day.month == 12 else date(day.year, day.month + 1, 1)
-
-
-def _period_rows(first: date, after: date):
-    """The rows of the counts that make up the local days from ``first`` to before
-    ``after``: the months wholly inside, and the days of the months at either end."""
-    months = []
-    begins = first if first.day == 1 else _next_month(first)
-    while _next_month(begins) <= after:
-        months.append(begins)
-        begins = _next_month(begins)
-    days = ProposalCount.day
-    if not months:
-        return and_(days >= _number(first), days < _number(after))
-    return or_(and_(days == 0, ProposalCount.month.in_([m.year * 100 + m.month for m in months])),
-               and_(days >= _number(first), days < _number(months[0])),
-               and_(days >= _number(_next_month(months[-1])), days < _number(after)))
-
-
 def _counts(place: Place, start: datetime, end: datetime) -> Counter:
-    first, after = _local_midnight(start), _local_midnight(end)
+    first, after = periods.local_midnight(start), periods.local_midnight(end)
     if first is None or after is None or first >= after:
         return _counts_direct(place, start, end)
     rows = db.session.execute(
         select(ProposalCount.category_id, func.sum(ProposalCount.count))
-        .where(ProposalCount.place_id == place.id, _period_rows(first, after))
+        .where(ProposalCount.place_id == place.id, periods.period_rows(first, after, ProposalCount.month, ProposalCount.day))
         .group_by(ProposalCount.category_id))
     return Counter({category_id: int(n) for category_id, n in rows if n})
 

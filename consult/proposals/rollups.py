@@ -13,7 +13,7 @@ from collections import defaultdict
 from sqlalchemy import delete, event, func, insert, literal, select
 from sqlalchemy.orm import Session, aliased
 
-from ..clock import to_local
+from ..periods import local_day
 from ..extensions import db
 from ..places.models import Place
 from .models import Proposal, ProposalCount, ProposalFact, ProposalState
@@ -21,10 +21,6 @@ from .models import Proposal, ProposalCount, ProposalFact, ProposalState
 LEFT_OUT = (ProposalState.merged,)   # a duplicate counts once, in the matter it was merged into
 FOLLOWED = ("state", "category_id", "category", "place_id", "place", "created_at")
 
-
-def local_day(moment) -> int:
-    day = to_local(moment).date()
-    return day.year * 10000 + day.month * 100 + day.day
 
 
 @event.listens_for(Session, "after_flush")
